@@ -1,0 +1,26 @@
+package com.bitville.apm.shared.bus;
+
+/**
+ * Every event-bus address of the listener, defined once. The trailing version is bumped whenever a
+ * message shape changes incompatibly, so that mixed-version clusters fail loudly instead of silently.
+ */
+public final class Addresses {
+
+  /** Request/reply: {@link StoreRequest} in, {@link StoreReply} out. Served by the StorageVerticle. */
+  public static final String STORAGE_WRITE = "bitville.storage.write.v1";
+
+  /** Request/reply: {@link StorageQuery} in, query-specific JSON out. Served by the StorageVerticle. */
+  public static final String STORAGE_QUERY = "bitville.storage.query.v1";
+
+  /** Request/reply liveness probe of the storage owner, used by /ready on every node. */
+  public static final String STORAGE_PING = "bitville.storage.ping.v1";
+
+  /** Request/reply sent by a starting StorageVerticle: any answer means another owner already exists. */
+  public static final String STORAGE_SINGLETON = "bitville.storage.singleton.v1";
+
+  /** Publish: {@link StoredEvent} after every committed group of records (forwarder, live UI). */
+  public static final String RECORDS_STORED = "bitville.records.stored.v1";
+
+  private Addresses() {
+  }
+}

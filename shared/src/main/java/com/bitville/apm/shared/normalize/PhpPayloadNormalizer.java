@@ -1,0 +1,238 @@
+package com.bitville.apm.shared.normalize;
+
+import static com.bitville.apm.shared.normalize.JsonFields.array;
+import static com.bitville.apm.shared.normalize.JsonFields.cap;
+import static com.bitville.apm.shared.normalize.JsonFields.lenientNumber;
+import static com.bitville.apm.shared.normalize.JsonFields.lenientString;
+import static com.bitville.apm.shared.normalize.JsonFields.number;
+import static com.bitville.apm.shared.normalize.JsonFields.object;
+import static com.bitville.apm.shared.normalize.JsonFields.optionalObject;
+import static com.bitville.apm.shared.normalize.JsonFields.string;
+
+import com.bitville.apm.shared.model.FunctionCall;
+import com.bitville.apm.shared.model.IngestRecord;
+import com.bitville.apm.shared.model.PayloadCodec;
+import com.bitville.apm.shared.model.RecordKind;
+import com.bitville.apm.shared.model.SqlCall;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Validates a PHP agent payload (the real shape and the earlier listener's schema) and derives the columns
+ * the query side needs. Rejects only what cannot be stored meaningfully; unknown fields stay in the payload.
+ */
+public final class PhpPayloadNormalizer {
+
+  public static final String SOURCE = "php";
+  static final int MAX_FUNCTIONS = 1000;
+  static final int MAX_QUERIES = 2000;
+  private static final double MAX_DURATION_MS = 7 * 24 * 3600 * 1000.0;
+
+  private PhpPayloadNormalizer() {
+  }
+
+  /**
+   * @param path JSON path of this payload in the body, e.g. {@code $} or {@code $[2]}
+   */
+  public static IngestRecord normalize(JsonObject payload, String project, long receivedAtMs, String path) {
+    String correlationId = correlationId(payload, path);
+    Double timestamp = number(payload, "timestamp", path + ".timestamp");
+    double durationMs = duration(payload, path);
+    JsonObject request = object(payload, "request", path + ".request");
+    JsonObject response = object(payload, "response", path + ".response");
+    JsonObject server = object(payload, "server", path + ".server");
+    String url = cap(firstString(request, "url", "uri"), 4096);
+    List<SqlCall> queries = queries(payload, path);
+    JsonObject sql = optionalObject(payload, "sql", path + ".sql");
+    String method = method(request);
+    Integer status = status(response);
+    String route = RouteNormalizer.route(url);
+    String host = cap(firstNonBlank(lenientString(server, "hostname"),
+        lenientString(object(request, "server", path + ".request.server"), "server_name")), 255);
+    boolean fatal = !object(payload, "fatal_error", path + ".fatal_error").isEmpty();
+    return new IngestRecord(
+        project,
+        RecordKind.PHP,
+        SOURCE,
+        correlationId,
+        timestamp == null ? receivedAtMs : EventTime.toMillis(timestamp, path + ".timestamp"),
+        receivedAtMs,
+        timestamp == null,
+        durationMs,
+        route,
+        url,
+        method,
+        status,
+        host,
+        sqlCount(sql, queries),
+        sqlTime(sql, queries),
+        memoryPeak(payload),
+        fatal,
+        summary(method, route, durationMs, fatal, project),
+        PayloadCodec.compress(payload.encode()),
+        functions(payload, path),
+        queries,
+        CorrelationIds.isLinkable(correlationId) ? List.of(correlationId) : List.of());
+  }
+
+  private static String correlationId(JsonObject payload, String path) {
+    String id = string(payload, "correlation_id", path + ".correlation_id");
+    if (id == null || id.isBlank()) {
+      throw new InvalidPayloadException(path + ".correlation_id is required");
+    }
+    if (id.length() > 128) {
+      throw new InvalidPayloadException(path + ".correlation_id must be at most 128 characters");
+    }
+    return CorrelationIds.isLinkable(id) ? id.toLowerCase(Locale.ROOT) : id;
+  }
+
+  private static double duration(JsonObject payload, String path) {
+    Double elapsed = number(payload, "elapsed_ms", path + ".elapsed_ms");
+    if (elapsed == null) {
+      JsonObject timing = object(payload, "timing", path + ".timing");
+      elapsed = number(timing, "duration_ms", path + ".timing.duration_ms");
+      if (elapsed == null) {
+        elapsed = number(timing, "elapsed_ms", path + ".timing.elapsed_ms");
+      }
+    }
+    if (elapsed == null) {
+      throw new InvalidPayloadException(path + ".elapsed_ms is required (or timing.duration_ms)");
+    }
+    if (elapsed < 0 || elapsed > MAX_DURATION_MS) {
+      throw new InvalidPayloadException(path + ".elapsed_ms must be between 0 and " + (long) MAX_DURATION_MS);
+    }
+    return elapsed;
+  }
+
+  private static String method(JsonObject request) {
+    String method = lenientString(request, "method");
+    return method == null || method.isBlank() ? null : cap(method.trim().toUpperCase(Locale.ROOT), 16);
+  }
+
+  private static Integer status(JsonObject response) {
+    Double status = lenientNumber(response, "status_code");
+    return status == null || status < 0 || status > 999 ? null : status.intValue();
+  }
+
+  private static Long memoryPeak(JsonObject payload) {
+    JsonObject xhprof = payload.getValue("xhprof") instanceof JsonObject o ? o : null;
+    JsonObject memory = xhprof != null && xhprof.getValue("memory") instanceof JsonObject m ? m : null;
+    Double peak = memory == null ? null : lenientNumber(memory, "peak_usage");
+    return peak == null || peak < 0 ? null : peak.longValue();
+  }
+
+  private static Integer sqlCount(JsonObject sql, List<SqlCall> queries) {
+    if (sql == null) {
+      return null;
+    }
+    Double total = summaryNumber(sql, "total_queries");
+    return total != null ? Integer.valueOf(total.intValue()) : Integer.valueOf(queries.size());
+  }
+
+  private static Double sqlTime(JsonObject sql, List<SqlCall> queries) {
+    if (sql == null) {
+      return null;
+    }
+    Double total = summaryNumber(sql, "total_time_ms");
+    if (total == null) {
+      total = lenientNumber(sql, "total_duration_ms");
+    }
+    return total != null ? total : queries.stream().mapToDouble(SqlCall::timeMs).sum();
+  }
+
+  private static Double summaryNumber(JsonObject sql, String key) {
+    JsonObject summary = sql.getValue("summary") instanceof JsonObject s ? s : null;
+    Double value = summary == null ? null : lenientNumber(summary, key);
+    return value != null ? value : lenientNumber(sql, key);
+  }
+
+  private static List<SqlCall> queries(JsonObject payload, String path) {
+    JsonObject sql = optionalObject(payload, "sql", path + ".sql");
+    if (sql == null) {
+      return List.of();
+    }
+    JsonArray items = array(sql, "queries", path + ".sql.queries");
+    List<SqlCall> calls = new ArrayList<>(Math.min(items.size(), MAX_QUERIES));
+    for (int i = 0; i < items.size() && i < MAX_QUERIES; i++) {
+      if (items.getValue(i) instanceof JsonObject query) {
+        calls.add(sqlCall(i, query));
+      }
+    }
+    return calls;
+  }
+
+  private static SqlCall sqlCall(int seq, JsonObject query) {
+    String text = query.containsKey("sql") ? lenientString(query, "sql") : lenientString(query, "query");
+    Double time = lenientNumber(query, "time_ms");
+    if (time == null) {
+      time = lenientNumber(query, "duration_ms");
+    }
+    String normalized = SqlNormalizer.normalize(text);
+    return new SqlCall(seq, SqlNormalizer.fingerprint(normalized), normalized, time == null ? 0.0 : time);
+  }
+
+  private static List<FunctionCall> functions(JsonObject payload, String path) {
+    JsonObject xhprof = optionalObject(payload, "xhprof", path + ".xhprof");
+    if (xhprof == null) {
+      return List.of();
+    }
+    if (xhprof.getValue("profiling") instanceof JsonObject profiling) {
+      return topFunctions(array(profiling, "top_functions", path + ".xhprof.profiling.top_functions"));
+    }
+    return rawEdges(xhprof);
+  }
+
+  private static List<FunctionCall> topFunctions(JsonArray items) {
+    List<FunctionCall> calls = new ArrayList<>();
+    Set<String> seen = new LinkedHashSet<>();
+    for (int i = 0; i < items.size() && calls.size() < MAX_FUNCTIONS; i++) {
+      if (items.getValue(i) instanceof JsonObject item && item.getValue("name") instanceof String name
+          && seen.add(name)) {
+        Double us = lenientNumber(item, "wall_time_us");
+        if (us == null && lenientNumber(item, "wall_time_ms") != null) {
+          us = lenientNumber(item, "wall_time_ms") * 1000.0;
+        }
+        Double ct = lenientNumber(item, "calls");
+        calls.add(new FunctionCall(cap(name, 1024), ct == null ? 0 : ct.longValue(), us == null ? 0 : us.longValue()));
+      }
+    }
+    return calls;
+  }
+
+  /** The older raw XHProf map: {"a==>b": {ct, wt, ...}}. */
+  private static List<FunctionCall> rawEdges(JsonObject xhprof) {
+    List<FunctionCall> calls = new ArrayList<>();
+    for (Map.Entry<String, Object> entry : xhprof) {
+      if (calls.size() >= MAX_FUNCTIONS) {
+        break;
+      }
+      if (entry.getValue() instanceof JsonObject edge && (edge.containsKey("ct") || edge.containsKey("wt"))) {
+        Double ct = lenientNumber(edge, "ct");
+        Double wt = lenientNumber(edge, "wt");
+        calls.add(new FunctionCall(cap(entry.getKey(), 1024), ct == null ? 0 : ct.longValue(),
+            wt == null ? 0 : wt.longValue()));
+      }
+    }
+    return calls;
+  }
+
+  private static String summary(String method, String route, double durationMs, boolean fatal, String project) {
+    return (method == null ? "?" : method) + " " + (route == null ? "?" : route) + " "
+        + Math.round(durationMs) + " ms (php" + (fatal ? ", fatal error" : "") + ") [" + project + "]";
+  }
+
+  private static String firstString(JsonObject object, String first, String second) {
+    String value = lenientString(object, first);
+    return value != null ? value : lenientString(object, second);
+  }
+
+  private static String firstNonBlank(String first, String second) {
+    return first != null && !first.isBlank() ? first : (second == null || second.isBlank() ? null : second);
+  }
+}

@@ -1,0 +1,14 @@
+package com.bitville.apm.shared.wire;
+
+/** The {@code source} values of Postgres envelopes that the listener understands specially; others are stored as-is. */
+public final class PgSources {
+
+  public static final String ACTIVITY = "pg_stat_activity";
+  public static final String STATEMENTS = "pg_stat_statements";
+  public static final String LOCKS = "pg_locks";
+  public static final String LOG = "pg_log";
+  public static final String SYSTEM_METRICS = "system_metrics";
+
+  private PgSources() {
+  }
+}
