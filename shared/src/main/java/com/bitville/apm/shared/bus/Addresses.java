@@ -21,6 +21,12 @@ public final class Addresses {
   /** Publish: {@link StoredEvent} after every committed group of records (forwarder, live UI). */
   public static final String RECORDS_STORED = "bitville.records.stored.v1";
 
+  /**
+   * Node-local request/reply (registered with {@code localConsumer}): a component's status for /ready and
+   * /metrics of the node it runs on. Reply: {@code {"up": boolean, ...details}}. Append the component name.
+   */
+  public static final String NODE_STATUS_PREFIX = "bitville.node.status.v1.";
+
   private Addresses() {
   }
 }

@@ -1,0 +1,91 @@
+package com.bitville.apm.listener.config;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Environment and system-property overrides. The earlier listener's variables keep working unchanged
+ * ({@code BITVILLE_PORT}, {@code BITVILLE_API_KEY_<PROJECT>}, ...); any other key can be set generically with
+ * {@code BITVILLE__SECTION__KEY=value} (double underscores separate levels, case-insensitive) or
+ * {@code -Dbitville.section.key=value}.
+ */
+public final class EnvOverrides {
+
+  private static final Map<String, String> LEGACY = Map.ofEntries(
+      Map.entry("BITVILLE_PORT", "ingest.port"),
+      Map.entry("BITVILLE_DB_PATH", "storage.dbPath"),
+      Map.entry("BITVILLE_TLS_KEY_PATH", "tls.keyPath"),
+      Map.entry("BITVILLE_TLS_CERT_PATH", "tls.certPath"),
+      Map.entry("BITVILLE_RATE_LIMIT", "ingest.rateLimit.perKeyPerSecond"),
+      Map.entry("BITVILLE_UDP_PORT", "udp.port"),
+      Map.entry("BITVILLE_DATA_DIR", "node.dataDir"),
+      Map.entry("BITVILLE_UI_PORT", "query.port"),
+      Map.entry("BITVILLE_MANAGEMENT_PORT", "management.port"),
+      Map.entry("GRAYLOG_ENABLED", "graylog.enabled"),
+      Map.entry("GRAYLOG_HOST", "graylog.host"),
+      Map.entry("GRAYLOG_PORT", "graylog.port"));
+  private static final String API_KEY_PREFIX = "BITVILLE_API_KEY_";
+  private static final String GENERIC_ENV_PREFIX = "BITVILLE__";
+  private static final String GENERIC_PROPERTY_PREFIX = "bitville.";
+
+  private EnvOverrides() {
+  }
+
+  public static JsonObject apply(JsonObject config, Map<String, String> env, Properties properties) {
+    JsonObject result = config.copy();
+    env.forEach((name, value) -> applyEnv(result, name, value));
+    for (String name : properties.stringPropertyNames()) {
+      if (name.startsWith(GENERIC_PROPERTY_PREFIX)) {
+        set(result, name.substring(GENERIC_PROPERTY_PREFIX.length()).split("\\."), properties.getProperty(name));
+      }
+    }
+    return result;
+  }
+
+  private static void applyEnv(JsonObject config, String name, String value) {
+    if (LEGACY.containsKey(name)) {
+      set(config, LEGACY.get(name).split("\\."), value);
+    } else if (name.startsWith(API_KEY_PREFIX) && name.length() > API_KEY_PREFIX.length()) {
+      addApiKey(config, name.substring(API_KEY_PREFIX.length()).toLowerCase(Locale.ROOT), value);
+    } else if (name.startsWith(GENERIC_ENV_PREFIX)) {
+      set(config, name.substring(GENERIC_ENV_PREFIX.length()).split("__"), value);
+    }
+  }
+
+  private static void addApiKey(JsonObject config, String project, String key) {
+    JsonObject projects = childObject(config, "projects");
+    JsonObject settings = childObject(projects, project);
+    JsonArray keys = settings.getValue("keys") instanceof JsonArray existing ? existing : new JsonArray();
+    settings.put("keys", keys.add(key));
+  }
+
+  /** Sets a path, matching each segment to an existing key case-insensitively (env names are upper case). */
+  private static void set(JsonObject config, String[] path, String value) {
+    JsonObject node = config;
+    for (int i = 0; i < path.length - 1; i++) {
+      node = childObject(node, existingKey(node, path[i]));
+    }
+    node.put(existingKey(node, path[path.length - 1]), value);
+  }
+
+  private static String existingKey(JsonObject node, String wanted) {
+    for (String key : node.fieldNames()) {
+      if (key.equalsIgnoreCase(wanted) || key.replace("-", "_").equalsIgnoreCase(wanted)) {
+        return key;
+      }
+    }
+    return wanted;
+  }
+
+  private static JsonObject childObject(JsonObject parent, String key) {
+    if (parent.getValue(key) instanceof JsonObject child) {
+      return child;
+    }
+    JsonObject child = new JsonObject();
+    parent.put(key, child);
+    return child;
+  }
+}

@@ -1,0 +1,47 @@
+package com.bitville.apm.listener.config;
+
+import com.bitville.apm.listener.support.Cidr;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/** The HTTPS ingest endpoints: limits, rate limits, trusted proxies, back-pressure. */
+public record IngestSettings(
+    String host,
+    int port,
+    int maxBodyBytes,
+    int maxDepth,
+    int maxItems,
+    double perKeyRate,
+    int perKeyBurst,
+    double perClientRate,
+    int perClientBurst,
+    List<Cidr> trustedProxies,
+    int maxInFlight,
+    int storageTimeoutMs,
+    int bodyTimeoutMs,
+    int idleTimeoutSeconds,
+    int retryAfterSeconds) {
+
+  public static IngestSettings from(JsonObject config) {
+    ConfigReader ingest = new ConfigReader(config, "ingest");
+    ConfigReader rate = ingest.child("rateLimit");
+    double perKeyRate = rate.decimal("perKeyPerSecond", 500, 0.1, 1_000_000);
+    double perClientRate = rate.decimal("perClientPerSecond", 200, 0.1, 1_000_000);
+    return new IngestSettings(
+        ingest.string("host", "0.0.0.0"),
+        ingest.integer("port", 8443, 0, 65535),
+        ingest.integer("maxBodyBytes", 2 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+        ingest.integer("maxDepth", 64, 8, 512),
+        ingest.integer("maxItems", 1000, 1, 100_000),
+        perKeyRate,
+        rate.integer("perKeyBurst", (int) Math.max(1, perKeyRate * 2), 1, 10_000_000),
+        perClientRate,
+        rate.integer("perClientBurst", (int) Math.max(1, perClientRate * 2), 1, 10_000_000),
+        Cidr.parseAll(ingest.strings("trustedProxies"), ingest.key("trustedProxies")),
+        ingest.integer("maxInFlightPerInstance", 512, 1, 1_000_000),
+        ingest.integer("storageTimeoutMs", 10_000, 100, 600_000),
+        ingest.integer("bodyTimeoutMs", 30_000, 100, 600_000),
+        ingest.integer("idleTimeoutSeconds", 60, 1, 3600),
+        ingest.integer("retryAfterSeconds", 2, 1, 3600));
+  }
+}

@@ -1,0 +1,88 @@
+package com.bitville.apm.listener.ingest;
+
+import java.io.ByteArrayOutputStream;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
+
+/** Inflates a gzip body with a hard cap on the output, so a gzip bomb costs at most the cap. */
+final class Gzip {
+
+  static final class TooLargeException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    TooLargeException() {
+      super(null, null, false, false);
+    }
+  }
+
+  static final class CorruptException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    CorruptException() {
+      super(null, null, false, false);
+    }
+  }
+
+  private Gzip() {
+  }
+
+  static byte[] inflate(byte[] gzip, int maxBytes) throws TooLargeException, CorruptException {
+    int headerLength = headerLength(gzip);
+    Inflater inflater = new Inflater(true);
+    try {
+      inflater.setInput(gzip, headerLength, gzip.length - headerLength);
+      ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(maxBytes, gzip.length * 4 + 64));
+      byte[] chunk = new byte[16384];
+      while (!inflater.finished()) {
+        int n = inflater.inflate(chunk);
+        if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+          throw new CorruptException();
+        }
+        if (out.size() + n > maxBytes) {
+          throw new TooLargeException();
+        }
+        out.write(chunk, 0, n);
+      }
+      return out.toByteArray();
+    } catch (DataFormatException e) {
+      throw new CorruptException();
+    } finally {
+      inflater.end();
+    }
+  }
+
+  /** Length of the gzip member header (RFC 1952), honouring the optional fields. */
+  private static int headerLength(byte[] data) throws CorruptException {
+    if (data.length < 18 || (data[0] & 0xFF) != 0x1f || (data[1] & 0xFF) != 0x8b || data[2] != 8) {
+      throw new CorruptException();
+    }
+    int flags = data[3] & 0xFF;
+    int position = 10;
+    if ((flags & 0x04) != 0) {
+      position += 2 + ((data[position] & 0xFF) | (data[position + 1] & 0xFF) << 8);
+    }
+    if ((flags & 0x08) != 0) {
+      position = skipZeroTerminated(data, position);
+    }
+    if ((flags & 0x10) != 0) {
+      position = skipZeroTerminated(data, position);
+    }
+    if ((flags & 0x02) != 0) {
+      position += 2;
+    }
+    if (position >= data.length) {
+      throw new CorruptException();
+    }
+    return position;
+  }
+
+  private static int skipZeroTerminated(byte[] data, int position) throws CorruptException {
+    while (position < data.length && data[position] != 0) {
+      position++;
+    }
+    if (position >= data.length) {
+      throw new CorruptException();
+    }
+    return position + 1;
+  }
+}

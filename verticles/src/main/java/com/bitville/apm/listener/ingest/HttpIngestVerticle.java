@@ -1,0 +1,301 @@
+package com.bitville.apm.listener.ingest;
+
+import com.bitville.apm.listener.config.IngestSettings;
+import com.bitville.apm.listener.config.ProjectSettings;
+import com.bitville.apm.listener.ingest.ApiKeyRegistry.Match;
+import com.bitville.apm.listener.ingest.IngestPipeline.Kind;
+import com.bitville.apm.listener.ingest.IngestPipeline.Outcome;
+import com.bitville.apm.listener.support.Cidr;
+import com.bitville.apm.listener.support.NodeMetrics;
+import com.bitville.apm.listener.support.ServerTls;
+import com.bitville.apm.shared.bus.Addresses;
+import com.bitville.apm.shared.bus.StorageFailure;
+import com.bitville.apm.shared.bus.StoreReply;
+import com.bitville.apm.shared.bus.StoreRequest;
+import com.bitville.apm.shared.normalize.InvalidPayloadException;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * HTTPS endpoints for agents (wire protocol sections 1-3). Checks run cheapest first and before the body is
+ * read: route, auth, source network, rate limits, media type, back-pressure; then the body is read with a
+ * cap and deadline, parsed, normalized and sent to storage. 2xx only after storage confirmed the commit.
+ */
+public final class HttpIngestVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HttpIngestVerticle.class);
+
+  private IngestSettings settings;
+  private ApiKeyRegistry keys;
+  private RateLimiter keyLimiter;
+  private RateLimiter clientLimiter;
+  private IngestPipeline pipeline;
+  private IngestMetrics metrics;
+  private HttpServer server;
+  private int inFlight;
+  private boolean stopping;
+
+  @Override
+  public Future<?> start() {
+    settings = IngestSettings.from(config());
+    keys = new ApiKeyRegistry(ProjectSettings.from(config()));
+    keyLimiter = sharedLimiter("key", settings.perKeyRate(), settings.perKeyBurst());
+    clientLimiter = sharedLimiter("client", settings.perClientRate(), settings.perClientBurst());
+    pipeline = new IngestPipeline(settings.maxDepth(), settings.maxItems());
+    metrics = new IngestMetrics(NodeMetrics.registry());
+    HttpServerOptions options = ServerTls.apply(new HttpServerOptions(), config())
+        .setIdleTimeout(settings.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS)
+        .setDecompressionSupported(false).setCompressionSupported(false);
+    server = vertx.createHttpServer(options).requestHandler(this::handle);
+    return server.listen(settings.port(), settings.host());
+  }
+
+  private RateLimiter sharedLimiter(String scope, double rate, int burst) {
+    return vertx.sharedData().<String, RateLimiter>getLocalMap("bitville.ingest.rate-limiters")
+        .computeIfAbsent(scope + "|" + rate + "|" + burst, k -> new RateLimiter(rate, burst));
+  }
+
+  /** The port actually bound (differs from the configured one when that was 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private void handle(HttpServerRequest request) {
+    long started = System.nanoTime();
+    String endpoint = endpointOf(request.path());
+    request.response().endHandler(v -> metrics.request(endpoint == null ? "unknown" : endpoint,
+        request.response().getStatusCode(), started));
+    try {
+      admit(request, endpoint);
+    } catch (RuntimeException e) {
+      LOG.error("Unexpected ingest failure", e);
+      IngestResponses.internalError(request.response());
+    }
+  }
+
+  private void admit(HttpServerRequest request, String endpoint) {
+    var response = request.response();
+    if (endpoint == null) {
+      IngestResponses.notFound(response);
+      return;
+    }
+    if (request.method() != HttpMethod.POST) {
+      IngestResponses.methodNotAllowed(response);
+      return;
+    }
+    if (stopping) {
+      reject(request, "shutting_down");
+      IngestResponses.unavailable(response, settings.retryAfterSeconds(), "listener is shutting down");
+      return;
+    }
+    Match match = authenticate(request);
+    if (match == null || !allowedSource(request, match) || !withinRateLimits(request, match)
+        || !supportedMediaType(request)) {
+      return;
+    }
+    if (inFlight >= settings.maxInFlight()) {
+      reject(request, "overloaded");
+      IngestResponses.unavailable(response, settings.retryAfterSeconds(), "too many requests in flight");
+      return;
+    }
+    inFlight++;
+    ingest(request, kindOf(endpoint), match.project().name()).onComplete(v -> inFlight--);
+  }
+
+  private Match authenticate(HttpServerRequest request) {
+    String authorization = request.getHeader("Authorization");
+    if (authorization == null) {
+      reject(request, "missing_key");
+      IngestResponses.unauthorized(request.response(), "Authorization: Bearer <key> header is required");
+      return null;
+    }
+    Match match = keys.match(ApiKeyRegistry.bearerToken(authorization)).orElse(null);
+    if (match == null) {
+      reject(request, "unknown_key");
+      IngestResponses.unauthorized(request.response(), "unknown API key");
+    }
+    return match;
+  }
+
+  private boolean allowedSource(HttpServerRequest request, Match match) {
+    var allowed = match.project().allowedNetworks();
+    if (allowed.isEmpty() || Cidr.anyContains(allowed, ClientAddress.of(request, settings.trustedProxies()))) {
+      return true;
+    }
+    reject(request, "network_not_allowed");
+    IngestResponses.forbidden(request.response());
+    return false;
+  }
+
+  private boolean withinRateLimits(HttpServerRequest request, Match match) {
+    long wait = keyLimiter.tryAcquire(match.keyId());
+    String scope = "API key";
+    if (wait == 0) {
+      wait = clientLimiter.tryAcquire(ClientAddress.of(request, settings.trustedProxies()));
+      scope = "client address";
+    }
+    if (wait == 0) {
+      return true;
+    }
+    reject(request, "rate_limited");
+    IngestResponses.rateLimited(request.response(), wait, scope);
+    return false;
+  }
+
+  private boolean supportedMediaType(HttpServerRequest request) {
+    String encoding = request.getHeader("Content-Encoding");
+    if (encoding != null && !encoding.equalsIgnoreCase("gzip") && !encoding.equalsIgnoreCase("identity")) {
+      reject(request, "unsupported_encoding");
+      IngestResponses.unsupported(request.response(), "Content-Encoding must be gzip or identity");
+      return false;
+    }
+    String type = mediaType(request);
+    if (type.isEmpty() || type.equals("application/json") || type.equals("application/x-ndjson")
+        || type.equals("application/ndjson") || type.equals("text/plain")) {
+      String charset = request.getHeader("Content-Type") == null ? "" : request.getHeader("Content-Type")
+          .toLowerCase(Locale.ROOT);
+      if (!charset.contains("charset=") || charset.contains("charset=utf-8") || charset.contains("charset=\"utf-8\"")) {
+        return true;
+      }
+      reject(request, "unsupported_charset");
+      IngestResponses.unsupported(request.response(), "only UTF-8 is accepted");
+      return false;
+    }
+    reject(request, "unsupported_media_type");
+    IngestResponses.unsupported(request.response(), "Content-Type must be application/json or application/x-ndjson");
+    return false;
+  }
+
+  private Future<Void> ingest(HttpServerRequest request, Kind kind, String project) {
+    int limit = settings.maxBodyBytes();
+    return BodyReader.read(vertx, request, limit, settings.bodyTimeoutMs())
+        .compose(body -> decodeAndStore(request, body, kind, project))
+        .recover(failure -> {
+          answerFailure(request, failure);
+          return Future.succeededFuture();
+        });
+  }
+
+  private Future<Void> decodeAndStore(HttpServerRequest request, Buffer body, Kind kind, String project) {
+    byte[] bytes = decompress(request, body.getBytes());
+    boolean ndjson = mediaType(request).contains("ndjson");
+    Outcome outcome = pipeline.process(bytes, ndjson, kind, project, System.currentTimeMillis());
+    if (outcome.records().isEmpty()) {
+      reject(request, "invalid_payload");
+      String first = outcome.rejected().getJsonObject(0).getString("error");
+      IngestResponses.badRequest(request.response(), first, outcome.rejected());
+      return Future.succeededFuture();
+    }
+    if (!outcome.rejected().isEmpty()) {
+      metrics.rejected("invalid_item", outcome.rejected().size());
+    }
+    DeliveryOptions delivery = new DeliveryOptions().setSendTimeout(settings.storageTimeoutMs());
+    return vertx.eventBus().<JsonObject>request(Addresses.STORAGE_WRITE,
+            new StoreRequest(outcome.records()).toJson(), delivery)
+        .map(reply -> {
+          StoreReply stored = StoreReply.fromJson(reply.body());
+          metrics.accepted(stored.ids().size());
+          IngestResponses.accepted(request.response(), stored.ids(), outcome.rejected());
+          return null;
+        });
+  }
+
+  private byte[] decompress(HttpServerRequest request, byte[] body) {
+    if (!"gzip".equalsIgnoreCase(request.getHeader("Content-Encoding"))) {
+      return body;
+    }
+    try {
+      return Gzip.inflate(body, settings.maxBodyBytes());
+    } catch (Gzip.TooLargeException e) {
+      throw new BodyReader.TooLarge();
+    } catch (Gzip.CorruptException e) {
+      throw new InvalidPayloadException("body is not valid gzip");
+    }
+  }
+
+  private void answerFailure(HttpServerRequest request, Throwable failure) {
+    var response = request.response();
+    if (failure instanceof BodyReader.TooLarge) {
+      reject(request, "too_large");
+      IngestResponses.tooLarge(response, settings.maxBodyBytes());
+      closeAfterResponse(request);
+    } else if (failure instanceof BodyReader.TimedOut) {
+      reject(request, "body_timeout");
+      IngestResponses.timeout(response);
+      closeAfterResponse(request);
+    } else if (failure instanceof InvalidPayloadException invalid) {
+      reject(request, "invalid_payload");
+      IngestResponses.badRequest(response, invalid.getMessage(), null);
+    } else if (failure instanceof ReplyException reply) {
+      answerStorageFailure(request, reply);
+    } else {
+      LOG.warn("Ingest request failed: {}", failure.toString());
+      reject(request, "connection_error");
+      IngestResponses.unavailable(response, settings.retryAfterSeconds(), "request could not be completed");
+    }
+  }
+
+  private void answerStorageFailure(HttpServerRequest request, ReplyException reply) {
+    String reason = reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
+        ? StorageFailure.fromCode(reply.failureCode()).name().toLowerCase(Locale.ROOT)
+        : reply.failureType().name().toLowerCase(Locale.ROOT);
+    reject(request, "storage_" + reason);
+    if (reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
+        && reply.failureCode() == StorageFailure.BAD_REQUEST.code()) {
+      LOG.error("Storage refused a store request as malformed: {}", reply.getMessage());
+      IngestResponses.internalError(request.response());
+      return;
+    }
+    IngestResponses.unavailable(request.response(), settings.retryAfterSeconds(),
+        "storage is unavailable or busy; nothing was stored");
+  }
+
+  private static void closeAfterResponse(HttpServerRequest request) {
+    request.response().closeHandler(null);
+    request.connection().close();
+  }
+
+  private void reject(HttpServerRequest request, String reason) {
+    metrics.rejected(reason, 1);
+  }
+
+  private static String mediaType(HttpServerRequest request) {
+    String type = request.getHeader("Content-Type");
+    if (type == null) {
+      return "";
+    }
+    int semicolon = type.indexOf(';');
+    return (semicolon < 0 ? type : type.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
+  }
+
+  private static String endpointOf(String path) {
+    return switch (path) {
+      case "/ingest/php", "/api/profiling" -> "php";
+      case "/ingest/postgres" -> "postgres";
+      default -> null;
+    };
+  }
+
+  private static Kind kindOf(String endpoint) {
+    return "php".equals(endpoint) ? Kind.PHP : Kind.POSTGRES;
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    return server == null ? Future.succeededFuture() : server.shutdown(20, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,68 @@
+package com.bitville.apm.listener.ingest;
+
+import com.bitville.apm.shared.model.IngestRecord;
+import com.bitville.apm.shared.normalize.BodyParser;
+import com.bitville.apm.shared.normalize.InvalidPayloadException;
+import com.bitville.apm.shared.normalize.PhpPayloadNormalizer;
+import com.bitville.apm.shared.normalize.PostgresEnvelopeNormalizer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Body bytes to validated records: parse, then normalize each item; bad items are reported by index. */
+public final class IngestPipeline {
+
+  /** Which normalizer an endpoint uses. */
+  public enum Kind { PHP, POSTGRES }
+
+  /** Valid records ready to store, and the items that were refused with their reason. */
+  public record Outcome(List<IngestRecord> records, JsonArray rejected, boolean single) {
+  }
+
+  private final BodyParser parser;
+
+  public IngestPipeline(int maxDepth, int maxItems) {
+    this.parser = new BodyParser(maxDepth, maxItems);
+  }
+
+  /** @throws InvalidPayloadException when the body as a whole cannot be used */
+  public Outcome process(byte[] body, boolean ndjson, Kind kind, String project, long receivedAtMs) {
+    List<BodyParser.Item> items = parser.parse(body, ndjson);
+    boolean single = items.size() == 1 && !ndjson && firstNonSpace(body) == '{';
+    List<IngestRecord> records = new ArrayList<>(items.size());
+    JsonArray rejected = new JsonArray();
+    for (BodyParser.Item item : items) {
+      String path = single ? "$" : "$[" + item.index() + "]";
+      if (item.error() != null) {
+        rejected.add(rejection(item.index(), item.error()));
+        continue;
+      }
+      try {
+        records.add(normalize(kind, item.object(), project, receivedAtMs, path));
+      } catch (InvalidPayloadException e) {
+        rejected.add(rejection(item.index(), e.getMessage()));
+      }
+    }
+    return new Outcome(records, rejected, single);
+  }
+
+  private static IngestRecord normalize(Kind kind, JsonObject item, String project, long now, String path) {
+    return kind == Kind.PHP
+        ? PhpPayloadNormalizer.normalize(item, project, now, path)
+        : PostgresEnvelopeNormalizer.normalize(item, project, now, path);
+  }
+
+  private static JsonObject rejection(int index, String error) {
+    return new JsonObject().put("index", index).put("error", error);
+  }
+
+  private static int firstNonSpace(byte[] body) {
+    for (byte b : body) {
+      if (!Character.isWhitespace(b)) {
+        return b;
+      }
+    }
+    return -1;
+  }
+}

@@ -1,0 +1,151 @@
+package com.bitville.apm.listener.launcher;
+
+import com.bitville.apm.listener.config.ClusterSettings;
+import com.bitville.apm.listener.config.DeploymentPlan;
+import com.bitville.apm.listener.config.IngestSettings;
+import com.bitville.apm.listener.config.ManagementSettings;
+import com.bitville.apm.listener.config.NodeSettings;
+import com.bitville.apm.listener.config.ProjectSettings;
+import com.bitville.apm.listener.config.StorageSettings;
+import com.bitville.apm.listener.support.NodeMetrics;
+import com.hazelcast.config.Config;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running listener node: its Vert.x instance and the verticles it deployed, started from a validated
+ * configuration and stopped in reverse order (servers stop accepting first, storage commits and closes last).
+ */
+public final class ListenerNode {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ListenerNode.class);
+  static final long SHUTDOWN_DEADLINE_MS = 30_000;
+
+  private final Vertx vertx;
+  private final JsonObject config;
+  private final List<String> deployments = new ArrayList<>();
+
+  private ListenerNode(Vertx vertx, JsonObject config) {
+    this.vertx = vertx;
+    this.config = config;
+  }
+
+  /**
+   * Validates the configuration (every bad value fails with a message naming its key) and starts the node.
+   *
+   * @param config the merged configuration, already through {@link FirstStart} when TLS or keys are generated
+   */
+  public static Future<ListenerNode> start(JsonObject config, boolean forceCluster) {
+    DeploymentPlan plan;
+    ClusterSettings cluster;
+    try {
+      plan = validate(config);
+      cluster = ClusterSettings.from(config);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return createVertx(cluster, forceCluster)
+        .compose(vertx -> {
+          ListenerNode node = new ListenerNode(vertx, config);
+          return node.deployAll(plan).map(node).recover(e -> vertx.close().transform(v -> Future.failedFuture(e)));
+        });
+  }
+
+  static DeploymentPlan validate(JsonObject config) {
+    NodeSettings node = NodeSettings.from(config);
+    IngestSettings.from(config);
+    StorageSettings.from(config, node);
+    ManagementSettings.from(config);
+    ProjectSettings.from(config);
+    com.bitville.apm.listener.config.TlsSettings.from(config);
+    return DeploymentPlan.from(config, VerticleCatalog.VERTICLES.keySet());
+  }
+
+  private static Future<Vertx> createVertx(ClusterSettings cluster, boolean forceCluster) {
+    VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
+    var builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(NodeMetrics.registry()));
+    if (!cluster.enabled() && !forceCluster) {
+      return Future.succeededFuture(builder.build());
+    }
+    options.getEventBusOptions().setHost(cluster.host()).setPort(cluster.eventBusPort());
+    return builder.withClusterManager(new HazelcastClusterManager(hazelcastConfig(cluster))).buildClustered();
+  }
+
+  private static Config hazelcastConfig(ClusterSettings cluster) {
+    Config hazelcast = ConfigUtil.loadConfig();
+    hazelcast.setClusterName(cluster.name());
+    hazelcast.getNetworkConfig().setPort(cluster.port()).setPortAutoIncrement(false);
+    hazelcast.getNetworkConfig().getInterfaces().setEnabled(true).setInterfaces(List.of(cluster.host()));
+    var join = hazelcast.getNetworkConfig().getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true).setMembers(cluster.members());
+    return hazelcast;
+  }
+
+  private Future<Void> deployAll(DeploymentPlan plan) {
+    Future<Void> chain = Future.succeededFuture();
+    for (Map.Entry<String, ? extends java.util.function.Supplier<? extends io.vertx.core.Deployable>> entry
+        : VerticleCatalog.VERTICLES.entrySet()) {
+      int instances = plan.instancesOf(entry.getKey());
+      if (instances > 0) {
+        chain = chain.compose(v -> deploy(entry.getKey(), entry.getValue(), instances));
+      }
+    }
+    return chain;
+  }
+
+  private Future<Void> deploy(String name, java.util.function.Supplier<? extends io.vertx.core.Deployable> supplier,
+      int instances) {
+    DeploymentOptions options = new DeploymentOptions().setInstances(instances).setConfig(config);
+    return vertx.deployVerticle(supplier, options)
+        .onSuccess(id -> {
+          deployments.add(id);
+          LOG.info("Deployed {} x{}", name, instances);
+        })
+        .recover(e -> Future.failedFuture(new IllegalStateException("cannot start " + name + ": " + e.getMessage(), e)))
+        .mapEmpty();
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public JsonObject config() {
+    return config;
+  }
+
+  public Path dataDir() {
+    return NodeSettings.from(config).dataDir();
+  }
+
+  /** Undeploys in reverse order, then closes Vert.x; fails if that takes longer than the deadline. */
+  public Future<Void> shutdown() {
+    List<String> reversed = new ArrayList<>(deployments);
+    Collections.reverse(reversed);
+    Future<Void> chain = Future.succeededFuture();
+    for (String id : reversed) {
+      chain = chain.compose(v -> vertx.undeploy(id).recover(e -> {
+        LOG.warn("Undeploy of {} failed: {}", id, e.getMessage());
+        return Future.succeededFuture();
+      }));
+    }
+    return chain.eventually(() -> vertx.close())
+        .timeout(SHUTDOWN_DEADLINE_MS, TimeUnit.MILLISECONDS);
+  }
+}

@@ -1,0 +1,111 @@
+package com.bitville.apm.listener.management;
+
+import com.bitville.apm.listener.config.ManagementSettings;
+import com.bitville.apm.listener.config.NodeSettings;
+import com.bitville.apm.listener.config.ProjectSettings;
+import com.bitville.apm.listener.support.NodeMetrics;
+import com.bitville.apm.shared.bus.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+import java.util.List;
+
+/**
+ * The per-node management endpoint, on loopback by default: {@code /health} (the process is alive),
+ * {@code /ready} (storage answers over the event bus, disk has room, keys are loaded, and every component
+ * running on this node reports itself up) and {@code /metrics} (Prometheus text of this node).
+ */
+public final class ManagementVerticle extends VerticleBase {
+
+  /** Components that report their status on {@code Addresses.NODE_STATUS_PREFIX + name} when deployed here. */
+  static final List<String> COMPONENTS = List.of("udp-ingest", "retention", "gelf-forwarder", "query-server");
+  private static final long CHECK_TIMEOUT_MS = 2_000;
+
+  private HttpServer server;
+
+  @Override
+  public Future<?> start() {
+    ManagementSettings settings = ManagementSettings.from(config());
+    HealthChecks readiness = readinessChecks(settings);
+    Router router = Router.router(vertx);
+    router.get("/health").handler(this::health);
+    router.get("/ready").handler(HealthCheckHandler.createWithHealthChecks(readiness));
+    router.get("/metrics").handler(this::metrics);
+    server = vertx.createHttpServer().requestHandler(router);
+    return server.listen(settings.port(), settings.host());
+  }
+
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private HealthChecks readinessChecks(ManagementSettings settings) {
+    HealthChecks checks = HealthChecks.create(vertx);
+    checks.register("storage", CHECK_TIMEOUT_MS, this::checkStorage);
+    checks.register("disk", CHECK_TIMEOUT_MS, promise -> checkDisk(promise, settings));
+    checks.register("api-keys", CHECK_TIMEOUT_MS, this::checkKeys);
+    COMPONENTS.forEach(name -> checks.register(name, CHECK_TIMEOUT_MS, promise -> checkComponent(promise, name)));
+    return checks;
+  }
+
+  private void health(RoutingContext ctx) {
+    ctx.response().putHeader("Content-Type", "application/json").end("{\"status\":\"UP\"}");
+  }
+
+  private void metrics(RoutingContext ctx) {
+    ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(NodeMetrics.scrape());
+  }
+
+  private void checkStorage(Promise<Status> promise) {
+    vertx.eventBus().<JsonObject>request(Addresses.STORAGE_PING, new JsonObject(),
+            new DeliveryOptions().setSendTimeout(CHECK_TIMEOUT_MS - 200))
+        .onSuccess(reply -> promise.complete(Status.OK(reply.body())))
+        .onFailure(e -> promise.complete(Status.KO(new JsonObject().put("reason", "storage does not answer: "
+            + (e instanceof ReplyException r ? r.failureType().name() : "error")))));
+  }
+
+  private void checkDisk(Promise<Status> promise, ManagementSettings settings) {
+    String dataDir = NodeSettings.from(config()).dataDir().toString();
+    vertx.fileSystem().mkdirs(dataDir)
+        .compose(v -> vertx.fileSystem().fsProps(dataDir))
+        .onSuccess(props -> {
+          JsonObject data = new JsonObject().put("usable_bytes", props.usableSpace())
+              .put("minimum_bytes", settings.minFreeDiskBytes());
+          promise.complete(props.usableSpace() >= settings.minFreeDiskBytes() ? Status.OK(data) : Status.KO(data));
+        })
+        .onFailure(e -> promise.complete(Status.KO(new JsonObject().put("reason", "cannot read disk space"))));
+  }
+
+  private void checkKeys(Promise<Status> promise) {
+    long keys = ProjectSettings.from(config()).values().stream().mapToLong(p -> p.keyHashes().size()).sum();
+    JsonObject data = new JsonObject().put("keys", keys);
+    promise.complete(keys > 0 ? Status.OK(data) : Status.KO(data));
+  }
+
+  private void checkComponent(Promise<Status> promise, String name) {
+    vertx.eventBus().<JsonObject>request(Addresses.NODE_STATUS_PREFIX + name, new JsonObject(),
+            new DeliveryOptions().setSendTimeout(CHECK_TIMEOUT_MS - 200).setLocalOnly(true))
+        .onSuccess(reply -> promise.complete(new Status(reply.body()).setOk(reply.body().getBoolean("up", false))
+            .setData(reply.body())))
+        .onFailure(e -> {
+          boolean absent = e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS;
+          promise.complete(absent ? Status.OK(new JsonObject().put("deployed", false))
+              : Status.KO(new JsonObject().put("reason", "component does not answer")));
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+}

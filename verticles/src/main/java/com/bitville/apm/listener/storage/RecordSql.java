@@ -1,0 +1,41 @@
+package com.bitville.apm.listener.storage;
+
+/** SQL of the record write path and the basic reads, kept in one place. */
+final class RecordSql {
+
+  static final String INSERT_RECORD = """
+      INSERT INTO records (id, project, kind, source, correlation_id, event_time_ms, received_at_ms,
+        event_time_estimated, duration_ms, route, url, method, status, host, sql_count, sql_time_ms,
+        memory_peak_bytes, fatal, summary, node, payload)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+
+  static final String INSERT_LINK = "INSERT OR IGNORE INTO record_links (correlation_id, record_id) VALUES (?, ?)";
+
+  static final String INSERT_FUNCTION =
+      "INSERT OR IGNORE INTO request_functions (record_id, name, calls, wall_us) VALUES (?, ?, ?, ?)";
+
+  static final String INSERT_SQL_TEXT = "INSERT OR IGNORE INTO sql_texts (fingerprint, normalized) VALUES (?, ?)";
+
+  static final String INSERT_SQL = "INSERT INTO request_sql (record_id, seq, fingerprint, time_ms) VALUES (?, ?, ?, ?)";
+
+  static final String NEXT_ID = """
+      SELECT max((SELECT value FROM counters WHERE name = 'next_record_id'),
+                 (SELECT coalesce(max(id), 0) + 1 FROM records)) AS next_id""";
+
+  static final String SAVE_NEXT_ID = "UPDATE counters SET value = ? WHERE name = 'next_record_id'";
+
+  static final String COLUMNS = """
+      id, project, kind, source, correlation_id, event_time_ms, received_at_ms, event_time_estimated,
+      duration_ms, route, url, method, status, host, sql_count, sql_time_ms, memory_peak_bytes, fatal, summary,
+      node""";
+
+  static final String STATS = """
+      SELECT count(*) AS count, min(event_time_ms) AS oldest_event_time_ms, max(id) AS max_id FROM records""";
+
+  static final String STATS_FOR_PROJECT = """
+      SELECT count(*) AS count, min(event_time_ms) AS oldest_event_time_ms, max(id) AS max_id FROM records
+      WHERE project = ?""";
+
+  private RecordSql() {
+  }
+}

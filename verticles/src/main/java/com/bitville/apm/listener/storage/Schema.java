@@ -1,0 +1,140 @@
+package com.bitville.apm.listener.storage;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Versioned, transactional migrations. Each runs once, in order, in its own transaction together with the
+ * bump of {@code schema_version}; a database written by a newer listener is refused rather than guessed at.
+ * Version ranges keep parallel work apart: 1-9 core ingest, 10-19 retention and forwarding, 20-29 query side.
+ */
+final class Schema {
+
+  record Migration(int version, String description, List<String> statements) {
+  }
+
+  private static final Logger LOG = LoggerFactory.getLogger(Schema.class);
+
+  static final List<Migration> MIGRATIONS = List.of(
+      new Migration(1, "records, links, functions, SQL", List.of(
+          """
+          CREATE TABLE records (
+            id INTEGER PRIMARY KEY,
+            project TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            source TEXT NOT NULL,
+            correlation_id TEXT,
+            event_time_ms INTEGER NOT NULL,
+            received_at_ms INTEGER NOT NULL,
+            event_time_estimated INTEGER NOT NULL DEFAULT 0,
+            duration_ms REAL,
+            route TEXT,
+            url TEXT,
+            method TEXT,
+            status INTEGER,
+            host TEXT,
+            sql_count INTEGER,
+            sql_time_ms REAL,
+            memory_peak_bytes INTEGER,
+            fatal INTEGER NOT NULL DEFAULT 0,
+            summary TEXT,
+            node TEXT,
+            payload BLOB NOT NULL
+          )""",
+          "CREATE INDEX records_correlation ON records(correlation_id) WHERE correlation_id IS NOT NULL",
+          "CREATE INDEX records_project_time ON records(project, event_time_ms, id)",
+          "CREATE INDEX records_project_duration ON records(project, duration_ms) WHERE kind = 'php'",
+          "CREATE INDEX records_project_route_time ON records(project, route, event_time_ms) WHERE kind = 'php'",
+          "CREATE INDEX records_event_time ON records(event_time_ms)",
+          """
+          CREATE TABLE record_links (
+            correlation_id TEXT NOT NULL,
+            record_id INTEGER NOT NULL,
+            PRIMARY KEY (correlation_id, record_id)
+          ) WITHOUT ROWID""",
+          "CREATE INDEX record_links_record ON record_links(record_id)",
+          """
+          CREATE TABLE request_functions (
+            record_id INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            calls INTEGER NOT NULL,
+            wall_us INTEGER NOT NULL,
+            PRIMARY KEY (record_id, name)
+          ) WITHOUT ROWID""",
+          """
+          CREATE TABLE request_sql (
+            record_id INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            fingerprint TEXT NOT NULL,
+            time_ms REAL NOT NULL,
+            PRIMARY KEY (record_id, seq)
+          ) WITHOUT ROWID""",
+          "CREATE TABLE sql_texts (fingerprint TEXT PRIMARY KEY, normalized TEXT NOT NULL) WITHOUT ROWID",
+          "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
+          "INSERT INTO counters (name, value) VALUES ('next_record_id', 1)")));
+
+  private Schema() {
+  }
+
+  /** Brings the file to the newest version; returns the version it is at afterwards. */
+  static Future<Integer> migrate(Pool writer) {
+    return writer.withConnection(connection -> prepare(connection)
+        .compose(v -> currentVersion(connection))
+        .compose(current -> applyFrom(connection, current)));
+  }
+
+  /**
+   * auto_vacuum can only be switched on before the first table exists: incremental mode lets retention
+   * hand freed pages back to the file system in small steps instead of a blocking full VACUUM.
+   */
+  private static Future<Void> prepare(SqlConnection connection) {
+    return connection.query("PRAGMA auto_vacuum = INCREMENTAL").execute()
+        .compose(v -> connection.query(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at_ms INTEGER NOT NULL,"
+                + " description TEXT NOT NULL)").execute())
+        .mapEmpty();
+  }
+
+  private static Future<Integer> currentVersion(SqlConnection connection) {
+    return connection.query("SELECT coalesce(max(version), 0) AS version FROM schema_version").execute()
+        .map(rows -> rows.iterator().next().getInteger("version"));
+  }
+
+  private static Future<Integer> applyFrom(SqlConnection connection, int current) {
+    int newest = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
+    if (current > newest) {
+      return Future.failedFuture(new IllegalStateException("database schema version " + current
+          + " is newer than this listener understands (" + newest + "); upgrade the listener"));
+    }
+    Future<Integer> chain = Future.succeededFuture(current);
+    for (Migration migration : MIGRATIONS) {
+      if (migration.version() > current) {
+        chain = chain.compose(v -> apply(connection, migration));
+      }
+    }
+    return chain;
+  }
+
+  private static Future<Integer> apply(SqlConnection connection, Migration migration) {
+    LOG.info("Applying schema migration {}: {}", migration.version(), migration.description());
+    return connection.begin().compose(transaction -> {
+      Future<?> chain = Future.succeededFuture();
+      for (String statement : migration.statements()) {
+        chain = chain.compose(v -> connection.query(statement).execute());
+      }
+      return chain.compose(v -> connection
+              .preparedQuery("INSERT INTO schema_version (version, applied_at_ms, description) VALUES (?, ?, ?)")
+              .execute(io.vertx.sqlclient.Tuple.of(migration.version(), System.currentTimeMillis(),
+                  migration.description())))
+          .compose(v -> transaction.commit())
+          .map(v -> migration.version())
+          .recover(e -> transaction.rollback().transform(r -> Future.failedFuture(new IllegalStateException(
+              "schema migration " + migration.version() + " failed: " + e.getMessage(), e))));
+    });
+  }
+
+}

@@ -1,0 +1,164 @@
+package com.bitville.apm.listener.testsupport;
+
+import com.bitville.apm.listener.config.ConfigLoader;
+import com.bitville.apm.listener.launcher.FirstStart;
+import com.bitville.apm.listener.launcher.ListenerNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real listener node for tests: its own temporary data directory, free loopback ports, a generated
+ * self-signed certificate, and two projects with known keys. Clients trust exactly that certificate.
+ */
+public final class TestListener implements AutoCloseable {
+
+  public static final String SHOP_KEY = "test-key-shop-0123456789";
+  public static final String OTHER_KEY = "test-key-other-0123456789";
+
+  private final ListenerNode node;
+  private final JsonObject config;
+  private final Path dataDir;
+  private final Path certificate;
+
+  private TestListener(ListenerNode node, JsonObject config, Path dataDir, Path certificate) {
+    this.node = node;
+    this.config = config;
+    this.dataDir = dataDir;
+    this.certificate = certificate;
+  }
+
+  public static TestListener start() throws Exception {
+    return start(new JsonObject());
+  }
+
+  /** @param overrides merged (deeply) over the test defaults, e.g. {"ingest": {"maxBodyBytes": 4096}} */
+  public static TestListener start(JsonObject overrides) throws Exception {
+    Path dataDir = Files.createTempDirectory("bitville-test-");
+    JsonObject config = ConfigLoader.defaults().mergeIn(baseConfig(dataDir), true).mergeIn(overrides, true);
+    FirstStart.Outcome prepared = FirstStart.prepare(config);
+    ListenerNode node = ListenerNode.start(prepared.config(), false).toCompletionStage().toCompletableFuture()
+        .get(60, TimeUnit.SECONDS);
+    return new TestListener(node, prepared.config(), dataDir, prepared.certificatePem());
+  }
+
+  /** The configuration the test listener uses, for tests that start a second node on the same data. */
+  public static JsonObject baseConfig(Path dataDir) throws IOException {
+    return new JsonObject()
+        .put("node", new JsonObject().put("dataDir", dataDir.toString()).put("name", "test-node"))
+        .put("ingest", new JsonObject().put("host", "127.0.0.1").put("port", freePort()))
+        .put("management", new JsonObject().put("host", "127.0.0.1").put("port", freePort()))
+        .put("projects", new JsonObject()
+            .put("shop", new JsonObject().put("keys", new JsonArray().add(SHOP_KEY)))
+            .put("other", new JsonObject().put("keys", new JsonArray().add(OTHER_KEY))));
+  }
+
+  public static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  public Vertx vertx() {
+    return node.vertx();
+  }
+
+  public JsonObject config() {
+    return config;
+  }
+
+  public int ingestPort() {
+    return config.getJsonObject("ingest").getInteger("port");
+  }
+
+  public int managementPort() {
+    return config.getJsonObject("management").getInteger("port");
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  public Path certificate() {
+    return certificate;
+  }
+
+  public Path databaseFile() {
+    return dataDir.resolve("bitville.db");
+  }
+
+  /** An HTTPS client that trusts only this listener's certificate and checks the host name. */
+  public WebClient httpsClient(Vertx vertx) {
+    return WebClient.create(vertx, new WebClientOptions().setSsl(true).setVerifyHost(true)
+        .setTrustOptions(new PemTrustOptions().addCertPath(certificate.toString()))
+        .setDefaultHost("localhost").setDefaultPort(ingestPort()));
+  }
+
+  /** Rows of a query against the real SQLite file, read with plain JDBC. */
+  public List<Map<String, Object>> rows(String sql, Object... params) throws SQLException {
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + databaseFile());
+        PreparedStatement statement = connection.prepareStatement(sql)) {
+      for (int i = 0; i < params.length; i++) {
+        statement.setObject(i + 1, params[i]);
+      }
+      List<Map<String, Object>> rows = new ArrayList<>();
+      try (ResultSet result = statement.executeQuery()) {
+        int columns = result.getMetaData().getColumnCount();
+        while (result.next()) {
+          Map<String, Object> row = new LinkedHashMap<>();
+          for (int c = 1; c <= columns; c++) {
+            row.put(result.getMetaData().getColumnLabel(c), result.getObject(c));
+          }
+          rows.add(row);
+        }
+      }
+      return rows;
+    }
+  }
+
+  public long count(String sql, Object... params) throws SQLException {
+    return ((Number) rows(sql, params).get(0).values().iterator().next()).longValue();
+  }
+
+  /** Stops the node; keeps the data directory when {@code keepData} (for restart tests). */
+  public void stop() throws Exception {
+    node.shutdown().toCompletionStage().toCompletableFuture().get(40, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      stop();
+    } finally {
+      deleteRecursively(dataDir);
+    }
+  }
+
+  public static void deleteRecursively(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (var paths = Files.walk(root)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    }
+  }
+}
