@@ -19,8 +19,15 @@ import java.util.regex.Pattern;
  */
 public final class BodyParser {
 
-  /** One parsed item: either an object or the reason it was rejected. */
-  public record Item(int index, JsonObject object, String error) {
+  /**
+   * One parsed item: either an object or the reason it was rejected. {@code rawJson} is the item's text as
+   * sent when the body holds it whole (single object, NDJSON line), so it can be stored without re-encoding.
+   */
+  public record Item(int index, JsonObject object, String error, String rawJson) {
+
+    Item(int index, JsonObject object, String error) {
+      this(index, object, error, null);
+    }
   }
 
   private static final Pattern JACKSON_LOCATION = Pattern.compile("line: (\\d+), column: (\\d+)");
@@ -54,7 +61,7 @@ public final class BodyParser {
       return items;
     }
     if (trimmed.charAt(0) == '{') {
-      return List.of(new Item(0, decode(() -> new JsonObject(trimmed)), null));
+      return List.of(new Item(0, decode(() -> new JsonObject(trimmed)), null, trimmed));
     }
     throw new InvalidPayloadException("body must be a JSON object, a JSON array of objects, or NDJSON");
   }
@@ -70,7 +77,7 @@ public final class BodyParser {
       checkCount(items.size() + 1);
       int index = items.size();
       try {
-        items.add(new Item(index, new JsonObject(line), null));
+        items.add(new Item(index, new JsonObject(line), null, line));
       } catch (DecodeException | ClassCastException e) {
         items.add(new Item(index, null, "line " + (lineNo + 1) + " is not a JSON object" + location(e)));
       }

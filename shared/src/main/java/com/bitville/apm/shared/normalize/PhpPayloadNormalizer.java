@@ -41,6 +41,14 @@ public final class PhpPayloadNormalizer {
    * @param path JSON path of this payload in the body, e.g. {@code $} or {@code $[2]}
    */
   public static IngestRecord normalize(JsonObject payload, String project, long receivedAtMs, String path) {
+    return normalize(payload, null, project, receivedAtMs, path);
+  }
+
+  /**
+   * @param rawJson the payload's text exactly as received, when available: stored as-is (no re-encoding)
+   */
+  public static IngestRecord normalize(JsonObject payload, String rawJson, String project, long receivedAtMs,
+      String path) {
     String correlationId = correlationId(payload, path);
     Double timestamp = number(payload, "timestamp", path + ".timestamp");
     double durationMs = duration(payload, path);
@@ -75,7 +83,7 @@ public final class PhpPayloadNormalizer {
         memoryPeak(payload),
         fatal,
         summary(method, route, durationMs, fatal, project),
-        PayloadCodec.compress(payload.encode()),
+        PayloadCodec.compress(rawJson != null ? rawJson : payload.encode()),
         functions(payload, path),
         queries,
         CorrelationIds.isLinkable(correlationId) ? List.of(correlationId) : List.of());
@@ -173,8 +181,8 @@ public final class PhpPayloadNormalizer {
     if (time == null) {
       time = lenientNumber(query, "duration_ms");
     }
-    String normalized = SqlNormalizer.normalize(text);
-    return new SqlCall(seq, SqlNormalizer.fingerprint(normalized), normalized, time == null ? 0.0 : time);
+    SqlNormalizer.Normalized normalized = SqlNormalizer.cached(text);
+    return new SqlCall(seq, normalized.fingerprint(), normalized.text(), time == null ? 0.0 : time);
   }
 
   private static List<FunctionCall> functions(JsonObject payload, String path) {

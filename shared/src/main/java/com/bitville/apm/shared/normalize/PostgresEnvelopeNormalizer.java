@@ -29,6 +29,12 @@ public final class PostgresEnvelopeNormalizer {
   }
 
   public static IngestRecord normalize(JsonObject envelope, String project, long receivedAtMs, String path) {
+    return normalize(envelope, null, project, receivedAtMs, path);
+  }
+
+  /** @param rawJson the envelope's text exactly as received, when available: stored as-is */
+  public static IngestRecord normalize(JsonObject envelope, String rawJson, String project, long receivedAtMs,
+      String path) {
     String source = source(envelope, path);
     JsonObject data = object(envelope, "data", path + ".data");
     Double timestamp = number(envelope, "timestamp", path + ".timestamp");
@@ -58,7 +64,7 @@ public final class PostgresEnvelopeNormalizer {
         null,
         errors,
         summary(source, data, project),
-        PayloadCodec.compress(envelope.encode()),
+        PayloadCodec.compress(rawJson != null ? rawJson : envelope.encode()),
         List.of(),
         List.of(),
         links);

@@ -25,7 +25,38 @@ public final class SqlNormalizer {
   private static final Pattern VALUES_LIST = Pattern.compile("(?i)\\bVALUES\\s*(\\(\\s*\\?(\\s*,\\s*\\?)*\\s*\\)\\s*,?\\s*)+");
   private static final Pattern SPACES = Pattern.compile("\\s+");
 
+  private static final int CACHE_LIMIT = 20_000;
+  private static final int CACHEABLE_CHARS = 8192;
+  private static final java.util.concurrent.ConcurrentHashMap<String, Normalized> CACHE =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** A normalized statement and its fingerprint. */
+  public record Normalized(String text, String fingerprint) {
+  }
+
   private SqlNormalizer() {
+  }
+
+  /**
+   * Normalizes through a bounded cache keyed by the raw text: applications that bind parameters send the
+   * same raw statement over and over, and the regular expressions are the costliest part of ingest.
+   */
+  public static Normalized cached(String sql) {
+    if (sql == null || sql.length() > CACHEABLE_CHARS) {
+      String text = normalize(sql);
+      return new Normalized(text, fingerprint(text));
+    }
+    Normalized hit = CACHE.get(sql);
+    if (hit != null) {
+      return hit;
+    }
+    String text = normalize(sql);
+    Normalized computed = new Normalized(text, fingerprint(text));
+    if (CACHE.size() >= CACHE_LIMIT) {
+      CACHE.clear();
+    }
+    CACHE.put(sql, computed);
+    return computed;
   }
 
   public static String normalize(String sql) {

@@ -39,7 +39,7 @@ public final class IngestPipeline {
         continue;
       }
       try {
-        records.add(normalize(kind, item.object(), project, receivedAtMs, path));
+        records.add(normalize(kind, item, project, receivedAtMs, path));
       } catch (InvalidPayloadException e) {
         rejected.add(rejection(item.index(), e.getMessage()));
       }
@@ -47,10 +47,10 @@ public final class IngestPipeline {
     return new Outcome(records, rejected, single);
   }
 
-  private static IngestRecord normalize(Kind kind, JsonObject item, String project, long now, String path) {
+  private static IngestRecord normalize(Kind kind, BodyParser.Item item, String project, long now, String path) {
     return kind == Kind.PHP
-        ? PhpPayloadNormalizer.normalize(item, project, now, path)
-        : PostgresEnvelopeNormalizer.normalize(item, project, now, path);
+        ? PhpPayloadNormalizer.normalize(item.object(), item.rawJson(), project, now, path)
+        : PostgresEnvelopeNormalizer.normalize(item.object(), item.rawJson(), project, now, path);
   }
 
   private static JsonObject rejection(int index, String error) {

@@ -1,0 +1,149 @@
+package com.bitville.apm.listener.bench;
+
+import com.bitville.apm.listener.testsupport.Fixtures;
+import com.bitville.apm.listener.testsupport.TestListener;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The ingest benchmark (run by scripts/bench-ingest): starts the listener jar as its own process on a
+ * fresh data directory, drives it with C connections for T seconds with the real PHP fixtures, counts the
+ * rows found in SQLite afterwards, then measures the ceiling (a trivial HTTPS endpoint) the same way and
+ * prints the ratio. Usage: BenchIngest LISTENER_JAR CONNECTIONS SECONDS [INGEST_INSTANCES]
+ */
+public final class BenchIngest {
+
+  private BenchIngest() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    Path jar = Path.of(args[0]);
+    int connections = Integer.parseInt(args[1]);
+    int seconds = Integer.parseInt(args[2]);
+    int instances = args.length > 3 ? Integer.parseInt(args[3]) : 2;
+    Path dataDir = Files.createTempDirectory("bitville-bench-");
+    List<Buffer> bodies = Fixtures.PHP_WIRE.stream().map(Fixtures::php).toList();
+    Vertx vertx = Vertx.vertx();
+    try {
+      JsonObject config = TestListener.baseConfig(dataDir)
+          .put("verticles", new JsonObject().put("http-ingest", instances).put("storage", 1).put("management", 1))
+          .put("ingest", TestListener.baseConfig(dataDir).getJsonObject("ingest").put("rateLimit",
+              new JsonObject().put("perKeyPerSecond", 1_000_000).put("perClientPerSecond", 1_000_000)));
+      Files.writeString(dataDir.resolve("listener.json"), config.encodePrettily());
+      int port = config.getJsonObject("ingest").getInteger("port");
+      LoadGenerator generator = new LoadGenerator(vertx, bodies, TestListener.SHOP_KEY);
+      System.out.printf(Locale.ROOT, "machine: %d cores, %s; connections=%d, duration=%ds, ingest instances=%d%n",
+          Runtime.getRuntime().availableProcessors(), cpuModel(), connections, seconds, instances);
+      LoadGenerator.Result listener;
+      long rows;
+      Process process = startProcess(List.of(java(), "-jar", jar.toString(), "--conf",
+          dataDir.resolve("listener.json").toString()), "listener is ready");
+      try {
+        generator.run(port, dataDir.resolve("tls/listener-cert.pem"), "/ingest/php", connections, 3);
+        long warmRows = countRows(dataDir);
+        listener = generator.run(port, dataDir.resolve("tls/listener-cert.pem"), "/ingest/php", connections, seconds);
+        rows = countRows(dataDir) - warmRows;
+        printStorageMetrics(config.getJsonObject("management").getInteger("port"));
+      } finally {
+        process.destroy();
+        process.waitFor(40, TimeUnit.SECONDS);
+      }
+      print("listener", listener);
+      System.out.printf(Locale.ROOT, "listener: rows found in SQLite for the measured run: %d (accepted %d) -> %s%n",
+          rows, listener.acceptedRecords(), rows == listener.acceptedRecords() ? "MATCH" : "MISMATCH");
+      int ceilingPort = TestListener.freePort();
+      Process ceilingProcess = startProcess(List.of(java(), "-cp", System.getProperty("java.class.path"),
+          CeilingServer.class.getName(), String.valueOf(ceilingPort), dataDir.resolve("tls/listener.p12").toString(),
+          Files.readString(dataDir.resolve("tls/listener.p12.password")).trim(), String.valueOf(instances)),
+          "ceiling server is ready");
+      LoadGenerator.Result ceiling;
+      try {
+        generator.run(ceilingPort, dataDir.resolve("tls/listener-cert.pem"), "/", connections, 3);
+        ceiling = generator.run(ceilingPort, dataDir.resolve("tls/listener-cert.pem"), "/", connections, seconds);
+      } finally {
+        ceilingProcess.destroy();
+        ceilingProcess.waitFor(20, TimeUnit.SECONDS);
+      }
+      print("ceiling", ceiling);
+      System.out.printf(Locale.ROOT, "ratio listener/ceiling (requests/s): %.2f%n",
+          (listener.requests() / listener.seconds()) / (ceiling.requests() / ceiling.seconds()));
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      TestListener.deleteRecursively(dataDir);
+    }
+  }
+
+  private static void print(String name, LoadGenerator.Result result) {
+    System.out.printf(Locale.ROOT, "%s: %.0f requests/s, %.0f accepted records/s, p50 %.2f ms, p99 %.2f ms, "
+            + "statuses %s, connection errors %d%n", name, result.requests() / result.seconds(),
+        result.acceptedRecords() / result.seconds(), result.p50Ms(), result.p99Ms(), result.byStatus(),
+        result.errors());
+  }
+
+  private static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  private static Process startProcess(List<String> command, String readyLine) throws Exception {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    CountDownLatch ready = new CountDownLatch(1);
+    Thread reader = new Thread(() -> {
+      try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream()))) {
+        String line;
+        while ((line = lines.readLine()) != null) {
+          if (line.contains(readyLine)) {
+            ready.countDown();
+          }
+        }
+      } catch (Exception e) {
+        // process ended
+      }
+    });
+    reader.setDaemon(true);
+    reader.start();
+    if (!ready.await(90, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new IllegalStateException("process did not start: " + command);
+    }
+    return process;
+  }
+
+  private static void printStorageMetrics(int managementPort) throws Exception {
+    var connection = (java.net.HttpURLConnection) new java.net.URL("http://127.0.0.1:" + managementPort + "/metrics")
+        .openConnection();
+    try (var in = connection.getInputStream()) {
+      new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines()
+          .filter(l -> l.startsWith("bitville_storage_commit_seconds") || l.startsWith("bitville_storage_batch_records"))
+          .forEach(l -> System.out.println("listener metric: " + l));
+    }
+  }
+
+  private static long countRows(Path dataDir) throws Exception {
+    try (var connection = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("bitville.db"));
+        var rows = connection.createStatement().executeQuery("SELECT count(*) FROM records")) {
+      rows.next();
+      return rows.getLong(1);
+    }
+  }
+
+  private static String cpuModel() {
+    try {
+      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+          .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown CPU");
+    } catch (Exception e) {
+      return "unknown CPU";
+    }
+  }
+
+}
