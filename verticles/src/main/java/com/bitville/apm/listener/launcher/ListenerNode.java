@@ -89,6 +89,8 @@ public final class ListenerNode {
   private static Config hazelcastConfig(ClusterSettings cluster) {
     Config hazelcast = ConfigUtil.loadConfig();
     hazelcast.setClusterName(cluster.name());
+    hazelcast.setProperty("hazelcast.phone.home.enabled", "false");
+    hazelcast.setProperty("hazelcast.logging.type", "slf4j");
     hazelcast.getNetworkConfig().setPort(cluster.port()).setPortAutoIncrement(false);
     hazelcast.getNetworkConfig().getInterfaces().setEnabled(true).setInterfaces(List.of(cluster.host()));
     var join = hazelcast.getNetworkConfig().getJoin();
