@@ -54,6 +54,7 @@ public final class BenchIngest {
         long warmRows = countRows(dataDir);
         listener = generator.run(port, dataDir.resolve("tls/listener-cert.pem"), "/ingest/php", connections, seconds);
         rows = countRows(dataDir) - warmRows;
+        printStorageSize(dataDir, bodies);
         printStorageMetrics(config.getJsonObject("management").getInteger("port"));
       } finally {
         process.destroy();
@@ -127,6 +128,22 @@ public final class BenchIngest {
           .filter(l -> l.startsWith("bitville_storage_commit_seconds") || l.startsWith("bitville_storage_batch_records"))
           .forEach(l -> System.out.println("listener metric: " + l));
     }
+  }
+
+  private static void printStorageSize(Path dataDir, List<Buffer> bodies) throws Exception {
+    double rawAverage = bodies.stream().mapToInt(Buffer::length).average().orElse(0);
+    try (var connection = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("bitville.db"));
+        var rows = connection.createStatement().executeQuery("SELECT avg(length(payload)), count(*) FROM records")) {
+      rows.next();
+      System.out.printf(Locale.ROOT, "storage: payload %.0f bytes as sent, %.0f bytes stored (deflate) -> %.1fx; "
+              + "database file %.1f MiB for %d records%n", rawAverage, rows.getDouble(1), rawAverage / rows.getDouble(1),
+          (Files.size(dataDir.resolve("bitville.db")) + walSize(dataDir)) / 1048576.0, rows.getLong(2));
+    }
+  }
+
+  private static long walSize(Path dataDir) throws Exception {
+    Path wal = dataDir.resolve("bitville.db-wal");
+    return Files.exists(wal) ? Files.size(wal) : 0;
   }
 
   private static long countRows(Path dataDir) throws Exception {
