@@ -48,7 +48,8 @@ final class ShutdownSignals {
       } else {
         LOG.info("Shutdown complete");
       }
-      Runtime.getRuntime().halt(done.succeeded() ? 0 : 1);
+      int status = done.succeeded() ? 0 : 1;
+      new Thread(() -> System.exit(status), "exit").start();
     });
   }
 }

@@ -47,8 +47,13 @@ public final class BenchIngest {
           Runtime.getRuntime().availableProcessors(), cpuModel(), connections, seconds, instances);
       LoadGenerator.Result listener;
       long rows;
-      Process process = startProcess(List.of(java(), "-jar", jar.toString(), "--conf",
-          dataDir.resolve("listener.json").toString()), "listener is ready");
+      List<String> command = new java.util.ArrayList<>(List.of(java()));
+      String jvmOptions = System.getenv().getOrDefault("BENCH_LISTENER_JVM_OPTS", "");
+      if (!jvmOptions.isBlank()) {
+        command.addAll(List.of(jvmOptions.trim().split("\\s+")));
+      }
+      command.addAll(List.of("-jar", jar.toString(), "--conf", dataDir.resolve("listener.json").toString()));
+      Process process = startProcess(command, "listener is ready");
       try {
         generator.run(port, dataDir.resolve("tls/listener-cert.pem"), "/ingest/php", connections, 3);
         long warmRows = countRows(dataDir);
