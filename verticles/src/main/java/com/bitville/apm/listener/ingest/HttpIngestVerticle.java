@@ -231,7 +231,7 @@ public final class HttpIngestVerticle extends VerticleBase {
     if (failure instanceof BodyReader.TooLarge) {
       reject(request, "too_large");
       IngestResponses.tooLarge(response, settings.maxBodyBytes());
-      closeAfterResponse(request);
+      discardRestOfBody(request);
     } else if (failure instanceof BodyReader.TimedOut) {
       reject(request, "body_timeout");
       IngestResponses.timeout(response);
@@ -261,6 +261,28 @@ public final class HttpIngestVerticle extends VerticleBase {
     }
     IngestResponses.unavailable(request.response(), settings.retryAfterSeconds(),
         "storage is unavailable or busy; nothing was stored");
+  }
+
+  /**
+   * Reads and drops the rest of an oversized body so that the client, still sending, gets to read the 413
+   * instead of a connection reset; a body far beyond the limit is cut off by closing the connection.
+   */
+  private void discardRestOfBody(HttpServerRequest request) {
+    if (request.isEnded()) {
+      return;
+    }
+    long[] discarded = {0};
+    long cap = 8L * settings.maxBodyBytes();
+    long timer = vertx.setTimer(settings.bodyTimeoutMs(), id -> request.connection().close());
+    request.handler(chunk -> {
+      discarded[0] += chunk.length();
+      if (discarded[0] > cap) {
+        vertx.cancelTimer(timer);
+        request.connection().close();
+      }
+    });
+    request.endHandler(v -> vertx.cancelTimer(timer));
+    request.resume();
   }
 
   private static void closeAfterResponse(HttpServerRequest request) {

@@ -52,7 +52,6 @@ final class IngestResponses {
   }
 
   static void tooLarge(HttpServerResponse response, int limit) {
-    response.putHeader("Connection", "close");
     send(response, 413, error("payload_too_large", "body exceeds " + limit + " bytes (after decompression)"));
   }
 
