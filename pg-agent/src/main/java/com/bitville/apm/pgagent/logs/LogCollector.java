@@ -43,6 +43,7 @@ public final class LogCollector implements Collector {
   private List<LogSource> sources;
   private boolean disabledReported;
   private long entriesRead;
+  private volatile List<String> directories = List.of();
 
   public LogCollector(Vertx vertx, MonitorConnection db, AgentConfig.Logs config, EnvelopeFactory envelopes) {
     this.vertx = vertx;
@@ -62,6 +63,11 @@ public final class LogCollector implements Collector {
     return config.intervalMs();
   }
 
+  /** The data and log directories learned from the server, for disk-space metrics. */
+  public List<String> directories() {
+    return directories;
+  }
+
   public long entriesRead() {
     return entriesRead;
   }
@@ -78,6 +84,14 @@ public final class LogCollector implements Collector {
     Map<String, String> settings = new HashMap<>();
     rows.forEach(row -> settings.put(row.getString("name"), row.getString("setting")));
     Path directory = directory(settings);
+    List<String> known = new ArrayList<>();
+    if (settings.get("data_directory") != null) {
+      known.add(settings.get("data_directory"));
+    }
+    if (directory != null) {
+      known.add(directory.toString());
+    }
+    directories = List.copyOf(known);
     List<String> formats = config.formats().isEmpty() ? List.of(bestFormat(settings)) : config.formats();
     List<LogSource> created = new ArrayList<>();
     if (directory == null) {
