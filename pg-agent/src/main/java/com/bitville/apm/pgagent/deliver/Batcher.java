@@ -1,0 +1,70 @@
+package com.bitville.apm.pgagent.deliver;
+
+import com.bitville.apm.shared.wire.PgEnvelope;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Collects envelopes in memory for at most {@code flush_interval_ms} (or until the count/size limit), then writes
+ * them as one durable batch. Keeping the window short bounds what a crash can lose; SIGTERM flushes it.
+ */
+public final class Batcher {
+
+  private final Vertx vertx;
+  private final DiskQueue queue;
+  private final int maxRecords;
+  private final int maxBytes;
+  private final boolean gzip;
+  private final Runnable onQueued;
+  private List<JsonObject> pending = new ArrayList<>();
+  private int pendingBytes;
+  private long timerId = -1;
+
+  public Batcher(Vertx vertx, DiskQueue queue, int maxRecords, int maxBytes, long flushIntervalMs, boolean gzip,
+      Runnable onQueued) {
+    this.vertx = vertx;
+    this.queue = queue;
+    this.maxRecords = maxRecords;
+    this.maxBytes = maxBytes;
+    this.gzip = gzip;
+    this.onQueued = onQueued;
+    this.timerId = vertx.setPeriodic(flushIntervalMs, id -> flush());
+  }
+
+  public void add(List<PgEnvelope> envelopes) {
+    for (PgEnvelope envelope : envelopes) {
+      JsonObject json = envelope.toJson();
+      int size = json.encode().length();
+      if (!pending.isEmpty() && pendingBytes + size > maxBytes) {
+        flush();
+      }
+      pending.add(json);
+      pendingBytes += size;
+      if (pending.size() >= maxRecords) {
+        flush();
+      }
+    }
+  }
+
+  /** Writes what is pending to the disk queue; completes when it is durable. */
+  public Future<Void> flush() {
+    if (pending.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<JsonObject> batch = pending;
+    pending = new ArrayList<>();
+    pendingBytes = 0;
+    return vertx.<Void>executeBlocking(() -> {
+      queue.append(BatchEncoder.ndjson(batch, gzip), batch.size());
+      return null;
+    }).onSuccess(v -> onQueued.run());
+  }
+
+  public Future<Void> stop() {
+    vertx.cancelTimer(timerId);
+    return flush();
+  }
+}
