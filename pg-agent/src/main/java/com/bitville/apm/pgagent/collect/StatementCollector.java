@@ -194,7 +194,7 @@ public final class StatementCollector implements Collector {
     }
     lastTextReadMs = System.currentTimeMillis();
     textReads++;
-    return db.query(columns.textsSql(schema), Tuple.of(config.queryMaxChars(), missing.toArray(new Long[0])))
+    return db.query(columns.textsSql(schema), Tuple.of(config.queryMaxChars(), (Object) missing.toArray(new Long[0])))
         .map(rows -> {
           rows.forEach(row -> rememberText(row.getString("queryid"), row.getString("query")));
           return null;
