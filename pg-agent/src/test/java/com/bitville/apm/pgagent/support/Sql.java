@@ -46,6 +46,17 @@ public final class Sql {
     return await(connection.query(sql).execute());
   }
 
+  /** Runs a statement that must fail (to make the server log an error) and returns the failure. */
+  public static Throwable failing(PgConnection connection, String sql) {
+    io.vertx.core.Promise<Throwable> promise = io.vertx.core.Promise.promise();
+    connection.query(sql).execute().onComplete(r -> promise.complete(r.failed() ? r.cause() : null));
+    Throwable failure = await(promise.future());
+    if (failure == null) {
+      throw new AssertionError("expected to fail: " + sql);
+    }
+    return failure;
+  }
+
   /** Sends without waiting: for statements that will block on a lock. */
   public static Future<RowSet<Row>> start(PgConnection connection, String sql) {
     return connection.query(sql).execute();
