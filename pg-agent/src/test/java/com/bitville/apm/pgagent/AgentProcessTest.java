@@ -7,7 +7,6 @@ import com.bitville.apm.pgagent.support.PgServer;
 import com.bitville.apm.pgagent.support.Sql;
 import com.bitville.apm.pgagent.support.TestConfigs;
 import com.bitville.apm.pgagent.support.TestReceiver;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnection;
@@ -54,7 +53,7 @@ class AgentProcessTest {
   @Test
   @DisplayName("Records queued while the listener is down survive an agent restart and arrive, correlated")
   void durableAcrossRestartThenReload() throws Exception {
-    Path state = Files.createTempDirectory("pgagent-process-");
+    Path state = com.bitville.apm.pgagent.support.TempDirs.create("pgagent-process-");
     TestReceiver receiver = new TestReceiver(vertx, PgServer.freePort());
     JsonObject json = TestConfigs.base(pg.port(), "postgres", receiver.url(), state);
     int healthPort = json.getJsonObject("health").getInteger("port");
@@ -62,7 +61,9 @@ class AgentProcessTest {
     Files.writeString(configFile, json.encodePrettily());
     String correlationId = UUID.randomUUID().toString();
     PgConnection php = Sql.connect(vertx, pg.port(), "postgres", "bitville-" + correlationId);
-    Future<?> longQuery = Sql.start(php, "SELECT pg_sleep(4)");
+    // idle in transaction: visible to every session sample for as long as the test runs
+    Sql.run(php, "BEGIN");
+    Sql.run(php, "SELECT 1");
 
     Process first = launch(configFile, state.resolve("agent-1.log"));
     Sql.eventually(20_000, "records queued on disk while the listener is down",
@@ -79,7 +80,6 @@ class AgentProcessTest {
       queuedFiles = files.filter(p -> p.toString().endsWith(".ndjson.gz")).count();
     }
     assertTrue(queuedFiles >= 2, "queue persisted on disk: " + queuedFiles);
-    Sql.await(longQuery);
 
     receiver.start();
     double restartedAt = System.currentTimeMillis() / 1000.0;

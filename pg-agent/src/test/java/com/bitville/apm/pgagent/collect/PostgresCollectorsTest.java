@@ -55,7 +55,7 @@ class PostgresCollectorsTest {
     Sql.run(app, "INSERT INTO orders SELECT g, 'new' FROM generate_series(1, 100) g");
     Sql.await(app.close());
     baseJson = TestConfigs.base(pg.port(), "app", "https://127.0.0.1:1/ingest/postgres",
-        Files.createTempDirectory("pgagent-state-"));
+        com.bitville.apm.pgagent.support.TempDirs.create("pgagent-state-"));
   }
 
   @AfterAll

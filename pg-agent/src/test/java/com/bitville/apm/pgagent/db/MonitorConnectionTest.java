@@ -36,7 +36,7 @@ class MonitorConnectionTest {
     vertx = Vertx.vertx();
     context = vertx.getOrCreateContext();
     config = TestConfigs.config(TestConfigs.base(pg.port(), "postgres", "https://127.0.0.1:1/ingest/postgres",
-        Files.createTempDirectory("pgagent-state-"))).database();
+        com.bitville.apm.pgagent.support.TempDirs.create("pgagent-state-"))).database();
   }
 
   @AfterAll

@@ -38,7 +38,7 @@ class DeliveryTest {
     vertx = Vertx.vertx();
     context = vertx.getOrCreateContext();
     receiver = new TestReceiver(vertx, PgServer.freePort());
-    state = Files.createTempDirectory("pgagent-delivery-");
+    state = com.bitville.apm.pgagent.support.TempDirs.create("pgagent-delivery-");
   }
 
   @AfterEach

@@ -104,7 +104,7 @@ class ServerLogTest {
   @DisplayName("Log entries are classified, stitched, redacted and correlated; rotation and restarts lose nothing")
   void tailsFormat(String format) throws Exception {
     Assumptions.assumeTrue(!format.equals("jsonlog") || pg.majorVersion() >= 15, "jsonlog needs PostgreSQL 15");
-    Path offsets = Files.createTempDirectory("pgagent-logs-").resolve("offsets.json");
+    Path offsets = com.bitville.apm.pgagent.support.TempDirs.create("pgagent-logs-").resolve("offsets.json");
     Tail tail = new Tail(format, offsets);
     tail.poll(); // positions at the end of the current file
     String slowId = UUID.randomUUID().toString();
