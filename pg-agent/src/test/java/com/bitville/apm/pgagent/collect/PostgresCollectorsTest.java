@@ -240,6 +240,35 @@ class PostgresCollectorsTest {
     Sql.on(context, db::close);
   }
 
+  @Test
+  @DisplayName("The documented monitoring role (pg_monitor) is enough to see other users' sessions and statements")
+  void monitoringRoleSuffices() throws Exception {
+    String script = Files.readString(java.nio.file.Path.of("packaging/monitoring-role.sql"));
+    PgConnection app = Sql.connect(vertx, pg.port(), "app", "role-setup");
+    for (String statement : script.replaceAll("(?m)^--.*$", "").split(";")) {
+      if (!statement.isBlank()) {
+        Sql.run(app, statement);
+      }
+    }
+    Future<?> other = Sql.start(app, "SELECT pg_sleep(1) /* visible to the monitor */");
+    JsonObject json = baseJson.copy();
+    json.getJsonObject("database").put("user", "bitville_monitor");
+    AgentConfig config = TestConfigs.config(json);
+    MonitorConnection db = new MonitorConnection(vertx, config.database());
+    Thread.sleep(100);
+    JsonArray sessions = Sql.on(context, new SessionCollector(db, config.sessions(), envelopes())::sample)
+        .get(0).data().getJsonArray("sessions");
+    assertTrue(sessions.encode().contains("visible to the monitor"), "full query text of another user");
+    StatementCollector statements = new StatementCollector(db, config.statements(), envelopes());
+    Sql.on(context, statements::sample);
+    assertFalse(statements.extensionMissing());
+    assertEquals("on", Sql.on(context, () -> db.query("SHOW transaction_read_only")).iterator().next()
+        .getString(0));
+    Sql.await(other);
+    Sql.on(context, db::close);
+    Sql.await(app.close());
+  }
+
   private static void repeat(PgConnection connection, String sql, int times) {
     for (int i = 0; i < times; i++) {
       Sql.run(connection, sql);
