@@ -47,15 +47,16 @@ public final class PgAgentMain {
       System.exit(1);
     }
     long graceMs = config.delivery().shutdownDrainMs() + EXIT_GRACE_MS;
-    Signal.handle(new Signal("TERM"), s -> shutdown(supervisor, graceMs));
-    Signal.handle(new Signal("INT"), s -> shutdown(supervisor, graceMs));
+    Signal.handle(new Signal("TERM"), s -> shutdown(vertx, supervisor, graceMs));
+    Signal.handle(new Signal("INT"), s -> shutdown(vertx, supervisor, graceMs));
     Signal.handle(new Signal("HUP"), s -> supervisor.reload());
   }
 
-  private static void shutdown(AgentSupervisor supervisor, long graceMs) {
+  private static void shutdown(Vertx vertx, AgentSupervisor supervisor, long graceMs) {
     LOG.info("stopping: flushing queued records to disk");
     try {
-      supervisor.shutdown().toCompletionStage().toCompletableFuture().get(graceMs, TimeUnit.MILLISECONDS);
+      supervisor.stopAgent().toCompletionStage().toCompletableFuture().get(graceMs, TimeUnit.MILLISECONDS);
+      vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
       LOG.info("stopped");
       System.exit(0);
     } catch (Exception e) {

@@ -111,6 +111,11 @@ class AgentProcessTest {
       Sql.await(php.close());
     }
     assertEquals(0, second.exitValue());
+    for (String log : List.of("agent-1.log", "agent-2.log")) {
+      String text = Files.readString(state.resolve(log));
+      assertTrue(!text.contains("Exception in thread"), "clean shutdown without stray exceptions: " + log);
+      assertTrue(text.contains("stopping: flushing queued records to disk"), log);
+    }
   }
 
   private static Process launch(Path configFile, Path log) throws Exception {

@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Owns the running agent deployment: start, reload (SIGHUP: re-read the config; when valid, stop the old agent with
- * a flush and start a new one; when invalid, keep the old one and say why) and shutdown (SIGTERM).
+ * a flush and start a new one; when invalid, keep the old one and say why) and stop (SIGTERM).
  */
 public final class AgentSupervisor {
 
@@ -43,8 +43,9 @@ public final class AgentSupervisor {
     return lastAction;
   }
 
-  public synchronized Future<?> shutdown() {
-    lastAction = lastAction.transform(ignored -> undeploy()).transform(ignored -> vertx.close());
+  /** Stops the agent (flushing to disk); the caller closes Vert.x afterwards, from a non-Vert.x thread. */
+  public synchronized Future<?> stopAgent() {
+    lastAction = lastAction.transform(ignored -> undeploy());
     return lastAction;
   }
 
