@@ -127,34 +127,36 @@ class DeliveryTest {
     assertEquals(0, queue.depth());
   }
 
-  @Test
-  @DisplayName("400 is permanent too")
-  void badRequest() throws Exception {
+  @org.junit.jupiter.params.ParameterizedTest(name = "HTTP {0}")
+  @org.junit.jupiter.params.provider.ValueSource(ints = {400, 413, 415})
+  @DisplayName("400, 413 and 415 are permanent too; the next batch still goes through")
+  void badRequest(int status) throws Exception {
     receiver.start();
-    receiver.answer(() -> 400);
+    receiver.answer(() -> status);
     startAgentSide(d -> { });
     send(0, 3);
     Sql.eventually(5_000, "400 settled", () -> shipper.stats().droppedPermanentRecords() == 3);
     receiver.answer(() -> 200);
     send(3, 1);
     Sql.eventually(5_000, "next batch delivered", () -> receiver.records().size() == 1);
-    assertEquals(List.of(400, 200), receiver.answered());
+    assertEquals(List.of(status, 200), receiver.answered());
   }
 
-  @Test
-  @DisplayName("503 is retried no earlier than Retry-After, then delivered")
-  void retryAfter() throws Exception {
+  @org.junit.jupiter.params.ParameterizedTest(name = "HTTP {0}")
+  @org.junit.jupiter.params.provider.ValueSource(ints = {429, 503})
+  @DisplayName("429 and 503 are retried no earlier than Retry-After, then delivered")
+  void retryAfter(int status) throws Exception {
     receiver.start();
     receiver.retryAfter("2");
     int[] calls = {0};
-    receiver.answer(() -> calls[0]++ == 0 ? 503 : 200);
+    receiver.answer(() -> calls[0]++ == 0 ? status : 200);
     startAgentSide(d -> { });
     long start = System.currentTimeMillis();
     send(0, 3);
     Sql.eventually(8_000, "delivered after 503", () -> receiver.records().size() == 3);
     long elapsed = System.currentTimeMillis() - start;
     assertTrue(elapsed >= 1_900, "waited for Retry-After (2 s), not the 200 ms backoff: " + elapsed);
-    assertEquals(List.of(503, 200), receiver.answered());
+    assertEquals(List.of(status, 200), receiver.answered());
   }
 
   @Test
