@@ -90,6 +90,7 @@ class AgentProcessTest {
       Sql.eventually(20_000, "the PHP session's correlation id arrives",
           () -> receiver.records("pg_stat_activity").stream().anyMatch(r -> r.encode().contains(correlationId)));
       Sql.eventually(20_000, "host metrics arrive", () -> !receiver.records("system_metrics").isEmpty());
+      assertListenerLinks(receiver.records(), correlationId);
 
       json.put("project", "reloaded");
       Files.writeString(configFile, json.encodePrettily());
@@ -116,6 +117,17 @@ class AgentProcessTest {
       assertTrue(!text.contains("Exception in thread"), "clean shutdown without stray exceptions: " + log);
       assertTrue(text.contains("stopping: flushing queued records to disk"), log);
     }
+  }
+
+  /** The listener's own normalizer (shared module) accepts every record and links the PHP request's id. */
+  private static void assertListenerLinks(List<JsonObject> records, String correlationId) {
+    boolean linked = false;
+    for (JsonObject record : records) {
+      var normalized = com.bitville.apm.shared.normalize.PostgresEnvelopeNormalizer.normalize(record, "shop",
+          System.currentTimeMillis(), "$");
+      linked |= normalized.correlationIds().contains(correlationId);
+    }
+    assertTrue(linked, "a record links to the PHP request " + correlationId);
   }
 
   private static Process launch(Path configFile, Path log) throws Exception {
