@@ -131,7 +131,7 @@ public final class StatementCollector implements Collector {
         .recover(this::missingLibrary);
   }
 
-  /** Only {@code shared_preload_libraries} lacking the module produces this error; treat it like a missing extension. */
+  /** The module missing from {@code shared_preload_libraries} gives this error: same as a missing extension. */
   private Future<List<PgEnvelope>> missingLibrary(Throwable failure) {
     if (failure instanceof PgException pg && String.valueOf(pg.getMessage()).contains("shared_preload_libraries")) {
       reportMissing(pg.getMessage());

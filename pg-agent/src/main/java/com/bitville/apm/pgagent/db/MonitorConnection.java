@@ -43,12 +43,21 @@ public final class MonitorConnection {
 
   /** Runs one read-only statement; fails fast (without connecting) while backing off after a failure. */
   public Future<RowSet<Row>> query(String sql, Tuple params) {
-    return acquire().compose(c -> c.preparedQuery(sql).execute(params)).onFailure(this::dropIfBroken);
+    return bounded(acquire().compose(c -> c.preparedQuery(sql).execute(params)));
   }
 
   /** Same as {@link #query(String, Tuple)} with the simple protocol, for statements without parameters. */
   public Future<RowSet<Row>> query(String sql) {
-    return acquire().compose(c -> c.query(sql).execute()).onFailure(this::dropIfBroken);
+    return bounded(acquire().compose(c -> c.query(sql).execute()));
+  }
+
+  /**
+   * statement_timeout bounds the work on the server, but not a frozen server or network; this client-side bound
+   * does, and its expiry drops the session (a new one is opened after backoff) so samples cannot hang forever.
+   */
+  private Future<RowSet<Row>> bounded(Future<RowSet<Row>> query) {
+    return query.timeout(config.statementTimeoutMs() + config.connectTimeoutMs(), TimeUnit.MILLISECONDS)
+        .onFailure(this::dropIfBroken);
   }
 
   public boolean isConnected() {

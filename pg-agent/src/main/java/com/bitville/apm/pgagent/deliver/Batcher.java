@@ -13,6 +13,8 @@ import java.util.List;
  */
 public final class Batcher {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Batcher.class);
+
   private final Vertx vertx;
   private final DiskQueue queue;
   private final int maxRecords;
@@ -60,7 +62,9 @@ public final class Batcher {
     return vertx.<Void>executeBlocking(() -> {
       queue.append(BatchEncoder.ndjson(batch, gzip), batch.size());
       return null;
-    }).onSuccess(v -> onQueued.run());
+    }).onSuccess(v -> onQueued.run())
+        .onFailure(e -> LOG.error("could not write a batch of {} records to the delivery queue; they are lost",
+            batch.size(), e));
   }
 
   public Future<Void> stop() {

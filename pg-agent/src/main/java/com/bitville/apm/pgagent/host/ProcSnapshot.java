@@ -16,7 +16,8 @@ public record ProcSnapshot(long atNanos, long[] cpu, int cpuCount, double[] load
     Map<String, long[]> disks, Map<String, long[]> interfaces) {
 
   /** Whole devices only, so partitions and device-mapper volumes are not counted twice in the totals. */
-  static final Pattern PHYSICAL_DISK = Pattern.compile("(sd[a-z]+|vd[a-z]+|xvd[a-z]+|hd[a-z]+|nvme\\d+n\\d+|mmcblk\\d+)");
+  static final Pattern PHYSICAL_DISK =
+      Pattern.compile("(sd[a-z]+|vd[a-z]+|xvd[a-z]+|hd[a-z]+|nvme\\d+n\\d+|mmcblk\\d+)");
   private static final Pattern IGNORED_DISK = Pattern.compile("(loop|ram|zram|sr|fd)\\d*");
 
   public static ProcSnapshot read(Path procRoot) throws IOException {

@@ -33,6 +33,7 @@ public final class LogCollector implements Collector {
       /* bitville-pg-agent:log-settings */
       SELECT name, setting FROM pg_settings
        WHERE name IN ('log_line_prefix', 'log_destination', 'log_directory', 'data_directory', 'logging_collector')""";
+  private static final int MAX_RECORD_BYTES = 1 << 20;
   private static final Map<String, String> SUFFIXES = Map.of("stderr", ".log", "csvlog", ".csv", "jsonlog", ".json");
 
   private final Vertx vertx;
@@ -160,16 +161,29 @@ public final class LogCollector implements Collector {
         offsets.put(source.format(), source.durablePosition());
       }
     }
-    offsets.save();
+    offsets.saveIfChanged();
     entries.forEach(LogClassifier::classify);
     entriesRead += entries.size();
     return entries;
   }
 
+  /** Chunks by count and by size, so one record always stays well below the listener's body limit (2 MiB). */
   private List<PgEnvelope> toEnvelopes(List<JsonObject> entries) {
     List<PgEnvelope> result = new ArrayList<>();
-    for (int from = 0; from < entries.size(); from += config.maxEntriesPerRecord()) {
-      List<JsonObject> chunk = entries.subList(from, Math.min(entries.size(), from + config.maxEntriesPerRecord()));
+    List<JsonObject> chunk = new ArrayList<>();
+    int chunkBytes = 0;
+    for (JsonObject entry : entries) {
+      int size = entry.encode().length();
+      boolean full = chunk.size() >= config.maxEntriesPerRecord() || chunkBytes + size > MAX_RECORD_BYTES;
+      if (!chunk.isEmpty() && full) {
+        result.add(envelopes.envelope(PgSources.LOG, data(chunk)));
+        chunk = new ArrayList<>();
+        chunkBytes = 0;
+      }
+      chunk.add(entry);
+      chunkBytes += size;
+    }
+    if (!chunk.isEmpty()) {
       result.add(envelopes.envelope(PgSources.LOG, data(chunk)));
     }
     return result;

@@ -17,6 +17,7 @@ public final class OffsetStore {
 
   private final Path file;
   private final JsonObject positions;
+  private String lastSaved;
 
   public OffsetStore(Path file) {
     this.file = file;
@@ -29,6 +30,15 @@ public final class OffsetStore {
 
   public void put(String format, FilePosition position) {
     positions.put(format, position.toJson());
+  }
+
+  /** Skips the write when nothing moved, so an idle server does not cost a file write per poll. */
+  public void saveIfChanged() throws IOException {
+    String current = positions.encode();
+    if (!current.equals(lastSaved)) {
+      save();
+      lastSaved = current;
+    }
   }
 
   public void save() throws IOException {

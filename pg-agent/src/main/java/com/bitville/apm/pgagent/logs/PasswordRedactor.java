@@ -9,8 +9,8 @@ import java.util.regex.Pattern;
 public final class PasswordRedactor {
 
   static final String MASK = "'***'";
-  private static final Pattern SQL_LITERAL = Pattern.compile("(?i)(\\bpassword\\s+)(E?'(?:[^']|'')*'|\\$[a-z_]*\\$.*?\\$[a-z_]*\\$)",
-      Pattern.DOTALL);
+  private static final Pattern SQL_LITERAL = Pattern.compile(
+      "(?i)(\\bpassword\\s+)(E?'(?:[^']|'')*'|\\$[a-z_]*\\$.*?\\$[a-z_]*\\$)", Pattern.DOTALL);
   private static final Pattern CONNINFO = Pattern.compile("(?i)(\\bpassword\\s*=\\s*)('(?:[^'\\\\]|\\\\.)*'|[^\\s']+)");
 
   private PasswordRedactor() {

@@ -85,7 +85,8 @@ class LogParsingTest {
   @Test
   @DisplayName("Classification covers locks, temp files, autovacuum, connections and errors")
   void categories() {
-    assertEquals("lock_wait", category("LOG", "process 41877 still waiting for ShareLock on transaction 5 after 1000.1 ms"));
+    assertEquals("lock_wait",
+        category("LOG", "process 41877 still waiting for ShareLock on transaction 5 after 1000.1 ms"));
     assertEquals("temp_file", category("LOG", "temporary file: path \"base/pgsql_tmp/x\", size 1048576"));
     assertEquals("autovacuum", category("LOG", "automatic vacuum of table \"db.public.t\": index scans: 0"));
     assertEquals("connection", category("FATAL", "password authentication failed for user \"bob\""));
