@@ -75,10 +75,19 @@ public final class Shipper {
     }
   }
 
-  /** Sends until the queue is empty or a send fails; for shutdown, bounded by the caller's timeout. */
+  /**
+   * Shutdown: pauses the regular loop, then sends until the queue is empty or a send fails, bounded by the
+   * caller's timeout. A send of the loop still in flight may overlap once: delivery is at-least-once.
+   */
   public Future<Void> drain() {
+    running = false;
+    vertx.cancelTimer(timerId);
+    return drainQueue();
+  }
+
+  private Future<Void> drainQueue() {
     return vertx.executeBlocking(queue::peek).compose(next -> next.isEmpty() ? Future.succeededFuture()
-        : deliver(next.get()).compose(moreToDo -> moreToDo ? drain() : Future.succeededFuture()));
+        : deliver(next.get()).compose(moreToDo -> moreToDo ? drainQueue() : Future.succeededFuture()));
   }
 
   private void sendNext() {
