@@ -57,4 +57,37 @@ class SampleLoopTest {
     assertTrue(started.get() <= 7, "no queued catch-up: " + started.get());
     vertx.close();
   }
+
+  @Test
+  @DisplayName("A sample that finds the server busy shortens the wait already scheduled to the busy interval")
+  void speedsUpAtOnce() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    AtomicInteger samples = new AtomicInteger();
+    Collector adaptive = new Collector() {
+      @Override
+      public String name() {
+        return "adaptive";
+      }
+
+      @Override
+      public long intervalMs() {
+        return samples.get() == 0 ? 10_000 : 100; // busy from the first sample on
+      }
+
+      @Override
+      public Future<List<PgEnvelope>> sample() {
+        samples.incrementAndGet();
+        return Future.succeededFuture(List.of());
+      }
+    };
+    SampleLoop[] loop = new SampleLoop[1];
+    vertx.runOnContext(v -> {
+      loop[0] = new SampleLoop(vertx, adaptive, envelopes -> { });
+      loop[0].start();
+    });
+    Thread.sleep(1_000);
+    vertx.runOnContext(v -> loop[0].stop());
+    assertTrue(samples.get() >= 5, "did not wait out the 10 s normal interval: " + samples.get());
+    vertx.close();
+  }
 }
