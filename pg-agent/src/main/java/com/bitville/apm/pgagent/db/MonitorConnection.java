@@ -132,6 +132,8 @@ public final class MonitorConnection {
     opened++;
     backoffMs = config.backoffInitialMs();
     lastError = "";
+    // a server shutdown arrives as an exception then a close; the close handler does the bookkeeping
+    c.exceptionHandler(e -> LOG.debug("database session error: {}", e.getMessage()));
     c.closeHandler(v -> {
       if (connection == c) {
         connection = null;
