@@ -11,12 +11,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
-import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -25,15 +22,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * pg_stat_statements as deltas per (queryid, userid, dbid, toplevel). Query texts live in a file the server must
- * read in full for every {@code pg_stat_statements(true)} call, so texts are fetched only for statements about to
- * be sent whose text is unknown, and at most once per {@code text_refresh_ms}. A missing extension is reported once.
+ * pg_stat_statements as deltas per (queryid, userid, dbid, toplevel), counters read with
+ * {@code pg_stat_statements(false)} so the query-text file is not read on every sample; texts come rarely from
+ * {@link StatementTexts}. Columns are mapped per extension version by {@link StatementColumns}, the arithmetic is in
+ * {@link StatementDeltas}. A missing extension is reported once and re-checked every 10 minutes.
  */
 public final class StatementCollector implements Collector {
 
   private static final Logger LOG = LoggerFactory.getLogger(StatementCollector.class);
   private static final long MISSING_RECHECK_MS = 600_000;
-  private static final int TEXT_CACHE_MAX = 20_000;
   private static final String FIND_EXTENSION = """
       /* bitville-pg-agent:statements-setup */
       SELECT n.nspname::text AS schema,
@@ -48,7 +45,7 @@ public final class StatementCollector implements Collector {
   private final AgentConfig.Statements config;
   private final EnvelopeFactory envelopes;
   private final StatementDeltas deltas = new StatementDeltas();
-  private final Map<String, String> texts = new LinkedHashMap<>(1024, 0.75f, true);
+  private final StatementTexts texts;
   private String schema;
   private StatementColumns columns;
   private boolean hasInfo;
@@ -57,14 +54,13 @@ public final class StatementCollector implements Collector {
   private long missingSinceMs;
   private String lastStatsReset;
   private double lastDealloc = -1;
-  private long lastTextReadMs;
-  private int textReads;
   private long lastSampleMs;
 
   public StatementCollector(MonitorConnection db, AgentConfig.Statements config, EnvelopeFactory envelopes) {
     this.db = db;
     this.config = config;
     this.envelopes = envelopes;
+    this.texts = new StatementTexts(db, config.queryMaxChars(), config.textRefreshMs());
   }
 
   @Override
@@ -79,7 +75,7 @@ public final class StatementCollector implements Collector {
 
   /** How often query texts were read from the server (tests and health use it to prove they are read rarely). */
   public int textReads() {
-    return textReads;
+    return texts.reads();
   }
 
   public boolean extensionMissing() {
@@ -181,31 +177,8 @@ public final class StatementCollector implements Collector {
         .sorted(Comparator.comparingDouble((StatementDeltas.Entry e) -> -e.values().get("total_exec_time")))
         .limit(config.maxStatements())
         .toList();
-    return fetchMissingTexts(top).map(v -> List.of(envelope(top, result, intervalS)));
-  }
-
-  private Future<Void> fetchMissingTexts(List<StatementDeltas.Entry> top) {
-    Set<Long> missing = new HashSet<>();
-    top.stream().map(e -> queryId(e.key())).filter(id -> !texts.containsKey(id))
-        .forEach(id -> missing.add(Long.parseLong(id)));
-    boolean due = System.currentTimeMillis() - lastTextReadMs >= config.textRefreshMs();
-    if (missing.isEmpty() || !due) {
-      return Future.succeededFuture();
-    }
-    lastTextReadMs = System.currentTimeMillis();
-    textReads++;
-    return db.query(columns.textsSql(schema), Tuple.of(config.queryMaxChars(), (Object) missing.toArray(new Long[0])))
-        .map(rows -> {
-          rows.forEach(row -> rememberText(row.getString("queryid"), row.getString("query")));
-          return null;
-        });
-  }
-
-  private void rememberText(String queryId, String text) {
-    texts.put(queryId, text);
-    if (texts.size() > TEXT_CACHE_MAX) {
-      texts.remove(texts.keySet().iterator().next());
-    }
+    return texts.fetchMissing(top.stream().map(e -> queryId(e.key())).toList(), columns.textsSql(schema))
+        .map(v -> List.of(envelope(top, result, intervalS)));
   }
 
   private PgEnvelope envelope(List<StatementDeltas.Entry> top, StatementDeltas.Result result, double intervalS) {
