@@ -24,6 +24,19 @@ public record ListenerAnswer(int status, long retryAfterMs, String body) {
     return !delivered() && !retryable();
   }
 
+  /** A 200 for a batch may still refuse some items ({@code "rejected": [{index, error}]}); they are not retried. */
+  public int rejectedCount() {
+    if (!delivered() || body == null || !body.contains("rejected")) {
+      return 0;
+    }
+    try {
+      var rejected = new io.vertx.core.json.JsonObject(body).getJsonArray("rejected");
+      return rejected == null ? 0 : rejected.size();
+    } catch (RuntimeException notJson) {
+      return 0;
+    }
+  }
+
   /** Seconds or an HTTP date; -1 when absent or unreadable. */
   public static long parseRetryAfter(String header, long nowMs) {
     if (header == null || header.isBlank()) {

@@ -123,8 +123,14 @@ public final class Shipper {
     stats.lastStatus = answer.status();
     backoffMs = config.retryInitialMs();
     if (answer.delivered()) {
+      int rejected = answer.rejectedCount();
       stats.sentBatches++;
-      stats.sentRecords += batch.records();
+      stats.sentRecords += batch.records() - rejected;
+      if (rejected > 0) {
+        stats.droppedPermanentRecords += rejected;
+        LOG.error("listener rejected {} of {} records as invalid (not retried): {}", rejected, batch.records(),
+            answer.body());
+      }
     } else {
       stats.droppedPermanentBatches++;
       stats.droppedPermanentRecords += batch.records();

@@ -160,6 +160,19 @@ class DeliveryTest {
   }
 
   @Test
+  @DisplayName("A partly rejected batch (200 with rejected items) counts the rejected records as dropped, no retry")
+  void partialRejection() throws Exception {
+    receiver.start();
+    receiver.rejectFirstItem(true);
+    startAgentSide(d -> { });
+    send(0, 3);
+    Sql.eventually(5_000, "batch settled", () -> queue.depth() == 0 && receiver.records().size() == 2);
+    assertEquals(1, shipper.stats().droppedPermanentRecords());
+    assertEquals(2, shipper.stats().sentRecords());
+    assertEquals(List.of(200), receiver.answered());
+  }
+
+  @Test
   @DisplayName("While the listener is down records wait on disk and are replayed as soon as it is back")
   void listenerDownThenUp() throws Exception {
     startAgentSide(d -> { });

@@ -44,6 +44,7 @@ public final class TestReceiver implements AutoCloseable {
   private final AtomicInteger ids = new AtomicInteger();
   private volatile IntSupplier status = () -> 200;
   private volatile String retryAfter = "1";
+  private volatile boolean rejectFirstItem;
   private HttpServer server;
 
   public TestReceiver(Vertx vertx, int port) {
@@ -115,6 +116,11 @@ public final class TestReceiver implements AutoCloseable {
     this.status = statusCode;
   }
 
+  /** Answer 200 but refuse item 0 of each batch, as the listener does for partly invalid batches. */
+  public void rejectFirstItem(boolean reject) {
+    this.rejectFirstItem = reject;
+  }
+
   public void retryAfter(String seconds) {
     this.retryAfter = seconds;
   }
@@ -148,7 +154,11 @@ public final class TestReceiver implements AutoCloseable {
       return;
     }
     int code = status.getAsInt();
-    if (code == 200) {
+    if (code == 200 && rejectFirstItem) {
+      records.addAll(batch.subList(1, batch.size()));
+      send(request, 200, new JsonObject().put("accepted", batch.size() - 1).put("rejected", new JsonArray()
+          .add(new JsonObject().put("index", 0).put("error", "$.data.sessions must be an array"))), null, null);
+    } else if (code == 200) {
       records.addAll(batch);
       JsonArray accepted = new JsonArray();
       batch.forEach(r -> accepted.add(ids.incrementAndGet()));
