@@ -120,15 +120,27 @@ public final class PgServer implements AutoCloseable {
 
   private void run(List<String> command, boolean switchUser) throws Exception {
     List<String> full = new ArrayList<>();
-    if (switchUser) {
-      full.addAll(List.of("runuser", "-u", "postgres", "--"));
+    if (switchUser && Files.isExecutable(Path.of("/usr/sbin/runuser"))) {
+      full.addAll(List.of("/usr/sbin/runuser", "-u", "postgres", "--"));
+      full.addAll(command);
+    } else if (switchUser) {
+      full.addAll(List.of("su", "postgres", "-s", "/bin/sh", "-c", shellQuoted(command)));
+    } else {
+      full.addAll(command);
     }
-    full.addAll(command);
     Process process = new ProcessBuilder(full).redirectErrorStream(true).start();
     String output = new String(process.getInputStream().readAllBytes());
     if (!process.waitFor(90, TimeUnit.SECONDS) || process.exitValue() != 0) {
       throw new IOException("command failed: " + full + "\n" + output);
     }
+  }
+
+  private static String shellQuoted(List<String> command) {
+    StringBuilder line = new StringBuilder();
+    for (String part : command) {
+      line.append(line.length() == 0 ? "" : " ").append('\'').append(part.replace("'", "'\\''")).append('\'');
+    }
+    return line.toString();
   }
 
   private void stopQuietlyAndDelete() {
