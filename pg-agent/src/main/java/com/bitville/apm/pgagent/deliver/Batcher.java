@@ -24,6 +24,7 @@ public final class Batcher {
   private List<JsonObject> pending = new ArrayList<>();
   private int pendingBytes;
   private long timerId = -1;
+  private Future<Void> lastWrite = Future.succeededFuture();
 
   public Batcher(Vertx vertx, DiskQueue queue, int maxRecords, int maxBytes, long flushIntervalMs, boolean gzip,
       Runnable onQueued) {
@@ -51,20 +52,24 @@ public final class Batcher {
     }
   }
 
-  /** Writes what is pending to the disk queue; completes when it is durable. */
+  /**
+   * Writes what is pending to the disk queue; completes when it and every earlier batch are durable (writes run
+   * in order on one worker queue, so the last write finishing means all have).
+   */
   public Future<Void> flush() {
     if (pending.isEmpty()) {
-      return Future.succeededFuture();
+      return lastWrite;
     }
     List<JsonObject> batch = pending;
     pending = new ArrayList<>();
     pendingBytes = 0;
-    return vertx.<Void>executeBlocking(() -> {
+    lastWrite = vertx.<Void>executeBlocking(() -> {
       queue.append(BatchEncoder.ndjson(batch, gzip), batch.size());
       return null;
     }).onSuccess(v -> onQueued.run())
         .onFailure(e -> LOG.error("could not write a batch of {} records to the delivery queue; they are lost",
             batch.size(), e));
+    return lastWrite;
   }
 
   public Future<Void> stop() {

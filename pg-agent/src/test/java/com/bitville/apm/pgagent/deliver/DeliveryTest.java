@@ -179,7 +179,7 @@ class DeliveryTest {
     startAgentSide(d -> { });
     send(0, 6);
     Sql.eventually(5_000, "attempts fail", () -> shipper.stats().retries() >= 1);
-    assertEquals(2, queue.depth());
+    assertEquals(2, queue.depth(), "both batches are on disk (flush waits for every earlier write)");
     receiver.start();
     Sql.eventually(8_000, "replayed without restart", () -> receiver.records().size() == 6);
     assertEquals(List.of(0, 1, 2, 3, 4, 5), receivedSeqs());
