@@ -80,13 +80,17 @@ class PostgresCollectorsTest {
     PgConnection first = Sql.connect(vertx, pg.port(), "app", "bitville-" + fromAppName);
     PgConnection second = Sql.connect(vertx, pg.port(), "app", "php-worker");
     PgConnection idle = Sql.connect(vertx, pg.port(), "app", "idle-one");
-    Future<RowSet<Row>> longer = Sql.start(first, "SELECT pg_sleep(2)");
+    Future<RowSet<Row>> longer = Sql.start(first, "SELECT pg_sleep(3)");
     Thread.sleep(200);
-    Future<RowSet<Row>> shorter = Sql.start(second, "SELECT pg_sleep(1.5) /* correlation:" + fromComment + " */");
-    Thread.sleep(200);
+    Future<RowSet<Row>> shorter = Sql.start(second, "SELECT pg_sleep(2.5) /* correlation:" + fromComment + " */");
     MonitorConnection db = new MonitorConnection(vertx, config().database());
     SessionCollector collector = new SessionCollector(db, config().sessions(), envelopes());
-    PgEnvelope envelope = Sql.on(context, collector::sample).get(0);
+    PgEnvelope[] sampled = new PgEnvelope[1];
+    Sql.eventually(2_000, "both sessions active", () -> {
+      sampled[0] = Sql.on(context, collector::sample).get(0);
+      return sampled[0].data().getInteger("count") >= 2;
+    });
+    PgEnvelope envelope = sampled[0];
     JsonObject data = envelope.data();
     JsonArray sessions = data.getJsonArray("sessions");
     List<String> apps = new ArrayList<>();
@@ -123,11 +127,12 @@ class PostgresCollectorsTest {
     assertEquals(10_000, collector.intervalMs());
     PgConnection a = Sql.connect(vertx, pg.port(), "app", "busy-a");
     PgConnection b = Sql.connect(vertx, pg.port(), "app", "busy-b");
-    Future<?> sa = Sql.start(a, "SELECT pg_sleep(1.5)");
-    Future<?> sb = Sql.start(b, "SELECT pg_sleep(1.5)");
-    Thread.sleep(300);
-    Sql.on(context, collector::sample);
-    assertEquals(1_000, collector.intervalMs(), "busy: two active sessions reach the threshold");
+    Future<?> sa = Sql.start(a, "SELECT pg_sleep(2)");
+    Future<?> sb = Sql.start(b, "SELECT pg_sleep(2)");
+    Sql.eventually(1_500, "busy: two active sessions reach the threshold", () -> {
+      Sql.on(context, collector::sample);
+      return collector.intervalMs() == 1_000;
+    });
     Sql.await(Future.all(sa, sb));
     Sql.on(context, collector::sample);
     assertEquals(1_000, collector.intervalMs(), "one calm sample is not enough (hysteresis)");

@@ -35,8 +35,11 @@ class MonitorConnectionTest {
     pg = PgServer.start();
     vertx = Vertx.vertx();
     context = vertx.getOrCreateContext();
-    config = TestConfigs.config(TestConfigs.base(pg.port(), "postgres", "https://127.0.0.1:1/ingest/postgres",
-        com.bitville.apm.pgagent.support.TempDirs.create("pgagent-state-"))).database();
+    var json = TestConfigs.base(pg.port(), "postgres", "https://127.0.0.1:1/ingest/postgres",
+        com.bitville.apm.pgagent.support.TempDirs.create("pgagent-state-"));
+    // a backoff long enough that "fails fast while backing off" cannot race the clock on a slow machine
+    json.getJsonObject("database").put("backoff_initial_ms", 2000).put("backoff_max_ms", 4000);
+    config = TestConfigs.config(json).database();
   }
 
   @AfterAll
