@@ -1,0 +1,206 @@
+package com.bitville.apm.pgagent.logs;
+
+import com.bitville.apm.pgagent.collect.Collector;
+import com.bitville.apm.pgagent.collect.EnvelopeFactory;
+import com.bitville.apm.pgagent.config.AgentConfig;
+import com.bitville.apm.pgagent.db.MonitorConnection;
+import com.bitville.apm.shared.wire.PgEnvelope;
+import com.bitville.apm.shared.wire.PgSources;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tails the server log. Where the files are and how stderr lines look is asked from the server once (pg_settings),
+ * unless configured. With several log destinations the richest single format is tailed (jsonlog, then csvlog, then
+ * stderr), since the server writes the same entries to each. File work runs on a worker thread.
+ */
+public final class LogCollector implements Collector {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LogCollector.class);
+  private static final String SETTINGS = """
+      /* bitville-pg-agent:log-settings */
+      SELECT name, setting FROM pg_settings
+       WHERE name IN ('log_line_prefix', 'log_destination', 'log_directory', 'data_directory', 'logging_collector')""";
+  private static final int MAX_RECORD_BYTES = 1 << 20;
+  private static final Map<String, String> SUFFIXES = Map.of("stderr", ".log", "csvlog", ".csv", "jsonlog", ".json");
+
+  private final Vertx vertx;
+  private final MonitorConnection db;
+  private final AgentConfig.Logs config;
+  private final EnvelopeFactory envelopes;
+  private final OffsetStore offsets;
+  private List<LogSource> sources;
+  private boolean disabledReported;
+  private long entriesRead;
+  private volatile List<String> directories = List.of();
+
+  public LogCollector(Vertx vertx, MonitorConnection db, AgentConfig.Logs config, EnvelopeFactory envelopes) {
+    this.vertx = vertx;
+    this.db = db;
+    this.config = config;
+    this.envelopes = envelopes;
+    this.offsets = new OffsetStore(config.offsetsFile());
+  }
+
+  @Override
+  public String name() {
+    return "logs";
+  }
+
+  @Override
+  public long intervalMs() {
+    return config.intervalMs();
+  }
+
+  /** The data and log directories learned from the server, for disk-space metrics. */
+  public List<String> directories() {
+    return directories;
+  }
+
+  public long entriesRead() {
+    return entriesRead;
+  }
+
+  @Override
+  public Future<List<PgEnvelope>> sample() {
+    Future<List<LogSource>> ready = sources != null ? Future.succeededFuture(sources)
+        : db.query(SETTINGS).map(this::setUp);
+    return ready.compose(list -> list.isEmpty() ? Future.succeededFuture(List.of())
+        : vertx.executeBlocking(this::readNewEntries).map(this::toEnvelopes));
+  }
+
+  private List<LogSource> setUp(RowSet<Row> rows) {
+    Map<String, String> settings = new HashMap<>();
+    rows.forEach(row -> settings.put(row.getString("name"), row.getString("setting")));
+    Path directory = directory(settings);
+    List<String> known = new ArrayList<>();
+    if (settings.get("data_directory") != null) {
+      known.add(settings.get("data_directory"));
+    }
+    if (directory != null) {
+      known.add(directory.toString());
+    }
+    directories = List.copyOf(known);
+    List<String> formats = config.formats().isEmpty() ? List.of(bestFormat(settings)) : config.formats();
+    List<LogSource> created = new ArrayList<>();
+    if (directory == null) {
+      reportDisabled("log directory unknown: set logs.directory (data_directory is not readable or "
+          + "logging_collector is off)");
+    } else {
+      for (String format : formats) {
+        created.add(source(format, directory, settings.getOrDefault("log_line_prefix", "%m [%p] ")));
+      }
+      LOG.info("tailing {} log(s) in {}", formats, directory);
+    }
+    sources = created;
+    return created;
+  }
+
+  private LogSource source(String format, Path directory, String prefix) {
+    LogFollower follower = new LogFollower(directory, SUFFIXES.get(format), config.maxReadBytes(),
+        offsets.get(format), config.startAtEnd());
+    LogEntryReader reader = switch (format) {
+      case "csvlog" -> new CsvEntryReader(config.maxEntryBytes());
+      case "jsonlog" -> new JsonEntryReader(config.maxEntryBytes());
+      default -> new StderrEntryReader(prefix, config.maxEntryBytes());
+    };
+    return new LogSource(format, follower, reader);
+  }
+
+  private Path directory(Map<String, String> settings) {
+    if (!config.directory().isBlank()) {
+      return Path.of(config.directory());
+    }
+    String logDirectory = settings.get("log_directory");
+    String dataDirectory = settings.get("data_directory");
+    if (logDirectory == null || !"on".equals(settings.get("logging_collector"))) {
+      return null;
+    }
+    Path path = Path.of(logDirectory);
+    if (path.isAbsolute()) {
+      return path;
+    }
+    return dataDirectory == null ? null : Path.of(dataDirectory).resolve(path);
+  }
+
+  private static String bestFormat(Map<String, String> settings) {
+    String destinations = settings.getOrDefault("log_destination", "stderr");
+    for (String format : List.of("jsonlog", "csvlog")) {
+      if (destinations.contains(format)) {
+        return format;
+      }
+    }
+    return "stderr";
+  }
+
+  private void reportDisabled(String why) {
+    if (!disabledReported) {
+      disabledReported = true;
+      LOG.warn("server log tailing disabled: {}", why);
+    }
+  }
+
+  /** Worker thread: reads every source, then persists the positions of what was read. */
+  private List<JsonObject> readNewEntries() throws IOException {
+    List<JsonObject> entries = new ArrayList<>();
+    for (LogSource source : sources) {
+      source.poll(entries);
+      if (source.durablePosition() != null) {
+        offsets.put(source.format(), source.durablePosition());
+      }
+    }
+    offsets.saveIfChanged();
+    entries.forEach(LogClassifier::classify);
+    entriesRead += entries.size();
+    return entries;
+  }
+
+  /** Chunks by count and by size, so one record always stays well below the listener's body limit (2 MiB). */
+  private List<PgEnvelope> toEnvelopes(List<JsonObject> entries) {
+    List<PgEnvelope> result = new ArrayList<>();
+    List<JsonObject> chunk = new ArrayList<>();
+    int chunkBytes = 0;
+    for (JsonObject entry : entries) {
+      int size = entry.encode().length();
+      boolean full = chunk.size() >= config.maxEntriesPerRecord() || chunkBytes + size > MAX_RECORD_BYTES;
+      if (!chunk.isEmpty() && full) {
+        result.add(envelopes.envelope(PgSources.LOG, data(chunk)));
+        chunk = new ArrayList<>();
+        chunkBytes = 0;
+      }
+      chunk.add(entry);
+      chunkBytes += size;
+    }
+    if (!chunk.isEmpty()) {
+      result.add(envelopes.envelope(PgSources.LOG, data(chunk)));
+    }
+    return result;
+  }
+
+  private static JsonObject data(List<JsonObject> chunk) {
+    JsonObject levels = new JsonObject();
+    JsonObject categories = new JsonObject();
+    for (JsonObject entry : chunk) {
+      increment(levels, entry.getString("level", "UNKNOWN"));
+      increment(categories, entry.getString("category"));
+    }
+    return new JsonObject().put("entries", new JsonArray(new ArrayList<>(chunk))).put("count", chunk.size())
+        .put("levels", levels).put("categories", categories);
+  }
+
+  private static void increment(JsonObject counts, String key) {
+    counts.put(key, counts.getInteger(key, 0) + 1);
+  }
+}
