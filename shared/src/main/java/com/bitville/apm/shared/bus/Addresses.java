@@ -27,6 +27,13 @@ public final class Addresses {
    */
   public static final String NODE_STATUS_PREFIX = "bitville.node.status.v1.";
 
+  /**
+   * Node-local publish, one address per project (append the project name): light summaries of stored PHP
+   * requests for the live view. Fed from {@link #RECORDS_STORED} by one query-server instance per node and
+   * bridged to browsers over SockJS only for users allowed to see that project.
+   */
+  public static final String LIVE_REQUESTS_PREFIX = "bitville.live.requests.v1.";
+
   private Addresses() {
   }
 }

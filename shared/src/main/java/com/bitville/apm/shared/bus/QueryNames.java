@@ -9,6 +9,45 @@ public final class QueryNames {
   /** params {project?} reply {count, oldest_event_time_ms, max_id}. Used by tests, /ready and retention. */
   public static final String STATS = "stats";
 
+  // ---- query side (issue 4); every operation takes "projects":[names] and never returns rows outside them ----
+
+  /**
+   * params {projects, from_ms?, to_ms?, route?, url_contains?, method?, status_min?, status_max?, host?,
+   * min_duration_ms?, max_duration_ms?, correlation_id?, fatal?, sort: time|duration, order: asc|desc, limit,
+   * after?: {value, id}} reply {items:[list columns], has_more}. PHP requests only, keyset pagination.
+   */
+  public static final String REQUESTS_LIST = "requests.list";
+
+  /**
+   * params {id, projects} reply {record?: {columns..., payload(binary, deflated)}, functions:[{name, calls,
+   * wall_us}], sql:[{seq, fingerprint, normalized, time_ms}], related:[{columns..., payload}]}.
+   */
+  public static final String REQUEST_DETAIL = "requests.detail";
+
+  /** params {correlation_id, projects, limit} reply {records:[{columns..., payload}]} in time order. */
+  public static final String CORRELATION = "correlation.records";
+
+  /**
+   * params {projects, from_ms, to_ms, limit} reply {routes:[{project, route, count, p50, p95, p99, max, total}],
+   * approximate}.
+   */
+  public static final String ROUTE_STATS = "routes.stats";
+
+  /** params {project, route, from_ms, to_ms} reply {buckets:[{upper_ms, count}], count, approximate}. */
+  public static final String ROUTE_HISTOGRAM = "routes.histogram";
+
+  /**
+   * params {project, route, from_ms, to_ms, duration_ms} reply {count, faster, p50, p95, functions:[{name,
+   * avg_calls, avg_wall_us, requests}], sql:[{fingerprint, normalized, avg_count, avg_time_ms, requests}]}.
+   */
+  public static final String ROUTE_BASELINE = "routes.baseline";
+
+  /**
+   * params {projects, source, from_ms?, to_ms?, limit, before_id?} reply {records:[{columns..., payload}]}:
+   * pg-agent records of one source, newest first.
+   */
+  public static final String DATABASE_RECORDS = "database.records";
+
   private QueryNames() {
   }
 }

@@ -24,8 +24,15 @@ import java.util.List;
 public final class FirstStart {
 
   /** What the banner should say about secrets created during this start (shown once, never logged). */
-  public record Outcome(JsonObject config, String generatedApiKey, Path certificatePem) {
+  public record Outcome(JsonObject config, String generatedApiKey, Path certificatePem,
+      String generatedAdminPassword) {
+
+    public Outcome(JsonObject config, String generatedApiKey, Path certificatePem) {
+      this(config, generatedApiKey, certificatePem, null);
+    }
   }
+
+  static final String ADMIN_USER = "admin";
 
   static final String DEFAULT_PROJECT = "default";
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -39,7 +46,8 @@ public final class FirstStart {
     JsonObject prepared = config.copy();
     Path certificate = ensureCertificate(prepared, node.dataDir());
     String generatedKey = ensureApiKey(prepared, node.dataDir());
-    return new Outcome(prepared, generatedKey, certificate);
+    String adminPassword = ensureAdminUser(prepared, node.dataDir());
+    return new Outcome(prepared, generatedKey, certificate, adminPassword);
   }
 
   private static Path ensureCertificate(JsonObject config, Path dataDir) throws IOException {
@@ -78,6 +86,32 @@ public final class FirstStart {
     JsonObject project = projects.getJsonObject(record.getString("project"), new JsonObject());
     projects.put(record.getString("project"), project);
     project.put("keyHashes", new JsonArray(List.of(record.getString("sha256"))));
+    return created;
+  }
+
+  /**
+   * When no UI user is configured, an administrator (all projects) with a random password that the banner
+   * shows once; only its bcrypt hash is kept in the data directory and reused on later starts.
+   */
+  private static String ensureAdminUser(JsonObject config, Path dataDir) throws IOException {
+    if (!com.bitville.apm.listener.config.UserSettings.from(config).isEmpty()) {
+      return null;
+    }
+    Path stored = dataDir.resolve("generated-admin-user.json");
+    String created = null;
+    if (!Files.exists(stored)) {
+      created = randomToken(15);
+      JsonObject record = new JsonObject().put("user", ADMIN_USER)
+          .put("passwordHash", com.bitville.apm.listener.query.Passwords.hash(created.toCharArray(),
+              com.bitville.apm.listener.query.Passwords.DEFAULT_COST))
+          .put("note", "bcrypt hash of the admin password generated at first start; the password was shown once."
+              + " Configure users in the 'users' section to replace this account.");
+      writePrivate(stored, record.encodePrettily());
+    }
+    JsonObject record = new JsonObject(Files.readString(stored));
+    JsonObject users = new JsonObject().put(record.getString("user"), new JsonObject()
+        .put("passwordHash", record.getString("passwordHash")).put("projects", "*"));
+    config.put("users", users);
     return created;
   }
 

@@ -73,6 +73,8 @@ public final class ListenerNode {
     ManagementSettings.from(config);
     ProjectSettings.from(config);
     com.bitville.apm.listener.config.TlsSettings.from(config);
+    com.bitville.apm.listener.config.QuerySettings.from(config);
+    com.bitville.apm.listener.config.UserSettings.from(config);
     return DeploymentPlan.from(config, VerticleCatalog.VERTICLES.keySet());
   }
 

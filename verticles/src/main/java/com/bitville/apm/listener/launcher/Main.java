@@ -107,6 +107,11 @@ public final class Main {
       int uiPort = config.getJsonObject("query", new JsonObject()).getInteger("port", 8080);
       out.println("  UI URL:         " + scheme + "://localhost:" + uiPort + "/");
     }
+    if (prepared.generatedAdminPassword() != null) {
+      out.println("  UI login:       user '" + FirstStart.ADMIN_USER + "', password (shown once, only its hash is"
+          + " kept):");
+      out.println("      " + prepared.generatedAdminPassword());
+    }
     ManagementSettings management = ManagementSettings.from(config);
     out.println("  Management:     http://" + management.host() + ":" + management.port() + "/ready");
     if (!tls) {

@@ -21,6 +21,7 @@ final class VerticleCatalog {
     VERTICLES.put(DeploymentPlan.STORAGE, StorageVerticle::new);
     VERTICLES.put(DeploymentPlan.MANAGEMENT, ManagementVerticle::new);
     VERTICLES.put(DeploymentPlan.HTTP_INGEST, HttpIngestVerticle::new);
+    VERTICLES.put("query-server", com.bitville.apm.listener.query.QueryServerVerticle::new);
   }
 
   private VerticleCatalog() {

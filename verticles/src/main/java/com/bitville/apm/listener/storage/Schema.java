@@ -75,7 +75,11 @@ final class Schema {
           ) WITHOUT ROWID""",
           "CREATE TABLE sql_texts (fingerprint TEXT PRIMARY KEY, normalized TEXT NOT NULL) WITHOUT ROWID",
           "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
-          "INSERT INTO counters (name, value) VALUES ('next_record_id', 1)")));
+          "INSERT INTO counters (name, value) VALUES ('next_record_id', 1)")),
+      // ---- 20-29: query side (issue 4); statements in QuerySchema ----
+      new Migration(20, "query indexes: PHP time/route/duration keysets, pg-agent by source",
+          QuerySchema.INDEXES),
+      new Migration(21, "hourly route latency histograms maintained by triggers", QuerySchema.ROUTE_HOURLY));
 
   private Schema() {
   }

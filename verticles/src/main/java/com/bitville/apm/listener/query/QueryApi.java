@@ -1,0 +1,321 @@
+package com.bitville.apm.listener.query;
+
+import com.bitville.apm.listener.config.QuerySettings;
+import com.bitville.apm.listener.config.UserSettings;
+import com.bitville.apm.shared.bus.Addresses;
+import com.bitville.apm.shared.bus.QueryNames;
+import com.bitville.apm.shared.bus.StorageFailure;
+import com.bitville.apm.shared.bus.StorageQuery;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The REST handlers. Each validates its parameters (400 on the first bad one), confines the storage query to
+ * the user's projects, asks storage over the event bus with a deadline, and shapes the reply.
+ */
+final class QueryApi {
+
+  private static final Logger LOG = LoggerFactory.getLogger(QueryApi.class);
+  private static final long DAY_MS = 86_400_000L;
+  private static final double SLOW_SQL_MS = 100;
+  static final Set<String> LIST_PARAMS = Set.of("project", "from", "to", "route", "url", "method", "status", "host",
+      "min_duration", "max_duration", "correlation_id", "fatal", "sort", "order", "limit", "cursor");
+  static final Map<String, String> DATABASE_SOURCES = Map.of("sessions", "pg_stat_activity", "locks", "pg_locks",
+      "statements", "pg_stat_statements", "logs", "pg_log", "metrics", "system_metrics");
+
+  private final Vertx vertx;
+  private final QuerySettings settings;
+  private final Auth auth;
+
+  QueryApi(Vertx vertx, QuerySettings settings, Auth auth) {
+    this.vertx = vertx;
+    this.settings = settings;
+    this.auth = auth;
+  }
+
+  // ---- /api/projects ----
+
+  void projects(RoutingContext ctx) {
+    new ApiParams(ctx.queryParams(), Set.of());
+    QueryResponses.json(ctx, new JsonObject().put("projects", new JsonArray(auth.projectsOf(user(ctx)))));
+  }
+
+  // ---- /api/requests ----
+
+  void requests(RoutingContext ctx) {
+    ApiParams p = new ApiParams(ctx.queryParams(), LIST_PARAMS);
+    String sort = p.oneOf("sort", "time", Set.of("time", "duration"));
+    String order = p.oneOf("order", "desc", Set.of("asc", "desc"));
+    JsonObject query = new JsonObject().put("projects", new JsonArray(visibleProjects(ctx, p)))
+        .put("sort", sort).put("order", order)
+        .put("limit", p.integer("limit", 50, 1, settings.maxPageSize()));
+    Long from = p.time("from");
+    Long to = p.time("to");
+    if (from != null && to != null && from >= to) {
+      throw ApiError.badRequest("from must be before to");
+    }
+    query.put("from_ms", from).put("to_ms", to).put("route", p.text("route", 1024))
+        .put("url_contains", p.text("url", 512)).put("method", p.method()).put("host", p.text("host", 255))
+        .put("correlation_id", p.text("correlation_id", 128)).put("fatal", p.bool("fatal"));
+    int[] status = p.status();
+    if (status != null) {
+      query.put("status_min", status[0]).put("status_max", status[1]);
+    }
+    Double min = p.number("min_duration", 0, 1e9);
+    Double max = p.number("max_duration", 0, 1e9);
+    if (min != null && max != null && min > max) {
+      throw ApiError.badRequest("min_duration must not exceed max_duration");
+    }
+    query.put("min_duration_ms", min).put("max_duration_ms", max).put("after", p.cursor(sort, order));
+    storage(QueryNames.REQUESTS_LIST, query).onComplete(answer(ctx, reply -> {
+      JsonArray items = new JsonArray();
+      reply.getJsonArray("items").forEach(row -> items.add(RecordViews.listItem((JsonObject) row)));
+      String next = null;
+      if (reply.getBoolean("has_more") && !items.isEmpty()) {
+        JsonObject last = items.getJsonObject(items.size() - 1);
+        next = ApiParams.encodeCursor(last.getValue("time".equals(sort) ? "event_time_ms" : "duration_ms"),
+            last.getLong("id"), sort, order);
+      }
+      QueryResponses.json(ctx, new JsonObject().put("items", items).put("next_cursor", next));
+    }));
+  }
+
+  // ---- /api/requests/:id ----
+
+  void request(RoutingContext ctx) {
+    new ApiParams(ctx.queryParams(), Set.of());
+    long id = pathId(ctx);
+    detail(ctx, id).onComplete(answer(ctx, reply -> QueryResponses.json(ctx, shapeDetail(reply))));
+  }
+
+  private Future<JsonObject> detail(RoutingContext ctx, long id) {
+    JsonObject query = new JsonObject().put("id", id).put("projects", new JsonArray(auth.projectsOf(user(ctx))));
+    return storage(QueryNames.REQUEST_DETAIL, query).compose(reply -> {
+      JsonObject record = reply.getJsonObject("record");
+      if (record == null || !"php".equals(record.getString("kind"))) {
+        return Future.failedFuture(ApiError.notFound("no request " + id + " in your projects"));
+      }
+      return Future.succeededFuture(reply);
+    });
+  }
+
+  private static JsonObject shapeDetail(JsonObject reply) {
+    JsonObject request = RecordViews.inflate(reply.getJsonObject("record"));
+    JsonObject payload = request.getJsonObject("payload", new JsonObject());
+    String correlationId = request.getString("correlation_id");
+    JsonArray related = new JsonArray();
+    reply.getJsonArray("related").forEach(row -> related.add(RecordViews.related((JsonObject) row, correlationId)));
+    JsonObject xhprof = payload.getValue("xhprof") instanceof JsonObject x ? x : new JsonObject();
+    return new JsonObject().put("request", request)
+        .put("functions", RecordViews.functions(reply.getJsonArray("functions"), request.getDouble("duration_ms", 0.0)))
+        .put("hotspots", xhprof.getValue("hotspots") instanceof JsonArray h ? h : new JsonArray())
+        .put("sql", RecordViews.sql(reply.getJsonArray("sql"), payload, SLOW_SQL_MS))
+        .put("related", related)
+        .put("timeline", RecordViews.timeline(request, related));
+  }
+
+  // ---- /api/requests/:id/comparison ----
+
+  void comparison(RoutingContext ctx) {
+    ApiParams p = new ApiParams(ctx.queryParams(), Set.of("window"));
+    Long window = p.window("window");
+    long windowMs = window == null ? DAY_MS : window;
+    if (windowMs > settings.maxWindowDays() * DAY_MS) {
+      throw ApiError.badRequest("window must be at most " + settings.maxWindowDays() + "d");
+    }
+    long id = pathId(ctx);
+    detail(ctx, id).compose(reply -> {
+      JsonObject record = reply.getJsonObject("record");
+      long at = record.getLong("event_time_ms");
+      JsonObject query = new JsonObject().put("project", record.getString("project"))
+          .put("route", record.getString("route", "")).put("from_ms", at - windowMs).put("to_ms", at + 1)
+          .put("exclude_id", id).put("duration_ms", record.getDouble("duration_ms", 0.0));
+      return storage(QueryNames.ROUTE_BASELINE, query).map(baseline -> Comparison.of(reply, baseline, windowMs));
+    }).onComplete(answer(ctx, body -> QueryResponses.json(ctx, body)));
+  }
+
+  // ---- /api/correlation/:id ----
+
+  void correlation(RoutingContext ctx) {
+    new ApiParams(ctx.queryParams(), Set.of());
+    String id = ctx.pathParam("correlationId");
+    if (id == null || id.isBlank() || id.length() > 128) {
+      throw ApiError.badRequest("correlation id must be 1 to 128 characters");
+    }
+    JsonObject query = new JsonObject().put("correlation_id", id.toLowerCase(java.util.Locale.ROOT))
+        .put("projects", new JsonArray(auth.projectsOf(user(ctx))));
+    storage(QueryNames.CORRELATION, query).onComplete(answer(ctx, reply -> {
+      JsonArray records = new JsonArray();
+      for (Object row : reply.getJsonArray("records")) {
+        JsonObject record = (JsonObject) row;
+        records.add("php".equals(record.getString("kind")) ? phpSummary(record) : RecordViews.related(record, id));
+      }
+      QueryResponses.json(ctx, new JsonObject().put("correlation_id", id).put("records", records));
+    }));
+  }
+
+  private static JsonObject phpSummary(JsonObject row) {
+    JsonObject record = RecordViews.inflate(row);
+    record.remove("payload");
+    return record;
+  }
+
+  // ---- /api/routes, /api/routes/:route/histogram ----
+
+  void routes(RoutingContext ctx) {
+    ApiParams p = new ApiParams(ctx.queryParams(), Set.of("project", "from", "to", "limit"));
+    long[] window = window(p);
+    JsonObject query = new JsonObject().put("projects", new JsonArray(visibleProjects(ctx, p)))
+        .put("from_ms", window[0]).put("to_ms", window[1]).put("limit", p.integer("limit", 200, 1, 1000));
+    storage(QueryNames.ROUTE_STATS, query).onComplete(answer(ctx, reply -> QueryResponses.json(ctx, reply)));
+  }
+
+  void histogram(RoutingContext ctx) {
+    ApiParams p = new ApiParams(ctx.queryParams(), Set.of("project", "from", "to"));
+    String route = ctx.pathParam("route");
+    if (route == null || route.isEmpty() || route.length() > 1024) {
+      throw ApiError.badRequest("route must be 1 to 1024 characters (URL-encoded in the path)");
+    }
+    List<String> projects = visibleProjects(ctx, p);
+    if (projects.size() != 1) {
+      throw ApiError.badRequest("project is required (exactly one)");
+    }
+    long[] window = window(p);
+    JsonObject query = new JsonObject().put("project", projects.get(0)).put("route", route)
+        .put("from_ms", window[0]).put("to_ms", window[1]);
+    storage(QueryNames.ROUTE_HISTOGRAM, query).onComplete(answer(ctx, reply -> QueryResponses.json(ctx,
+        reply.put("project", projects.get(0)).put("route", route))));
+  }
+
+  private long[] window(ApiParams p) {
+    long now = System.currentTimeMillis();
+    Long to = p.time("to");
+    Long from = p.time("from");
+    long end = to == null ? now : to;
+    long start = from == null ? end - DAY_MS : from;
+    if (start >= end) {
+      throw ApiError.badRequest("from must be before to");
+    }
+    if (end - start > settings.maxWindowDays() * DAY_MS) {
+      throw ApiError.badRequest("the window from..to must be at most " + settings.maxWindowDays() + " days");
+    }
+    return new long[] {start, end};
+  }
+
+  // ---- /api/database/:kind ----
+
+  void database(RoutingContext ctx) {
+    ApiParams p = new ApiParams(ctx.queryParams(), Set.of("project", "from", "to", "limit", "before", "source"));
+    String kind = ctx.pathParam("kind");
+    String source = "other".equals(kind) ? p.text("source", 64) : DATABASE_SOURCES.get(kind);
+    if (source == null || !source.matches("[a-z0-9_.\\-]{1,64}")) {
+      throw ApiError.badRequest("unknown database view '" + kind + "'; use one of " + DATABASE_SOURCES.keySet()
+          + " or other?source=<name>");
+    }
+    Long from = p.time("from");
+    Long to = p.time("to");
+    JsonObject query = new JsonObject().put("projects", new JsonArray(visibleProjects(ctx, p))).put("source", source)
+        .put("from_ms", from).put("to_ms", to).put("limit", p.integer("limit", 50, 1, settings.maxPageSize()));
+    String before = p.text("before", 64);
+    if (before != null) {
+      String[] parts = before.split(":");
+      if (parts.length != 2 || !parts[0].matches("\\d{1,15}") || !parts[1].matches("\\d{1,18}")) {
+        throw ApiError.badRequest("before must be the next_before value of a previous page");
+      }
+      query.put("before_time_ms", Long.parseLong(parts[0])).put("before_id", Long.parseLong(parts[1]));
+    }
+    storage(QueryNames.DATABASE_RECORDS, query).onComplete(answer(ctx, reply -> {
+      JsonArray records = new JsonArray();
+      for (Object row : reply.getJsonArray("records")) {
+        JsonObject record = RecordViews.inflate((JsonObject) row);
+        JsonObject payload = record.getJsonObject("payload", new JsonObject());
+        record.remove("payload");
+        records.add(record.put("data", payload.getValue("data")));
+      }
+      String next = null;
+      if (records.size() == query.getInteger("limit")) {
+        JsonObject last = records.getJsonObject(records.size() - 1);
+        next = last.getLong("event_time_ms") + ":" + last.getLong("id");
+      }
+      QueryResponses.json(ctx, new JsonObject().put("source", source).put("records", records)
+          .put("next_before", next));
+    }));
+  }
+
+  // ---- helpers ----
+
+  private static UserSettings user(RoutingContext ctx) {
+    return ctx.get(Auth.SESSION_USER);
+  }
+
+  /** The requested projects (each must be visible: 403 otherwise) or, when none is named, all visible ones. */
+  private List<String> visibleProjects(RoutingContext ctx, ApiParams p) {
+    List<String> visible = auth.projectsOf(user(ctx));
+    List<String> requested = p.projects();
+    for (String project : requested) {
+      if (!visible.contains(project)) {
+        throw ApiError.forbidden("you may not see project '" + project + "'");
+      }
+    }
+    if (visible.isEmpty()) {
+      throw ApiError.forbidden("your user has no projects");
+    }
+    return requested.isEmpty() ? visible : requested;
+  }
+
+  private static long pathId(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    if (id == null || !id.matches("\\d{1,18}")) {
+      throw ApiError.badRequest("request id must be a positive whole number");
+    }
+    return Long.parseLong(id);
+  }
+
+  private Future<JsonObject> storage(String name, JsonObject params) {
+    params.fieldNames().removeIf(key -> params.getValue(key) == null);
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(settings.storageTimeoutMs());
+    return vertx.eventBus().<JsonObject>request(Addresses.STORAGE_QUERY, new StorageQuery(name, params).toJson(),
+        options).map(message -> message.body());
+  }
+
+  /** Completion handler: success goes to {@code ok} (whose own failures are answered too), failure to fail(). */
+  static <T> io.vertx.core.Handler<io.vertx.core.AsyncResult<T>> answer(RoutingContext ctx,
+      java.util.function.Consumer<T> ok) {
+    return done -> {
+      if (done.failed()) {
+        fail(ctx, done.cause());
+        return;
+      }
+      try {
+        ok.accept(done.result());
+      } catch (RuntimeException e) {
+        fail(ctx, e);
+      }
+    };
+  }
+
+  /** Answers a failed API future: our own 4xx as they are, storage trouble as 503, anything else as 500. */
+  static void fail(RoutingContext ctx, Throwable failure) {
+    if (failure instanceof ApiError error) {
+      QueryResponses.error(ctx, error.status(), error.code(), error.getMessage());
+    } else if (failure instanceof ReplyException reply && (reply.failureType() != ReplyFailure.RECIPIENT_FAILURE
+        || reply.failureCode() != StorageFailure.BAD_REQUEST.code())) {
+      ctx.response().putHeader("Retry-After", "2");
+      QueryResponses.error(ctx, 503, "unavailable", "storage is unavailable or busy; try again");
+    } else {
+      LOG.error("Query API failure on {}", ctx.request().path(), failure);
+      QueryResponses.error(ctx, 500, "internal_error", "the query failed; see the listener log");
+    }
+  }
+}

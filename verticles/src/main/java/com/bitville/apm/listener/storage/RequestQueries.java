@@ -1,0 +1,171 @@
+package com.bitville.apm.listener.storage;
+
+import com.bitville.apm.shared.bus.QueryNames;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads of the request list, request detail, correlation and pg-agent records. Every operation is confined
+ * to the {@code projects} the caller passes (the query server passes exactly the user's projects); payloads
+ * leave compressed, the query server inflates them.
+ */
+final class RequestQueries implements QueryModule {
+
+  static final int MAX_PAGE = 500;
+  static final int MAX_RELATED = 500;
+
+  @Override
+  public Map<String, QueryHandler> handlers(Database database) {
+    return Map.of(
+        QueryNames.REQUESTS_LIST, params -> list(database, params),
+        QueryNames.REQUEST_DETAIL, params -> detail(database, params),
+        QueryNames.CORRELATION, params -> correlation(database, params),
+        QueryNames.DATABASE_RECORDS, params -> databaseRecords(database, params));
+  }
+
+  static List<Object> projects(JsonObject params) {
+    JsonArray projects = params.getJsonArray("projects");
+    if (projects == null || projects.isEmpty() || projects.size() > 1000) {
+      throw new IllegalArgumentException("projects must hold 1 to 1000 names");
+    }
+    List<Object> names = new ArrayList<>();
+    for (Object name : projects) {
+      if (!(name instanceof String)) {
+        throw new IllegalArgumentException("projects must be strings");
+      }
+      names.add(name);
+    }
+    return names;
+  }
+
+  private static Future<JsonObject> list(Database database, JsonObject params) {
+    List<Object> projects = projects(params);
+    StringBuilder sql = new StringBuilder(QuerySql.LIST_FROM).append(QuerySql.marks(projects.size()));
+    Tuple args = Tuple.wrap(new ArrayList<>(projects));
+    filter(sql, args, QuerySql.F_FROM, params.getLong("from_ms"));
+    filter(sql, args, QuerySql.F_TO, params.getLong("to_ms"));
+    filter(sql, args, QuerySql.F_ROUTE, params.getString("route"));
+    String urlContains = params.getString("url_contains");
+    filter(sql, args, QuerySql.F_URL, urlContains == null ? null : "%" + escapeLike(urlContains) + "%");
+    filter(sql, args, QuerySql.F_METHOD, params.getString("method"));
+    if (params.getInteger("status_min") != null) {
+      sql.append(" AND ").append(QuerySql.F_STATUS);
+      args.addInteger(params.getInteger("status_min")).addInteger(params.getInteger("status_max"));
+    }
+    filter(sql, args, QuerySql.F_HOST, params.getString("host"));
+    filter(sql, args, QuerySql.F_MIN_DURATION, params.getDouble("min_duration_ms"));
+    filter(sql, args, QuerySql.F_MAX_DURATION, params.getDouble("max_duration_ms"));
+    filter(sql, args, QuerySql.F_CORRELATION, params.getString("correlation_id"));
+    Boolean fatal = params.getBoolean("fatal");
+    filter(sql, args, QuerySql.F_FATAL, fatal == null ? null : (fatal ? 1 : 0));
+    boolean byDuration = "duration".equals(params.getString("sort", "time"));
+    boolean ascending = "asc".equals(params.getString("order", "desc"));
+    JsonObject after = params.getJsonObject("after");
+    if (after != null) {
+      sql.append(" AND ").append(byDuration
+          ? (ascending ? QuerySql.AFTER_DURATION_ASC : QuerySql.AFTER_DURATION_DESC)
+          : (ascending ? QuerySql.AFTER_TIME_ASC : QuerySql.AFTER_TIME_DESC));
+      args.addValue(after.getValue("value")).addLong(after.getLong("id"));
+    }
+    sql.append(byDuration ? (ascending ? QuerySql.ORDER_DURATION_ASC : QuerySql.ORDER_DURATION_DESC)
+        : (ascending ? QuerySql.ORDER_TIME_ASC : QuerySql.ORDER_TIME_DESC));
+    int limit = Math.max(1, Math.min(MAX_PAGE, params.getInteger("limit", 50)));
+    args.addInteger(limit + 1);
+    return database.reader().preparedQuery(sql.toString()).execute(args).map(rows -> {
+      JsonArray items = new JsonArray();
+      for (Row row : rows) {
+        if (items.size() < limit) {
+          items.add(RecordReads.toJson(row));
+        }
+      }
+      return new JsonObject().put("items", items).put("has_more", rows.size() > limit);
+    });
+  }
+
+  private static void filter(StringBuilder sql, Tuple args, String clause, Object value) {
+    if (value != null) {
+      sql.append(" AND ").append(clause);
+      args.addValue(value);
+    }
+  }
+
+  static String escapeLike(String text) {
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+  }
+
+  private static Future<JsonObject> detail(Database database, JsonObject params) {
+    List<Object> projects = projects(params);
+    long id = params.getLong("id");
+    Tuple args = Tuple.of(id);
+    projects.forEach(args::addValue);
+    return database.reader().preparedQuery(QuerySql.RECORD_BY_ID + QuerySql.marks(projects.size())).execute(args)
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.succeededFuture(new JsonObject());
+          }
+          JsonObject record = RecordReads.toJson(rows.iterator().next());
+          return Future.all(
+                  database.reader().preparedQuery(QuerySql.FUNCTIONS_OF).execute(Tuple.of(id)),
+                  database.reader().preparedQuery(QuerySql.SQL_OF).execute(Tuple.of(id)),
+                  related(database, record.getString("correlation_id"), projects, MAX_RELATED))
+              .map(all -> new JsonObject().put("record", record)
+                  .put("functions", toJson(all.resultAt(0)))
+                  .put("sql", toJson(all.resultAt(1)))
+                  .put("related", withoutId(all.resultAt(2), id)));
+        });
+  }
+
+  private static Future<JsonArray> related(Database database, String correlationId, List<Object> projects,
+      int limit) {
+    if (correlationId == null || correlationId.isBlank()) {
+      return Future.succeededFuture(new JsonArray());
+    }
+    Tuple args = Tuple.of(correlationId, correlationId);
+    projects.forEach(args::addValue);
+    args.addInteger(limit);
+    return database.reader().preparedQuery(QuerySql.CORRELATED + QuerySql.marks(projects.size())
+        + QuerySql.CORRELATED_ORDER).execute(args).map(RequestQueries::toJson);
+  }
+
+  private static JsonArray withoutId(JsonArray records, long id) {
+    JsonArray result = new JsonArray();
+    for (int i = 0; i < records.size(); i++) {
+      if (records.getJsonObject(i).getLong("id") != id) {
+        result.add(records.getJsonObject(i));
+      }
+    }
+    return result;
+  }
+
+  private static Future<JsonObject> correlation(Database database, JsonObject params) {
+    List<Object> projects = projects(params);
+    int limit = Math.max(1, Math.min(MAX_RELATED, params.getInteger("limit", MAX_RELATED)));
+    return related(database, params.getString("correlation_id"), projects, limit)
+        .map(records -> new JsonObject().put("records", records));
+  }
+
+  private static Future<JsonObject> databaseRecords(Database database, JsonObject params) {
+    List<Object> projects = projects(params);
+    int limit = Math.max(1, Math.min(MAX_PAGE, params.getInteger("limit", 50)));
+    Tuple args = Tuple.of(params.getString("source"), params.getLong("from_ms", 0L),
+        params.getLong("to_ms", Long.MAX_VALUE), params.getLong("before_time_ms", Long.MAX_VALUE),
+        params.getLong("before_id", Long.MAX_VALUE));
+    projects.forEach(args::addValue);
+    args.addInteger(limit);
+    return database.reader().preparedQuery(QuerySql.DATABASE_RECORDS.formatted(QuerySql.marks(projects.size())))
+        .execute(args).map(rows -> new JsonObject().put("records", toJson(rows)));
+  }
+
+  static JsonArray toJson(RowSet<Row> rows) {
+    JsonArray array = new JsonArray();
+    rows.forEach(row -> array.add(RecordReads.toJson(row)));
+    return array;
+  }
+}
