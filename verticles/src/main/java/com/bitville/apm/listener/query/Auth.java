@@ -41,7 +41,9 @@ final class Auth {
     this.knownProjects = List.copyOf(new TreeSet<>(projects.keySet()));
     double perSecond = settings.loginAttemptsPerMinute() / 60.0;
     var limiters = vertx.sharedData().<String, RateLimiter>getLocalMap("bitville.query.login-limiters");
-    this.byClient = limiters.computeIfAbsent("client", k -> new RateLimiter(perSecond, settings.loginBurst()));
+    // one address may front several people (NAT, proxy): looser than the per-user limit, same refill
+    this.byClient = limiters.computeIfAbsent("client", k -> new RateLimiter(perSecond * 4,
+        settings.loginPerClientBurst()));
     this.byUser = limiters.computeIfAbsent("user", k -> new RateLimiter(perSecond, settings.loginBurst()));
   }
 

@@ -23,7 +23,7 @@ final class Comparison {
     JsonObject record = detail.getJsonObject("record");
     double duration = record.getDouble("duration_ms", 0.0);
     long count = baseline.getLong("count", 0L);
-    long others = Math.max(0, count - 1);
+    long others = count;
     long faster = baseline.getLong("faster", 0L);
     int sample = baseline.getInteger("sample_size", 0);
     JsonObject result = new JsonObject()

@@ -72,6 +72,9 @@ final class RequestQueries implements QueryModule {
       sql.append(" AND ").append(byDuration
           ? (ascending ? QuerySql.AFTER_DURATION_ASC : QuerySql.AFTER_DURATION_DESC)
           : (ascending ? QuerySql.AFTER_TIME_ASC : QuerySql.AFTER_TIME_DESC));
+      if (byDuration) {
+        args.addLong(after.getLong("id"));
+      }
       args.addValue(after.getValue("value")).addLong(after.getLong("id"));
     }
     sql.append(byDuration ? (ascending ? QuerySql.ORDER_DURATION_ASC : QuerySql.ORDER_DURATION_DESC)

@@ -137,7 +137,7 @@ final class RouteStats implements QueryModule {
     double duration = params.getDouble("duration_ms");
     var reader = database.reader();
     Future<JsonObject> counts = reader.preparedQuery(QuerySql.BASELINE_COUNTS)
-        .execute(Tuple.of(duration, project, route, from, to)).map(rows -> {
+        .execute(Tuple.of(duration, project, route, from, to, exclude)).map(rows -> {
           Row row = rows.iterator().next();
           return new JsonObject().put("count", row.getLong("count"))
               .put("faster", row.getLong("faster") == null ? 0L : row.getLong("faster"));

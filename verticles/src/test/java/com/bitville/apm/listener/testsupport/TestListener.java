@@ -34,6 +34,12 @@ public final class TestListener implements AutoCloseable {
 
   public static final String SHOP_KEY = "test-key-shop-0123456789";
   public static final String OTHER_KEY = "test-key-other-0123456789";
+  /** UI users: an administrator (all projects), one user per project; all share {@link #USER_PASSWORD}. */
+  public static final String ADMIN_USER = "admin-user";
+  public static final String SHOP_USER = "shop-user";
+  public static final String OTHER_USER = "other-user";
+  public static final String USER_PASSWORD = "correct horse battery staple";
+  private static String passwordHash;
 
   private final ListenerNode node;
   private final JsonObject config;
@@ -67,9 +73,24 @@ public final class TestListener implements AutoCloseable {
         .put("node", new JsonObject().put("dataDir", dataDir.toString()).put("name", "test-node"))
         .put("ingest", new JsonObject().put("host", "127.0.0.1").put("port", freePort()))
         .put("management", new JsonObject().put("host", "127.0.0.1").put("port", freePort()))
+        .put("query", new JsonObject().put("host", "127.0.0.1").put("port", freePort()))
+        .put("users", new JsonObject()
+            .put(ADMIN_USER, new JsonObject().put("passwordHash", passwordHash()).put("projects", "*"))
+            .put(SHOP_USER, new JsonObject().put("passwordHash", passwordHash()).put("projects", new JsonArray()
+                .add("shop")))
+            .put(OTHER_USER, new JsonObject().put("passwordHash", passwordHash()).put("projects", new JsonArray()
+                .add("other"))))
         .put("projects", new JsonObject()
             .put("shop", new JsonObject().put("keys", new JsonArray().add(SHOP_KEY)))
             .put("other", new JsonObject().put("keys", new JsonArray().add(OTHER_KEY))));
+  }
+
+  /** bcrypt at the lowest cost: tests log in often and test hashing speed is not what they are about. */
+  private static synchronized String passwordHash() {
+    if (passwordHash == null) {
+      passwordHash = com.bitville.apm.listener.query.Passwords.hash(USER_PASSWORD.toCharArray(), 4);
+    }
+    return passwordHash;
   }
 
   public static int freePort() throws IOException {
@@ -92,6 +113,17 @@ public final class TestListener implements AutoCloseable {
 
   public int managementPort() {
     return config.getJsonObject("management").getInteger("port");
+  }
+
+  public int queryPort() {
+    return config.getJsonObject("query").getInteger("port");
+  }
+
+  /** An HTTPS client for the UI/API port, trusting only this listener's certificate. */
+  public WebClient queryClient(Vertx vertx) {
+    return WebClient.create(vertx, new WebClientOptions().setSsl(true).setVerifyHost(true)
+        .setTrustOptions(new PemTrustOptions().addCertPath(certificate.toString()))
+        .setDefaultHost("localhost").setDefaultPort(queryPort()));
   }
 
   public Path dataDir() {
