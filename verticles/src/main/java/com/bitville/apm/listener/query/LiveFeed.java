@@ -110,7 +110,7 @@ final class LiveFeed {
     boolean allowed = switch (type) {
       case SOCKET_CREATED -> user != null && sameOrigin(event);
       case REGISTER, RECEIVE -> user != null && visible(user, event.getRawMessage());
-      case SOCKET_CLOSED, SOCKET_IDLE, SOCKET_PING, UNREGISTER, SOCKET_ERROR -> true;
+      case REGISTERED, SOCKET_CLOSED, SOCKET_IDLE, SOCKET_PING, UNREGISTER, SOCKET_ERROR -> true;
       default -> false;
     };
     event.complete(allowed);
