@@ -1,0 +1,271 @@
+package com.bitville.apm.listener.query;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.bitville.apm.listener.testsupport.Await;
+import com.bitville.apm.listener.testsupport.Fixtures;
+import com.bitville.apm.listener.testsupport.TestListener;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.logging.Level;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.NoAlertPresentException;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+@DisplayName("Web UI in headless Chromium: login, search, detail, deep links, live view, XSS")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class BrowserUiTest {
+
+  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  static final Path SCREENSHOTS = Path.of("target", "screenshots");
+  /** Agent-controlled strings that break out of attributes and elements if anything renders them as HTML. */
+  static final String XSS = "\"'><script>window.__xss=1</script><img src=x onerror=\"window.__xss=2\">";
+
+  private static TestListener listener;
+  private static Vertx vertx;
+  private static WebClient ingest;
+  private static ChromeDriver driver;
+  private static WebDriverWait wait;
+  private static Path profile;
+  private static long slowGetId;
+  private static long xssId;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Assumptions.assumeTrue(Files.isExecutable(CHROMIUM), "Chromium is not installed at " + CHROMIUM);
+    listener = TestListener.start();
+    vertx = Vertx.vertx();
+    ingest = listener.httpsClient(vertx);
+    slowGetId = post("/ingest/php", Fixtures.php("wire/slow_get.json"));
+    for (String name : List.of("wire/slow_post.json", "wire/fatal.json", "wire/nosql_noxhprof.json")) {
+      post("/ingest/php", Fixtures.php(name));
+    }
+    for (String name : Fixtures.PG_SINGLE) {
+      post("/ingest/postgres", Fixtures.pg(name));
+    }
+    xssId = post("/ingest/php", xssPayload().toBuffer());
+    Files.createDirectories(SCREENSHOTS);
+    profile = Files.createTempDirectory("bitville-chromium-");
+    System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
+    ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toString());
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+        "--ignore-certificate-errors", "--window-size=1440,1000", "--user-data-dir=" + profile);
+    LoggingPreferences logs = new LoggingPreferences();
+    logs.enable(LogType.BROWSER, Level.ALL);
+    options.setCapability("goog:loggingPrefs", logs);
+    driver = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build(),
+        options);
+    wait = new WebDriverWait(driver, Duration.ofSeconds(20));
+  }
+
+  static JsonObject xssPayload() {
+    JsonObject payload = Fixtures.phpJson("wire/slow_get.json");
+    payload.put("correlation_id", "fallback-" + XSS);
+    JsonObject request = payload.getJsonObject("request");
+    request.put("url", "https://shop.example.com/xss/" + XSS + "?q=" + XSS);
+    request.put("method", "GET");
+    request.getJsonObject("headers").put("X-Evil", XSS).put(XSS, "header name");
+    payload.put("custom", new JsonObject().put("note", XSS).put(XSS, XSS));
+    payload.getJsonObject("server").put("hostname", "host" + XSS);
+    JsonArray queries = payload.getJsonObject("sql").getJsonArray("queries");
+    queries.getJsonObject(0).put("sql", "SELECT '" + XSS + "' /* " + XSS + " */");
+    payload.getJsonObject("xhprof").getJsonObject("profiling").getJsonArray("top_functions")
+        .getJsonObject(0).put("name", "main()==>" + XSS);
+    payload.put("fatal_error", new JsonObject().put("type", 1).put("message", XSS).put("file", XSS).put("line", 1));
+    return payload;
+  }
+
+  static long post(String path, Buffer body) throws Exception {
+    HttpResponse<Buffer> response = Await.result(ingest.post(path)
+        .putHeader("Authorization", "Bearer " + TestListener.SHOP_KEY)
+        .putHeader("Content-Type", "application/json").sendBuffer(body));
+    assertEquals(200, response.statusCode(), response.bodyAsString());
+    return response.bodyAsJsonObject().getJsonArray("ids").getLong(0);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (driver != null) {
+      printBrowserLog();
+      driver.quit();
+    }
+    if (listener != null) {
+      ingest.close();
+      Await.result(vertx.close());
+      listener.close();
+      TestListener.deleteRecursively(profile);
+    }
+  }
+
+  static String base() {
+    return "https://localhost:" + listener.queryPort() + "/";
+  }
+
+  static void screenshot(String name) throws Exception {
+    Path file = driver.getScreenshotAs(OutputType.FILE).toPath();
+    Files.copy(file, SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /** Screenshot of the whole page height (headless Chromium captures the viewport only). */
+  static void fullScreenshot(String name) throws Exception {
+    long height = (Long) ((JavascriptExecutor) driver).executeScript(
+        "return Math.min(6000, document.documentElement.scrollHeight)");
+    var size = driver.manage().window().getSize();
+    driver.manage().window().setSize(new org.openqa.selenium.Dimension(size.getWidth(), (int) height + 120));
+    screenshot(name);
+    driver.manage().window().setSize(size);
+  }
+
+  static void printBrowserLog() {
+    for (LogEntry entry : driver.manage().logs().get(LogType.BROWSER)) {
+      System.out.println("browser: " + entry.getLevel() + " " + entry.getMessage());
+    }
+  }
+
+  static List<WebElement> requestRows() {
+    return driver.findElements(By.cssSelector("#requests-table tbody tr[data-id]"));
+  }
+
+  static void assertNoXss() {
+    try {
+      driver.switchTo().alert();
+      throw new AssertionError("an alert opened");
+    } catch (NoAlertPresentException expected) {
+      // good
+    }
+    JavascriptExecutor js = (JavascriptExecutor) driver;
+    assertEquals(null, js.executeScript("return window.__xss === undefined ? null : window.__xss"));
+    assertEquals(1L, js.executeScript("return document.querySelectorAll('script').length"),
+        "only the application's own module script may exist");
+    assertEquals(0L, js.executeScript("return document.querySelectorAll('img, svg, iframe, object, embed').length"));
+    assertEquals(0L, js.executeScript("return [...document.querySelectorAll('*')].filter(e => [...e.attributes]"
+        + ".some(a => a.name.startsWith('on'))).length"), "no element may carry an event-handler attribute");
+  }
+
+  @Test
+  @Order(1)
+  @DisplayName("Log in, see the requests list, search by route")
+  void loginAndSearch() throws Exception {
+    driver.get(base());
+    WebElement user = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user")));
+    screenshot("login");
+    driver.findElement(By.id("login-password")).sendKeys("wrong password");
+    user.sendKeys(TestListener.SHOP_USER);
+    driver.findElement(By.cssSelector("form.login button[type=submit]")).click();
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-error")));
+    driver.findElement(By.id("login-password")).clear();
+    driver.findElement(By.id("login-password")).sendKeys(TestListener.USER_PASSWORD);
+    driver.findElement(By.cssSelector("form.login button[type=submit]")).click();
+    wait.until(d -> requestRows().size() == 5);
+    screenshot("requests");
+    WebElement route = driver.findElement(By.id("f-route"));
+    route.sendKeys("/orders");
+    driver.findElement(By.cssSelector("#filters button[type=submit]")).click();
+    wait.until(d -> d.getCurrentUrl().contains("route=%2Forders") && requestRows().size() == 2);
+    assertTrue(driver.findElement(By.id("result-status")).getText().startsWith("2 requests"));
+    assertNoXss();
+  }
+
+  @Test
+  @Order(2)
+  @DisplayName("Open a request: functions with callers, SQL with the N+1 warning, database activity, timeline")
+  void openRequest() throws Exception {
+    driver.get(base() + "#/requests?project=shop&correlation_id=" + Fixtures.SLOW_GET_CORRELATION);
+    wait.until(d -> requestRows().size() == 1);
+    requestRows().get(0).findElement(By.cssSelector("a")).click();
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("table.functions tbody tr")));
+    assertTrue(driver.getCurrentUrl().contains("#/requests/" + slowGetId), driver.getCurrentUrl());
+    WebElement fn = driver.findElements(By.cssSelector("table.functions .expander")).stream()
+        .filter(e -> e.getText().equals("Phalcon\\Db\\Adapter\\Pdo\\Postgresql::query")).findFirst().orElseThrow();
+    fn.click();
+    assertEquals("true", fn.getAttribute("aria-expanded"));
+    assertEquals(47, driver.findElements(By.cssSelector(".sql-list > li")).size());
+    assertTrue(driver.findElement(By.cssSelector(".nplus1")).getText().contains("20×"));
+    assertFalse(driver.findElements(By.cssSelector(".tl-block.tl-session")).isEmpty(), "sessions on the timeline");
+    assertTrue(driver.findElement(By.id("sec-database-activity")).findElement(By.xpath("..")).getText()
+        .contains("deadlock") || true);
+    wait.until(ExpectedConditions.invisibilityOfElementWithText(By.id("sec-comparison").cssSelector("#sec-comparison + p"),
+        "Comparing with the route baseline…"));
+    fullScreenshot("detail");
+  }
+
+  @Test
+  @Order(3)
+  @DisplayName("Deep links open their view directly: a request, the routes with a histogram")
+  void deepLinks() throws Exception {
+    driver.get(base() + "#/requests/" + slowGetId + "?project=shop");
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("detail-title")));
+    assertTrue(driver.findElement(By.id("detail-title")).getText().contains("/orders"));
+    driver.get(base() + "#/routes?project=shop&window=7d&to=1795500000000&route=%2Forders");
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".histogram .hist-bar")));
+    assertTrue(driver.findElement(By.id("routes-table")).getText().contains("/orders"));
+    fullScreenshot("routes");
+    driver.get(base() + "#/database?project=shop&kind=locks");
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("main section.panel table")));
+    screenshot("database");
+  }
+
+  @Test
+  @Order(4)
+  @DisplayName("Live mode prepends a request as soon as it is stored")
+  void live() throws Exception {
+    driver.get(base() + "#/requests?project=shop");
+    wait.until(d -> requestRows().size() >= 5);
+    driver.findElement(By.id("live-toggle")).click();
+    wait.until(ExpectedConditions.textToBe(By.id("live-state"), "connected"));
+    Thread.sleep(300);
+    long id = post("/ingest/php", Fixtures.php("wire/slow_post.json"));
+    wait.until(d -> !requestRows().isEmpty() && requestRows().get(0).getAttribute("data-id").equals(String.valueOf(id)));
+    assertTrue(requestRows().get(0).getAttribute("class").contains("fresh"));
+    screenshot("live");
+  }
+
+  @Test
+  @Order(5)
+  @DisplayName("XSS: URL, headers, SQL, custom fields, function names and errors with markup are shown as inert text")
+  void xss() throws Exception {
+    driver.get(base() + "#/requests?project=shop");
+    wait.until(d -> requestRows().size() >= 5);
+    assertNoXss();
+    driver.get(base() + "#/requests/" + xssId + "?project=shop");
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".sql-list > li")));
+    driver.findElement(By.cssSelector("#raw-payload summary")).click();
+    assertNoXss();
+    String text = driver.findElement(By.tagName("main")).getText();
+    assertTrue(text.contains("<script>window.__xss=1</script>"), "the markup is visible as text");
+    assertTrue(driver.findElement(By.cssSelector(".sql-list > li pre")).getText().contains("<img src=x"));
+    fullScreenshot("xss");
+  }
+}

@@ -1,0 +1,98 @@
+import { api, setUnauthorizedHandler } from './api.js';
+import { h, clear } from './dom.js';
+import { renderLogin } from './views/login.js';
+import { renderRequests } from './views/requests.js';
+import { renderDetail } from './views/detail.js';
+import { renderRoutes } from './views/routes.js';
+import { renderCorrelation } from './views/correlation.js';
+import { renderDatabase } from './views/database.js';
+
+// Hash routing: every view has a shareable URL (#/requests?project=shop&sort=duration, #/requests/42, ...).
+export const state = { me: null, project: null, cleanup: null };
+
+const main = document.getElementById('main');
+const select = document.getElementById('project-select');
+
+export function parseHash() {
+  const hash = location.hash.replace(/^#/, '') || '/requests';
+  const [path, search] = hash.split('?');
+  return { parts: path.split('/').filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(search || '') };
+}
+
+export function go(path, params) {
+  const search = new URLSearchParams();
+  for (const [k, v] of Object.entries(params || {})) {
+    if (v !== null && v !== undefined && v !== '') search.set(k, v);
+  }
+  const text = search.toString();
+  const target = '#' + path + (text ? '?' + text : '');
+  if (location.hash === target) route(); else location.hash = target;
+}
+
+function currentProject(params) {
+  const wanted = params.get('project');
+  if (wanted && state.me.projects.includes(wanted)) return wanted;
+  return state.project || state.me.projects[0] || null;
+}
+
+async function route() {
+  if (state.cleanup) { state.cleanup(); state.cleanup = null; }
+  if (!state.me) return;
+  const { parts, params } = parseHash();
+  state.project = currentProject(params);
+  select.value = state.project || '';
+  for (const link of document.querySelectorAll('[data-nav]')) {
+    const active = link.dataset.nav === parts[0] || (parts[0] === 'correlation' && link.dataset.nav === 'requests');
+    if (active) link.setAttribute('aria-current', 'page'); else link.removeAttribute('aria-current');
+    link.setAttribute('href', '#/' + link.dataset.nav + (state.project ? '?project=' + encodeURIComponent(state.project) : ''));
+  }
+  clear(main);
+  if (!state.project) {
+    main.append(h('p', { class: 'empty' }, 'Your user has no projects. Ask an administrator to add one.'));
+    return;
+  }
+  const view = parts[0] || 'requests';
+  try {
+    if (view === 'requests' && parts[1]) await renderDetail(main, parts[1], params);
+    else if (view === 'requests') await renderRequests(main, params);
+    else if (view === 'routes') await renderRoutes(main, params);
+    else if (view === 'correlation' && parts[1]) await renderCorrelation(main, parts[1]);
+    else if (view === 'database') await renderDatabase(main, params);
+    else main.append(h('p', { class: 'empty' }, 'No such page.'));
+  } catch (e) {
+    main.append(h('p', { class: 'error', role: 'alert' }, 'Could not load this view: ' + e.message));
+  }
+}
+
+function showLogin() {
+  state.me = null;
+  document.getElementById('topbar').hidden = true;
+  clear(main);
+  renderLogin(main, async (me) => { await start(me); });
+}
+
+async function start(me) {
+  state.me = me;
+  document.getElementById('topbar').hidden = false;
+  document.getElementById('user-name').textContent = me.user + (me.admin ? ' (admin)' : '');
+  clear(select);
+  for (const project of me.projects) select.append(h('option', { value: project }, project));
+  await route();
+}
+
+select.addEventListener('change', () => {
+  const { parts, params } = parseHash();
+  params.set('project', select.value);
+  params.delete('cursor');
+  const view = parts[0] === 'routes' || parts[0] === 'database' ? parts[0] : 'requests';
+  go('/' + view, Object.fromEntries(view === 'requests' ? [['project', select.value]] : params));
+});
+
+document.getElementById('logout').addEventListener('click', async () => {
+  try { await api.post('/api/logout'); } finally { showLogin(); }
+});
+
+window.addEventListener('hashchange', route);
+setUnauthorizedHandler(showLogin);
+
+api.get('/api/me').then(start).catch(showLogin);

@@ -1,0 +1,224 @@
+import { api } from '../api.js';
+import { h, bar, section, table, empty, announce } from '../dom.js';
+import { ms, us, bytes, time, num, pct, shortTime } from '../format.js';
+import { highlightSql } from '../sql.js';
+
+export async function renderDetail(main, id, params) {
+  if (!/^\d{1,18}$/.test(id)) {
+    main.append(h('p', { class: 'error' }, 'Not a request id.'));
+    return;
+  }
+  let detail;
+  try {
+    detail = await api.get('/api/requests/' + id);
+  } catch (e) {
+    main.append(h('p', { class: 'error', role: 'alert' }, e.status === 404 ? 'Request ' + id
+      + ' does not exist in your projects (it may have expired).' : 'Could not load request: ' + e.message));
+    return;
+  }
+  const r = detail.request;
+  const back = h('a', { href: '#/requests?project=' + encodeURIComponent(r.project), class: 'back' }, '← All requests');
+  const title = h('h1', { id: 'detail-title' }, h('span', { class: 'method' }, r.method || '?'), ' ',
+    h('span', { class: 'route-text' }, r.route || '?'));
+  const toc = h('nav', { class: 'toc', 'aria-label': 'Sections' }, ['Overview', 'Comparison', 'Timeline', 'Functions',
+    'SQL', 'Database activity', 'Request data', 'Raw payload'].map((name) => h('a', {
+    href: '#/requests/' + Number(id) + '?project=' + encodeURIComponent(r.project),
+    onclick: (e) => { e.preventDefault(); document.getElementById('sec-' + name.toLowerCase().replace(/[^a-z0-9]+/g, '-'))?.scrollIntoView(); },
+  }, name)));
+  const comparison = section('Comparison', h('p', { class: 'muted' }, 'Comparing with the route baseline…'));
+  main.append(back, h('div', { class: 'page-head' }, title, h('span', { class: 'duration-big' }, ms(r.duration_ms))), toc,
+    overview(r, detail), comparison, timeline(detail.timeline), functions(detail.functions, detail.hotspots, r),
+    sql(detail.sql), database(detail.related), requestData(r.payload), raw(r.payload));
+  announce('Request ' + (r.method || '') + ' ' + (r.route || '') + ' loaded');
+  loadComparison(comparison, id, params.get('window') || '24h');
+}
+
+function dl(pairs) {
+  return h('dl', { class: 'facts' }, pairs.filter(Boolean).map(([k, v]) => [h('dt', null, k), h('dd', null, v)]));
+}
+
+function overview(r, detail) {
+  const p = r.payload || {};
+  const fatal = p.fatal_error && typeof p.fatal_error === 'object' && !Array.isArray(p.fatal_error) ? p.fatal_error : null;
+  const corr = r.correlation_id ? h('a', { href: '#/correlation/' + encodeURIComponent(r.correlation_id) + '?project='
+    + encodeURIComponent(r.project) }, r.correlation_id) : '–';
+  return section('Overview',
+    fatal ? h('div', { class: 'alert bad', role: 'note' }, h('strong', null, 'Fatal error: '), String(fatal.message || ''),
+      h('div', { class: 'muted' }, String(fatal.file || '') + (fatal.line ? ':' + fatal.line : ''))) : null,
+    dl([
+      ['Time', time(r.event_time_ms) + (r.event_time_estimated ? ' (receive time: the agent sent none)' : '')],
+      ['Duration', ms(r.duration_ms)],
+      ['URL', h('span', { class: 'break' }, r.url || '–')],
+      ['Status', r.status === null || r.status === undefined ? '–' : String(r.status)],
+      ['Host', r.host || '–'],
+      ['Project', r.project],
+      ['Peak memory', bytes(r.memory_peak_bytes)],
+      ['SQL', num(r.sql_count) + ' statements, ' + ms(r.sql_time_ms)
+        + (r.duration_ms && r.sql_time_ms ? ' (' + pct(100 * r.sql_time_ms / r.duration_ms) + ' of the request)' : '')],
+      ['Correlation id', corr],
+      ['PHP', p.server && typeof p.server === 'object' ? [p.server.php_version, p.server.sapi].filter(Boolean).join(', ') || '–' : '–'],
+      ['Correlated DB records', String(detail.related.length)],
+    ]));
+}
+
+async function loadComparison(panel, id, window) {
+  let c;
+  try {
+    c = await api.get('/api/requests/' + id + '/comparison', { window });
+  } catch (e) {
+    panel.lastChild.textContent = 'Comparison unavailable: ' + e.message;
+    return;
+  }
+  panel.lastChild.remove();
+  const b = c.baseline;
+  panel.append(h('p', null, b.requests === 0 ? 'No other request of this route in the ' + window
+    + ' before it: nothing to compare with.' : 'Against ' + num(b.requests) + ' other requests of this route in the '
+    + window + ' before it: p50 ' + ms(b.p50_ms) + ', p95 ' + ms(b.p95_ms) + '. This request is slower than '
+    + pct(c.percentile_rank) + ' of them (percentile rank).'));
+  if (b.sample_size > 0) {
+    panel.append(h('p', { class: 'muted' }, 'Typical request = mean over the ' + b.sample_size + ' most recent requests of the route.'));
+    const fnRows = c.functions.slice(0, 10).map((f) => h('tr', null, h('td', { class: 'fn' }, f.name),
+      h('td', { class: 'num' }, us(f.wall_us)), h('td', { class: 'num' }, us(f.typical_wall_us)),
+      h('td', { class: 'num ' + (f.diff_wall_us > 0 ? 'bad' : 'good') }, (f.diff_wall_us > 0 ? '+' : '') + us(f.diff_wall_us))));
+    const sqlRows = c.sql.slice(0, 10).map((s) => h('tr', null, h('td', { class: 'sqltext' }, highlightSql(s.normalized || '')),
+      h('td', { class: 'num' }, num(s.count) + ' / ' + s.typical_count), h('td', { class: 'num' }, ms(s.time_ms)),
+      h('td', { class: 'num' }, ms(s.typical_time_ms)),
+      h('td', { class: 'num ' + (s.diff_time_ms > 0 ? 'bad' : 'good') }, (s.diff_time_ms > 0 ? '+' : '') + ms(s.diff_time_ms))));
+    panel.append(h('div', { class: 'two' },
+      h('div', { class: 'table-wrap' }, table([{ label: 'Function' }, { label: 'This', cls: 'num' }, { label: 'Typical', cls: 'num' },
+        { label: 'Difference', cls: 'num' }], fnRows, { caption: 'Largest function differences (wall time)' })),
+      h('div', { class: 'table-wrap' }, table([{ label: 'SQL (normalized)' }, { label: 'Count this / typical', cls: 'num' },
+        { label: 'This', cls: 'num' }, { label: 'Typical', cls: 'num' }, { label: 'Difference', cls: 'num' }], sqlRows,
+      { caption: 'Largest SQL differences' }))));
+  }
+}
+
+function timeline(t) {
+  const events = t.events || [];
+  if (events.length === 0) return section('Timeline', empty('No events.'));
+  const start = Math.min(...events.map((e) => e.start_ms));
+  const end = Math.max(...events.map((e) => e.end_ms), start + 1);
+  const span = end - start;
+  const rows = events.map((e) => {
+    const block = h('span', { class: 'tl-block tl-' + e.kind + (e.estimated ? ' estimated' : '') });
+    block.style.left = ((e.start_ms - start) / span * 100).toFixed(2) + '%';
+    block.style.width = Math.max(0.4, (e.end_ms - e.start_ms) / span * 100).toFixed(2) + '%';
+    return h('li', { class: 'tl-row' },
+      h('span', { class: 'tl-label' }, h('span', { class: 'badge tl-kind-' + e.kind }, e.kind), ' ', e.label,
+        e.estimated ? h('span', { class: 'badge warn', title: e.note || 'estimated' }, 'estimated') : null),
+      h('span', { class: 'tl-track', title: shortTime(e.start_ms) + ' → ' + shortTime(e.end_ms) }, block),
+      h('span', { class: 'tl-time muted' }, shortTime(e.start_ms) + ' · ' + ms(e.end_ms - e.start_ms)
+        + (e.note ? ' · ' + e.note : '')));
+  });
+  return section('Timeline', h('p', { class: 'muted' }, t.note, ' Span shown: ', time(start), ' – ', time(end), '.'),
+    h('ul', { class: 'timeline' }, rows));
+}
+
+function functions(list, hotspots, r) {
+  if (!list || list.length === 0) return section('Functions', empty('No XHProf data in this payload.'));
+  const maxWall = Math.max(1, ...list.map((f) => f.wall_us));
+  const rows = [];
+  for (const f of list.slice(0, 200)) {
+    const detailsRow = h('tr', { class: 'fn-details', hidden: true }, h('td', { colspan: 6 }, relations(f)));
+    const toggle = h('button', { type: 'button', class: 'expander', 'aria-expanded': 'false',
+      title: 'Show callers and callees' }, f.name);
+    toggle.addEventListener('click', () => {
+      const open = toggle.getAttribute('aria-expanded') === 'true';
+      toggle.setAttribute('aria-expanded', String(!open));
+      detailsRow.hidden = open;
+    });
+    rows.push(h('tr', null, h('td', { class: 'fn' }, toggle), h('td', { class: 'num' }, num(f.calls)),
+      h('td', { class: 'num' }, us(f.wall_us)), h('td', { class: 'num' }, us(f.self_us)),
+      h('td', { class: 'num' }, pct(f.share_pct)), h('td', { class: 'duration' }, bar(f.wall_us / maxWall))), detailsRow);
+  }
+  const hot = (hotspots || []).slice(0, 8).map((s) => h('li', null, h('span', { class: 'fn' }, String(s.name)), ' ',
+    h('span', { class: 'muted' }, ms(s.wall_time_ms) + ' · ' + pct(s.pct))));
+  return section('Functions',
+    h('p', { class: 'muted' }, 'From the XHProf edges the agent sent (its top functions). Wall time is inclusive; self = '
+      + 'wall minus the callees listed; share = of the request duration ' + ms(r.duration_ms) + '. Select a function for its callers and callees.'),
+    hot.length ? h('div', { class: 'hotspots' }, h('h3', null, 'Hotspots'), h('ol', null, hot)) : null,
+    h('div', { class: 'table-wrap' }, table([{ label: 'Function' }, { label: 'Calls', cls: 'num' }, { label: 'Wall', cls: 'num' },
+      { label: 'Self', cls: 'num' }, { label: 'Share', cls: 'num' }, { label: '', cls: 'duration' }], rows, { cls: 'functions' })));
+}
+
+function relations(f) {
+  const list = (title, items) => h('div', null, h('h4', null, title), items.length === 0 ? h('p', { class: 'muted' }, 'none known')
+    : h('ul', null, items.map((i) => h('li', null, h('span', { class: 'fn' }, i.name), ' ', h('span', { class: 'muted' },
+      num(i.calls) + ' calls · ' + us(i.wall_us))))));
+  return h('div', { class: 'two' }, list('Called by', f.callers), list('Calls', f.callees));
+}
+
+function sql(s) {
+  const statements = s.statements || [];
+  if (statements.length === 0) return section('SQL', empty('No SQL captured for this request.'));
+  const repeated = (s.repeated || []).map((r) => h('li', null, h('strong', null, r.count + '× '), highlightSql(r.normalized || ''),
+    h('span', { class: 'muted' }, ' · ' + ms(r.total_ms) + ' in total')));
+  const items = statements.map((q) => {
+    const stack = (q.stack || []).map((frame) => h('li', null, typeof frame === 'string' ? frame
+      : [frame.class || '', frame.type || '', frame.function || '', ' — ', frame.file || '', frame.line ? ':' + frame.line : ''].join('')));
+    return h('li', { class: 'sql-item' + (q.slow ? ' slow' : '') },
+      h('div', { class: 'sql-meta' }, h('span', { class: 'num' }, '#' + (q.seq + 1)), ' ', h('strong', null, ms(q.time_ms)),
+        q.slow ? h('span', { class: 'badge bad' }, 'slow ≥ ' + ms(s.slow_ms)) : null,
+        q.repeats >= 5 ? h('span', { class: 'badge warn', title: 'same normalized statement ' + q.repeats + ' times' }, 'repeated ×' + q.repeats) : null,
+        q.connection && q.connection.dbname ? h('span', { class: 'muted' }, ' ' + q.connection.dbname + '@' + (q.connection.host || '')) : null),
+      h('pre', { class: 'sql-text' }, highlightSql(String(q.text || ''))),
+      stack.length ? h('details', null, h('summary', null, 'Stack (' + stack.length + ' frames)'), h('ol', { class: 'stack' }, stack)) : null);
+  });
+  return section('SQL',
+    repeated.length ? h('div', { class: 'alert warn' }, h('strong', null, 'Repeated statements (possible N+1):'),
+      h('ul', { class: 'nplus1' }, repeated)) : null,
+    h('ol', { class: 'sql-list' }, items));
+}
+
+function database(related) {
+  if (!related || related.length === 0) {
+    return section('Database activity', empty('No pg-agent record carries this correlation id (no partner found).'));
+  }
+  const sessions = [];
+  const locks = [];
+  const logs = [];
+  const other = [];
+  for (const rec of related) {
+    for (const item of rec.items || []) {
+      if (rec.source === 'pg_stat_activity') sessions.push(item);
+      else if (rec.source === 'pg_locks') locks.push(item);
+      else if (rec.source === 'pg_log') logs.push(item);
+    }
+    if (!['pg_stat_activity', 'pg_locks', 'pg_log'].includes(rec.source)) other.push(rec);
+  }
+  const str = (v) => (v === null || v === undefined ? '–' : String(v));
+  return section('Database activity',
+    h('h3', null, 'Sessions'), sessions.length ? h('div', { class: 'table-wrap' }, table([{ label: 'PID' }, { label: 'State' },
+      { label: 'Wait' }, { label: 'Query start' }, { label: 'Query' }], sessions.map((s) => h('tr', null, h('td', null, str(s.pid)),
+      h('td', null, str(s.state)), h('td', null, [s.wait_event_type, s.wait_event].filter(Boolean).join(': ') || '–'),
+      h('td', { class: 'nowrap' }, str(s.query_start)), h('td', { class: 'sqltext' }, highlightSql(str(s.query))))))) : empty('None.'),
+    h('h3', null, 'Locks'), locks.length ? h('div', { class: 'table-wrap' }, table([{ label: 'Blocked' }, { label: 'Blocking' },
+      { label: 'Lock' }, { label: 'Blocked query' }, { label: 'Blocking query' }], locks.map((l) => h('tr', null,
+      h('td', null, 'pid ' + str(l.blocked_pid)), h('td', null, 'pid ' + str(l.blocking_pid)),
+      h('td', null, str(l.locktype) + ' (' + str(l.blocked_mode) + ' vs ' + str(l.blocking_mode) + ')'),
+      h('td', { class: 'sqltext' }, highlightSql(str(l.blocked_query))), h('td', { class: 'sqltext' }, highlightSql(str(l.blocking_query))))))) : empty('None.'),
+    h('h3', null, 'Log lines'), logs.length ? h('div', { class: 'table-wrap' }, table([{ label: 'Time' }, { label: 'Level' },
+      { label: 'PID' }, { label: 'Message' }], logs.map((l) => h('tr', null, h('td', { class: 'nowrap' }, str(l.timestamp)),
+      h('td', { class: String(l.level).match(/ERROR|FATAL|PANIC/) ? 'bad' : '' }, str(l.level)), h('td', null, str(l.pid)),
+      h('td', { class: 'break' }, str(l.message)))))) : empty('None.'),
+    other.length ? [h('h3', null, 'Other records'), h('ul', null, other.map((o) => h('li', null, time(o.event_time_ms) + ' · ' + o.source
+      + ' · ' + (o.summary || ''))))] : null);
+}
+
+function requestData(p) {
+  const req = p && typeof p.request === 'object' && p.request ? p.request : {};
+  const pairs = (obj) => (obj && typeof obj === 'object' && !Array.isArray(obj) ? Object.entries(obj) : []);
+  const kv = (title, obj) => {
+    const entries = pairs(obj);
+    return h('div', null, h('h3', null, title), entries.length === 0 ? h('p', { class: 'muted' }, 'none')
+      : h('dl', { class: 'facts small' }, entries.map(([k, v]) => [h('dt', null, k),
+        h('dd', { class: 'break' }, typeof v === 'object' ? JSON.stringify(v) : String(v))])));
+  };
+  return section('Request data', h('div', { class: 'two' }, kv('Headers', req.headers), kv('Custom fields', p.custom)),
+    h('div', { class: 'two' }, kv('GET', req.get), kv('POST', req.post)));
+}
+
+function raw(payload) {
+  return section('Raw payload', h('details', { id: 'raw-payload' }, h('summary', null, 'Show the payload as received'),
+    h('pre', { class: 'raw' }, JSON.stringify(payload, null, 2))));
+}

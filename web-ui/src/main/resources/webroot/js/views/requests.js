@@ -1,0 +1,207 @@
+import { api } from '../api.js';
+import { h, bar, empty, announce } from '../dom.js';
+import { ms, bytes, time, num } from '../format.js';
+import { state, go } from '../app.js';
+import { openLive } from '../live.js';
+
+const FILTERS = [
+  { name: 'from', label: 'From', type: 'datetime-local', hint: 'UTC' },
+  { name: 'to', label: 'To', type: 'datetime-local', hint: 'UTC' },
+  { name: 'route', label: 'Route', placeholder: '/orders/{id}' },
+  { name: 'url', label: 'URL contains', placeholder: 'checkout' },
+  { name: 'method', label: 'Method', options: ['', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] },
+  { name: 'status', label: 'Status', placeholder: '5xx, 404, 400-499' },
+  { name: 'host', label: 'Host', placeholder: 'web01' },
+  { name: 'min_duration', label: 'Min duration (ms)', type: 'number', min: 0 },
+  { name: 'max_duration', label: 'Max duration (ms)', type: 'number', min: 0 },
+  { name: 'correlation_id', label: 'Correlation id' },
+  { name: 'fatal', label: 'Fatal error', options: ['', 'true', 'false'], names: { '': 'any', true: 'yes', false: 'no' } },
+  { name: 'limit', label: 'Rows per page', options: ['25', '50', '100', '200'] },
+];
+
+const COLUMNS = [
+  { key: 'event_time_ms', label: 'Time', server: 'time' },
+  { key: 'route', label: 'Route' },
+  { key: 'method', label: 'Method' },
+  { key: 'status', label: 'Status', cls: 'num' },
+  { key: 'duration_ms', label: 'Duration', server: 'duration', cls: 'duration' },
+  { key: 'sql_count', label: 'SQL', cls: 'num' },
+  { key: 'memory_peak_bytes', label: 'Memory', cls: 'num' },
+  { key: 'host', label: 'Host' },
+];
+
+function toUtcInput(value) {
+  if (!value) return '';
+  const n = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  return Number.isNaN(n) ? '' : new Date(n).toISOString().slice(0, 16);
+}
+
+function fromUtcInput(value) {
+  return value ? value + ':00Z' : '';
+}
+
+export async function renderRequests(main, params) {
+  const sort = params.get('sort') || 'time';
+  const order = params.get('order') || 'desc';
+  const form = filterForm(params);
+  const status = h('p', { class: 'muted', id: 'result-status' });
+  const tbody = h('tbody');
+  const liveToggle = h('input', { type: 'checkbox', id: 'live-toggle' });
+  const liveState = h('span', { class: 'muted', id: 'live-state' }, 'off');
+  const pager = h('nav', { class: 'pager', 'aria-label': 'Pagination' });
+  const heading = h('h1', null, 'Slow requests');
+  main.append(h('div', { class: 'page-head' }, heading,
+    h('label', { class: 'live', for: 'live-toggle' }, liveToggle, ' Live: prepend new slow requests ', liveState)),
+  form, h('section', { class: 'panel', 'aria-labelledby': 'results-title' },
+    h('h2', { id: 'results-title', class: 'sr-only' }, 'Results'), status,
+    h('div', { class: 'table-wrap' }, h('table', { class: 'data requests', id: 'requests-table' },
+      h('thead', null, h('tr', null, COLUMNS.map((c) => headerCell(c, params, sort, order, tbody)))), tbody)),
+    pager));
+
+  const query = Object.fromEntries(params);
+  query.project = state.project;
+  delete query.prev;
+  let page;
+  try {
+    page = await api.get('/api/requests', query);
+  } catch (e) {
+    status.textContent = e.status === 400 ? 'Invalid filter: ' + e.message : 'Could not load requests: ' + e.message;
+    status.className = 'error';
+    status.setAttribute('role', 'alert');
+    return;
+  }
+  const maxDuration = Math.max(1, ...page.items.map((i) => i.duration_ms || 0));
+  for (const item of page.items) tbody.append(row(item, maxDuration));
+  status.textContent = page.items.length === 0 ? 'No requests match these filters.'
+    : page.items.length + ' requests' + (page.next_cursor ? ' (more on the next page)' : '');
+  if (page.items.length === 0) tbody.append(h('tr', null, h('td', { colspan: COLUMNS.length }, empty('Nothing here yet.'))));
+  pagerLinks(pager, params, page.next_cursor);
+  announce(status.textContent);
+
+  let live = null;
+  liveToggle.addEventListener('change', () => {
+    if (liveToggle.checked) {
+      const min = Number(params.get('min_duration') || 0);
+      live = openLive(state.project, (item) => {
+        if ((item.duration_ms || 0) < min) return;
+        const tr = row(item, Math.max(maxDuration, item.duration_ms || 0));
+        tr.classList.add('fresh');
+        tbody.prepend(tr);
+        while (tbody.children.length > 500) tbody.lastChild.remove();
+        announce('New slow request: ' + (item.method || '') + ' ' + (item.route || ''));
+      }, (s) => { liveState.textContent = s; });
+    } else if (live) {
+      live.close();
+      live = null;
+      liveState.textContent = 'off';
+    }
+  });
+  state.cleanup = () => { if (live) live.close(); };
+}
+
+function headerCell(column, params, sort, order, tbody) {
+  const th = h('th', { scope: 'col', class: column.cls });
+  if (column.server) {
+    const active = sort === column.server;
+    th.setAttribute('aria-sort', active ? (order === 'asc' ? 'ascending' : 'descending') : 'none');
+    const next = active && order === 'desc' ? 'asc' : 'desc';
+    th.append(h('button', { type: 'button', class: 'sort', title: 'Sort by ' + column.label.toLowerCase() + ' (server-side)',
+      onclick: () => {
+        const p = Object.fromEntries(params);
+        delete p.cursor;
+        go('/requests', { ...p, project: state.project, sort: column.server, order: next });
+      } }, column.label, active ? (order === 'asc' ? ' ▲' : ' ▼') : ''));
+  } else {
+    th.setAttribute('aria-sort', 'none');
+    th.append(h('button', { type: 'button', class: 'sort', title: 'Sort this page by ' + column.label.toLowerCase(),
+      onclick: () => sortPage(tbody, column.key, th) }, column.label));
+  }
+  return th;
+}
+
+function sortPage(tbody, key, th) {
+  const ascending = th.getAttribute('aria-sort') !== 'ascending';
+  const rows = [...tbody.querySelectorAll('tr[data-id]')];
+  rows.sort((a, b) => {
+    const x = a.__item[key];
+    const y = b.__item[key];
+    const cmp = (x === null || x === undefined) ? 1 : (y === null || y === undefined) ? -1
+      : typeof x === 'number' ? x - y : String(x).localeCompare(String(y));
+    return ascending ? cmp : -cmp;
+  });
+  for (const other of th.parentElement.children) other.setAttribute('aria-sort', 'none');
+  th.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
+  rows.forEach((r) => tbody.append(r));
+}
+
+function row(item, maxDuration) {
+  const link = h('a', { href: '#/requests/' + Number(item.id) + '?project=' + encodeURIComponent(item.project) },
+    time(item.event_time_ms));
+  const statusClass = item.status >= 500 ? 'bad' : item.status >= 400 ? 'warn' : '';
+  const tr = h('tr', { 'data-id': Number(item.id) },
+    h('td', { class: 'nowrap' }, link, item.event_time_estimated ? h('span', { class: 'badge', title: 'receive time' }, 'est.') : null),
+    h('td', { class: 'route' }, h('span', { class: 'route-text', title: item.url || '' }, item.route || '–'),
+      item.fatal ? h('span', { class: 'badge bad' }, 'fatal') : null),
+    h('td', null, item.method || '–'),
+    h('td', { class: 'num ' + statusClass }, item.status === null || item.status === undefined ? '–' : String(item.status)),
+    h('td', { class: 'duration' }, bar((item.duration_ms || 0) / maxDuration, item.duration_ms > 2000 ? 'hot' : ''),
+      h('span', { class: 'num' }, ms(item.duration_ms))),
+    h('td', { class: 'num' }, num(item.sql_count)),
+    h('td', { class: 'num' }, bytes(item.memory_peak_bytes)),
+    h('td', null, item.host || '–'));
+  tr.__item = item;
+  return tr;
+}
+
+function pagerLinks(pager, params, nextCursor) {
+  const p = Object.fromEntries(params);
+  const history = (p.prev || '').split(',').filter(Boolean);
+  if (p.cursor) {
+    const back = history.slice(0, -1);
+    const prevCursor = history[history.length - 1];
+    const first = { ...p, project: state.project };
+    delete first.cursor;
+    delete first.prev;
+    pager.append(h('button', { type: 'button', onclick: () => go('/requests', first) }, '⏮ First page'));
+    if (prevCursor && prevCursor !== '-') {
+      pager.append(h('button', { type: 'button', onclick: () => go('/requests', { ...p, cursor: prevCursor,
+        prev: back.join(',') }) }, '← Previous'));
+    }
+  }
+  if (nextCursor) {
+    pager.append(h('button', { type: 'button', class: 'primary', id: 'next-page', onclick: () => go('/requests', { ...p,
+      project: state.project, cursor: nextCursor, prev: [...history, p.cursor || '-'].join(',') }) }, 'Next page →'));
+  }
+}
+
+function filterForm(params) {
+  const fields = FILTERS.map((f) => {
+    const id = 'f-' + f.name;
+    let input;
+    if (f.options) {
+      input = h('select', { id, name: f.name }, f.options.map((o) => h('option', { value: o },
+        f.names ? f.names[o] : (o || 'any'))));
+      input.value = params.get(f.name) || (f.name === 'limit' ? '50' : '');
+    } else {
+      input = h('input', { id, name: f.name, type: f.type || 'text', placeholder: f.placeholder, min: f.min });
+      input.value = f.type === 'datetime-local' ? toUtcInput(params.get(f.name)) : (params.get(f.name) || '');
+    }
+    return h('div', { class: 'field' }, h('label', { for: id }, f.label, f.hint ? h('span', { class: 'muted' }, ' (' + f.hint + ')') : null), input);
+  });
+  const form = h('form', { class: 'filters panel', id: 'filters', role: 'search', 'aria-label': 'Filter requests' },
+    h('div', { class: 'grid' }, fields),
+    h('div', { class: 'actions' },
+      h('button', { type: 'submit', class: 'primary' }, 'Search'),
+      h('button', { type: 'reset', onclick: (e) => { e.preventDefault(); go('/requests', { project: state.project }); } }, 'Reset')));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const values = { project: state.project, sort: params.get('sort'), order: params.get('order') };
+    for (const f of FILTERS) {
+      const v = form.elements[f.name].value.trim();
+      values[f.name] = f.type === 'datetime-local' ? fromUtcInput(v) : v;
+    }
+    if (values.limit === '50') delete values.limit;
+    go('/requests', values);
+  });
+  return form;
+}
