@@ -118,7 +118,7 @@ final class RouteStats implements QueryModule {
           for (Row row : rows) {
             Double upper = row.getDouble("upper_ms");
             int bucket = row.getInteger("bucket");
-            buckets.add(new JsonObject()
+            buckets.add(new JsonObject().put("bucket", bucket)
                 .put("lower_ms", bucket == 0 ? 0.0 : upper == null ? null : upper / QuerySchema.BUCKET_RATIO)
                 .put("upper_ms", upper).put("count", row.getLong("count")).put("max_ms", row.getDouble("max")));
             count += row.getLong("count");
