@@ -111,7 +111,7 @@ final class Auth {
     String user = name.trim().toLowerCase(Locale.ROOT);
     long wait = Math.max(byClient.tryAcquire(ctx.request().remoteAddress().host()), byUser.tryAcquire(user));
     if (wait > 0) {
-      ctx.response().putHeader("Retry-After", String.valueOf(Math.max(1, (wait + 999) / 1000)));
+      ctx.response().putHeader("Retry-After", String.valueOf(wait));
       QueryResponses.error(ctx, 429, "too_many_requests", "too many login attempts; try again later");
       return;
     }

@@ -68,13 +68,13 @@ class BrowserUiTest {
     vertx = Vertx.vertx();
     ingest = listener.httpsClient(vertx);
     slowGetId = post("/ingest/php", Fixtures.php("wire/slow_get.json"));
-    for (String name : List.of("wire/slow_post.json", "wire/fatal.json", "wire/nosql_noxhprof.json")) {
+    for (String name : List.of("wire/slow_post.json", "wire/fatal.json", "wire/nosql_noxhprof.json",
+        "legacy-listener-schema.json")) {
       post("/ingest/php", Fixtures.php(name));
     }
     for (String name : Fixtures.PG_SINGLE) {
       post("/ingest/postgres", Fixtures.pg(name));
     }
-    xssId = post("/ingest/php", xssPayload().toBuffer());
     Files.createDirectories(SCREENSHOTS);
     profile = Files.createTempDirectory("bitville-chromium-");
     System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
@@ -244,6 +244,7 @@ class BrowserUiTest {
   void live() throws Exception {
     driver.get(base() + "#/requests?project=shop");
     wait.until(d -> requestRows().size() >= 5);
+    screenshot("requests-all");
     driver.findElement(By.id("live-toggle")).click();
     wait.until(ExpectedConditions.textToBe(By.id("live-state"), "connected"));
     Thread.sleep(300);
@@ -257,8 +258,10 @@ class BrowserUiTest {
   @Order(5)
   @DisplayName("XSS: URL, headers, SQL, custom fields, function names and errors with markup are shown as inert text")
   void xss() throws Exception {
+    xssId = post("/ingest/php", xssPayload().toBuffer());
     driver.get(base() + "#/requests?project=shop");
-    wait.until(d -> requestRows().size() >= 5);
+    wait.until(d -> requestRows().stream().anyMatch(r -> r.getAttribute("data-id").equals(String.valueOf(xssId))));
+    screenshot("xss-list");
     assertNoXss();
     driver.get(base() + "#/requests/" + xssId + "?project=shop");
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".sql-list > li")));
