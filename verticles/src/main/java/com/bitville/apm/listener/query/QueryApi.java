@@ -81,11 +81,11 @@ final class QueryApi {
     storage(QueryNames.REQUESTS_LIST, query).onComplete(answer(ctx, reply -> {
       JsonArray items = new JsonArray();
       reply.getJsonArray("items").forEach(row -> items.add(RecordViews.listItem((JsonObject) row)));
+      JsonObject lastRow = items.isEmpty() ? null : reply.getJsonArray("items").getJsonObject(items.size() - 1);
       String next = null;
       if (reply.getBoolean("has_more") && !items.isEmpty()) {
-        JsonObject last = items.getJsonObject(items.size() - 1);
-        next = ApiParams.encodeCursor(last.getValue("time".equals(sort) ? "event_time_ms" : "duration_ms"),
-            last.getLong("id"), sort, order);
+        next = ApiParams.encodeCursor("time".equals(sort) ? lastRow.getValue("event_time_ms")
+            : Double.valueOf(lastRow.getString("duration_key")), lastRow.getLong("id"), sort, order);
       }
       QueryResponses.json(ctx, new JsonObject().put("items", items).put("next_cursor", next));
     }));

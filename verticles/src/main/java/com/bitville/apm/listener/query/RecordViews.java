@@ -44,6 +44,7 @@ final class RecordViews {
 
   static JsonObject listItem(JsonObject row) {
     JsonObject item = row.copy();
+    item.remove("duration_key");
     item.put("fatal", Integer.valueOf(1).equals(row.getValue("fatal")));
     item.put("event_time_estimated", Integer.valueOf(1).equals(row.getValue("event_time_estimated")));
     return item;

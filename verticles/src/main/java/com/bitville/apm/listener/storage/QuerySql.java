@@ -7,16 +7,37 @@ package com.bitville.apm.listener.storage;
  */
 final class QuerySql {
 
+  /*
+   * REAL columns reach Java through the JDBC decoder as floats (sqlite-jdbc reports them as Types.REAL), so
+   * "x + 0.0" (reported as FLOAT, a double) keeps every bit, and duration_key carries the exact duration as
+   * round-trip text for duration cursors: a rounded cursor value would skip or repeat rows at ties.
+   */
   static final String LIST_COLUMNS = """
       id, project, correlation_id, event_time_ms, event_time_estimated, duration_ms + 0.0 AS duration_ms, route,
-      url, method, status, host, sql_count, sql_time_ms + 0.0 AS sql_time_ms, memory_peak_bytes, fatal""";
+      url, method, status, host, sql_count, sql_time_ms + 0.0 AS sql_time_ms, memory_peak_bytes, fatal,
+      printf('%.17g', duration_ms) AS duration_key""";
 
   static final String RECORD_COLUMNS = """
       id, project, kind, source, correlation_id, event_time_ms, received_at_ms, event_time_estimated,
       duration_ms + 0.0 AS duration_ms, route, url, method, status, host, sql_count, sql_time_ms + 0.0 AS sql_time_ms,
       memory_peak_bytes, fatal, summary, node""";
 
-  static final String LIST_FROM = "SELECT " + LIST_COLUMNS + " FROM records WHERE kind = 'php' AND project IN ";
+  /*
+   * The list names its index: without ANALYZE statistics SQLite may prefer the duration index plus a sort over
+   * every row of the project, which is seconds at millions of rows. Each choice below keeps the ORDER BY and the
+   * keyset condition on one index range, so a page reads about "limit" index entries.
+   */
+  static final String LIST_BY_TIME = "SELECT " + LIST_COLUMNS
+      + " FROM records INDEXED BY records_php_project_time WHERE kind = 'php' AND project = ?";
+  static final String LIST_BY_ROUTE_TIME = "SELECT " + LIST_COLUMNS
+      + " FROM records INDEXED BY records_php_route_time WHERE kind = 'php' AND project = ?";
+  static final String LIST_BY_DURATION = "SELECT " + LIST_COLUMNS
+      + " FROM records INDEXED BY records_project_duration WHERE kind = 'php' AND project = ?";
+  /** A correlation id is selective on its own index: let the planner use it. */
+  static final String LIST_PLAIN = "SELECT " + LIST_COLUMNS + " FROM records WHERE kind = 'php' AND +project = ?";
+  /** Several projects: one index range per project, merged; the outer sort sees at most projects x limit rows. */
+  static final String UNION_PART = "SELECT * FROM (%s)";
+  static final String UNION_ALL = " UNION ALL ";
 
   // ---- optional filters of requests.list, appended with AND ----
   static final String F_FROM = "event_time_ms >= ?";
@@ -26,26 +47,25 @@ final class QuerySql {
   static final String F_METHOD = "method = ?";
   static final String F_STATUS = "status BETWEEN ? AND ?";
   static final String F_HOST = "host = ?";
-  static final String F_MIN_DURATION = "duration_ms >= ?";
-  static final String F_MAX_DURATION = "duration_ms <= ?";
+  // unary + keeps these off the index choice: the page must stay one ordered index range
+  static final String F_MIN_DURATION = "+duration_ms >= ?";
+  static final String F_MAX_DURATION = "+duration_ms <= ?";
   static final String F_CORRELATION = "correlation_id = ?";
   static final String F_FATAL = "fatal = ?";
 
   // ---- keyset pagination: the cursor holds (sort value, id) of the last row shown ----
   static final String AFTER_TIME_DESC = "(event_time_ms, id) < (?, ?)";
   static final String AFTER_TIME_ASC = "(event_time_ms, id) > (?, ?)";
-  /*
-   * Durations are REAL and reach Java as floats through the JDBC decoder (7 digits), so a duration cursor is
-   * re-read exactly from the row it names; the cursor's own value is only the fallback when that row is gone.
-   */
-  static final String AFTER_DURATION_DESC =
-      "(duration_ms, id) < (coalesce((SELECT c.duration_ms FROM records c WHERE c.id = ?), ?), ?)";
-  static final String AFTER_DURATION_ASC =
-      "(duration_ms, id) > (coalesce((SELECT c.duration_ms FROM records c WHERE c.id = ?), ?), ?)";
+  static final String AFTER_DURATION_DESC = "(duration_ms, id) < (?, ?)";
+  static final String AFTER_DURATION_ASC = "(duration_ms, id) > (?, ?)";
   static final String ORDER_TIME_DESC = " ORDER BY event_time_ms DESC, id DESC LIMIT ?";
   static final String ORDER_TIME_ASC = " ORDER BY event_time_ms ASC, id ASC LIMIT ?";
   static final String ORDER_DURATION_DESC = " ORDER BY duration_ms DESC, id DESC LIMIT ?";
   static final String ORDER_DURATION_ASC = " ORDER BY duration_ms ASC, id ASC LIMIT ?";
+  static final String OUTER_TIME_DESC = "SELECT * FROM (%s) ORDER BY event_time_ms DESC, id DESC LIMIT ?";
+  static final String OUTER_TIME_ASC = "SELECT * FROM (%s) ORDER BY event_time_ms ASC, id ASC LIMIT ?";
+  static final String OUTER_DURATION_DESC = "SELECT * FROM (%s) ORDER BY duration_ms DESC, id DESC LIMIT ?";
+  static final String OUTER_DURATION_ASC = "SELECT * FROM (%s) ORDER BY duration_ms ASC, id ASC LIMIT ?";
 
   static final String RECORD_BY_ID = "SELECT " + RECORD_COLUMNS
       + ", payload FROM records WHERE id = ? AND project IN ";
@@ -57,11 +77,15 @@ final class QuerySql {
       SELECT s.seq, s.fingerprint, t.normalized, s.time_ms + 0.0 AS time_ms FROM request_sql s
       LEFT JOIN sql_texts t ON t.fingerprint = s.fingerprint WHERE s.record_id = ? ORDER BY s.seq""";
 
-  /** Records sharing a correlation id (linked by the id itself or found inside pg-agent data). */
+  /**
+   * Records sharing a correlation id (linked by the id itself or found inside pg-agent data). Written as one
+   * id set so that SQLite looks rows up by rowid instead of scanning the project for an OR.
+   */
   static final String CORRELATED = "SELECT " + RECORD_COLUMNS + """
       , payload FROM records
-      WHERE (id IN (SELECT record_id FROM record_links WHERE correlation_id = ?) OR correlation_id = ?)
-        AND project IN """;
+      WHERE id IN (SELECT record_id FROM record_links WHERE correlation_id = ?
+                   UNION SELECT id FROM records WHERE correlation_id = ?)
+        AND +project IN""";
 
   static final String CORRELATED_ORDER = " ORDER BY event_time_ms, id LIMIT ?";
 

@@ -47,11 +47,51 @@ final class RequestQueries implements QueryModule {
 
   private static Future<JsonObject> list(Database database, JsonObject params) {
     List<Object> projects = projects(params);
-    StringBuilder sql = new StringBuilder(QuerySql.LIST_FROM).append(QuerySql.marks(projects.size()));
-    Tuple args = Tuple.wrap(new ArrayList<>(projects));
+    boolean byDuration = "duration".equals(params.getString("sort", "time"));
+    boolean ascending = "asc".equals(params.getString("order", "desc"));
+    int limit = Math.max(1, Math.min(MAX_PAGE, params.getInteger("limit", 50)));
+    String order = byDuration ? (ascending ? QuerySql.ORDER_DURATION_ASC : QuerySql.ORDER_DURATION_DESC)
+        : (ascending ? QuerySql.ORDER_TIME_ASC : QuerySql.ORDER_TIME_DESC);
+    Tuple args = Tuple.tuple();
+    StringBuilder sql = new StringBuilder();
+    for (Object project : projects) {
+      StringBuilder part = new StringBuilder();
+      listPart(part, args, project, params, byDuration, ascending);
+      part.append(order);
+      args.addInteger(limit + 1);
+      if (projects.size() == 1) {
+        sql.append(part);
+      } else {
+        sql.append(sql.length() == 0 ? "" : QuerySql.UNION_ALL).append(QuerySql.UNION_PART.formatted(part));
+      }
+    }
+    String statement = sql.toString();
+    if (projects.size() > 1) {
+      statement = (byDuration ? (ascending ? QuerySql.OUTER_DURATION_ASC : QuerySql.OUTER_DURATION_DESC)
+          : (ascending ? QuerySql.OUTER_TIME_ASC : QuerySql.OUTER_TIME_DESC)).formatted(statement);
+      args.addInteger(limit + 1);
+    }
+    return database.reader().preparedQuery(statement).execute(args).map(rows -> {
+      JsonArray items = new JsonArray();
+      for (Row row : rows) {
+        if (items.size() < limit) {
+          items.add(RecordReads.toJson(row));
+        }
+      }
+      return new JsonObject().put("items", items).put("has_more", rows.size() > limit);
+    });
+  }
+
+  /** One project's index range with every filter and the keyset condition. */
+  private static void listPart(StringBuilder sql, Tuple args, Object project, JsonObject params, boolean byDuration,
+      boolean ascending) {
+    String route = params.getString("route");
+    sql.append(params.getString("correlation_id") != null ? QuerySql.LIST_PLAIN
+        : byDuration ? QuerySql.LIST_BY_DURATION : route != null ? QuerySql.LIST_BY_ROUTE_TIME : QuerySql.LIST_BY_TIME);
+    args.addValue(project);
     filter(sql, args, QuerySql.F_FROM, params.getLong("from_ms"));
     filter(sql, args, QuerySql.F_TO, params.getLong("to_ms"));
-    filter(sql, args, QuerySql.F_ROUTE, params.getString("route"));
+    filter(sql, args, QuerySql.F_ROUTE, route);
     String urlContains = params.getString("url_contains");
     filter(sql, args, QuerySql.F_URL, urlContains == null ? null : "%" + escapeLike(urlContains) + "%");
     filter(sql, args, QuerySql.F_METHOD, params.getString("method"));
@@ -65,31 +105,13 @@ final class RequestQueries implements QueryModule {
     filter(sql, args, QuerySql.F_CORRELATION, params.getString("correlation_id"));
     Boolean fatal = params.getBoolean("fatal");
     filter(sql, args, QuerySql.F_FATAL, fatal == null ? null : (fatal ? 1 : 0));
-    boolean byDuration = "duration".equals(params.getString("sort", "time"));
-    boolean ascending = "asc".equals(params.getString("order", "desc"));
     JsonObject after = params.getJsonObject("after");
     if (after != null) {
       sql.append(" AND ").append(byDuration
           ? (ascending ? QuerySql.AFTER_DURATION_ASC : QuerySql.AFTER_DURATION_DESC)
           : (ascending ? QuerySql.AFTER_TIME_ASC : QuerySql.AFTER_TIME_DESC));
-      if (byDuration) {
-        args.addLong(after.getLong("id"));
-      }
       args.addValue(after.getValue("value")).addLong(after.getLong("id"));
     }
-    sql.append(byDuration ? (ascending ? QuerySql.ORDER_DURATION_ASC : QuerySql.ORDER_DURATION_DESC)
-        : (ascending ? QuerySql.ORDER_TIME_ASC : QuerySql.ORDER_TIME_DESC));
-    int limit = Math.max(1, Math.min(MAX_PAGE, params.getInteger("limit", 50)));
-    args.addInteger(limit + 1);
-    return database.reader().preparedQuery(sql.toString()).execute(args).map(rows -> {
-      JsonArray items = new JsonArray();
-      for (Row row : rows) {
-        if (items.size() < limit) {
-          items.add(RecordReads.toJson(row));
-        }
-      }
-      return new JsonObject().put("items", items).put("has_more", rows.size() > limit);
-    });
   }
 
   private static void filter(StringBuilder sql, Tuple args, String clause, Object value) {
