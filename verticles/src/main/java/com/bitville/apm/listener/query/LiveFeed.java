@@ -100,8 +100,10 @@ final class LiveFeed {
     SockJSBridgeOptions options = new SockJSBridgeOptions()
         .addOutboundPermitted(new PermittedOptions().setAddressRegex(ADDRESS.pattern()))
         .setPingTimeout(60_000);
-    return SockJSHandler.create(vertx, new SockJSHandlerOptions().setRegisterWriteHandler(false))
-        .bridge(options, this::onBridgeEvent);
+    // no sticky-session cookie, and no JSONP / htmlfile transports (script-callback transports the UI never uses)
+    SockJSHandlerOptions sockJs = new SockJSHandlerOptions().setRegisterWriteHandler(false).setInsertJSESSIONID(false)
+        .addDisabledTransport("JSON_P").addDisabledTransport("HTML_FILE");
+    return SockJSHandler.create(vertx, sockJs).bridge(options, this::onBridgeEvent);
   }
 
   private void onBridgeEvent(BridgeEvent event) {
