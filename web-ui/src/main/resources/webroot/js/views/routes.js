@@ -67,16 +67,31 @@ async function histogram(panel, route, from, to) {
     panel.append(empty('No requests of this route in the window.'));
     return;
   }
-  const max = Math.max(...data.buckets.map((b) => b.count));
+  const buckets = contiguous(data.buckets);
+  const max = Math.max(...buckets.map((b) => b.count));
   panel.append(h('p', null, h('strong', { class: 'route-text' }, route), ' — ' + num(data.count) + ' requests'),
     h('div', { class: 'histogram', role: 'img', 'aria-label': 'Latency histogram of ' + route },
-      data.buckets.map((b) => {
+      buckets.map((b) => {
         const column = h('span', { class: 'hist-bar' });
-        column.style.height = Math.max(2, b.count / max * 100).toFixed(1) + '%';
+        column.style.height = (b.count === 0 ? 0 : Math.max(2, b.count / max * 100)).toFixed(1) + '%';
         return h('span', { class: 'hist-col', title: ms(b.lower_ms) + ' – ' + (b.upper_ms ? ms(b.upper_ms) : '∞') + ': ' + b.count },
           column, h('span', { class: 'hist-label' }, ms(b.upper_ms || b.max_ms)));
       })),
     table([{ label: 'From' }, { label: 'To' }, { label: 'Requests', cls: 'num' }], data.buckets.map((b) => h('tr', null,
       h('td', null, ms(b.lower_ms)), h('td', null, b.upper_ms ? ms(b.upper_ms) : '∞'), h('td', { class: 'num' }, num(b.count)))),
     { cls: 'compact', caption: 'Buckets' }));
+}
+
+/** Log-scale buckets (upper bound 1.1^n ms) from the first to the last non-empty one, gaps filled, two around. */
+function contiguous(buckets) {
+  const known = buckets.filter((b) => b.bucket < 1000);
+  if (known.length === 0) return buckets;
+  const byIndex = new Map(known.map((b) => [b.bucket, b]));
+  const first = Math.max(0, known[0].bucket - 2);
+  const last = known[known.length - 1].bucket + 2;
+  const result = [];
+  for (let i = first; i <= last; i++) {
+    result.push(byIndex.get(i) || { bucket: i, lower_ms: i === 0 ? 0 : 1.1 ** (i - 1), upper_ms: 1.1 ** i, count: 0 });
+  }
+  return result.concat(buckets.filter((b) => b.bucket >= 1000));
 }
