@@ -86,10 +86,16 @@ public final class QueryBenchmark {
       page.forEach(it -> ids.add(((JsonObject) it).getLong("id")));
     }
     String cursor = first.getString("next_cursor");
+    String durationCursor = get(client, cookie, "/api/requests?project=shop&limit=50&sort=duration")
+        .getString("next_cursor");
     System.out.printf("database: newest id %d, %d sample ids%n", maxId, ids.size());
     measure(client, cookie, "list: first page, project, 50 rows", iterations, () -> ("/api/requests?project=shop&limit=50"));
     measure(client, cookie, "list: next page (cursor)", iterations, () -> ("/api/requests?project=shop&limit=50&cursor=" + cursor));
     measure(client, cookie, "list: sorted by duration", iterations, () -> ("/api/requests?project=shop&limit=50&sort=duration"));
+    measure(client, cookie, "list: sorted by duration, next page", iterations, () -> (
+        "/api/requests?project=shop&limit=50&sort=duration&cursor=" + durationCursor));
+    measure(client, cookie, "list: all projects (no project filter)", iterations, () -> (
+        "/api/requests?limit=50"));
     measure(client, cookie, "list: route + min_duration filter", iterations, () -> ("/api/requests?project=shop&limit=50&route=" + URLEncoder.encode("/route-3/{id}", StandardCharsets.UTF_8)
             + "&min_duration=1000"));
     measure(client, cookie, "list: 1 h window ending 3 days ago", iterations, () -> {

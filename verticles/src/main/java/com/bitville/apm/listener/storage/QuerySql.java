@@ -60,8 +60,9 @@ final class QuerySql {
   static final String AFTER_DURATION_ASC = "(duration_ms, id) > (?, ?)";
   static final String ORDER_TIME_DESC = " ORDER BY event_time_ms DESC, id DESC LIMIT ?";
   static final String ORDER_TIME_ASC = " ORDER BY event_time_ms ASC, id ASC LIMIT ?";
-  static final String ORDER_DURATION_DESC = " ORDER BY duration_ms DESC, id DESC LIMIT ?";
-  static final String ORDER_DURATION_ASC = " ORDER BY duration_ms ASC, id ASC LIMIT ?";
+  // qualified: the bare name would mean the "duration_ms + 0.0" output column and force a sort of every row
+  static final String ORDER_DURATION_DESC = " ORDER BY records.duration_ms DESC, id DESC LIMIT ?";
+  static final String ORDER_DURATION_ASC = " ORDER BY records.duration_ms ASC, id ASC LIMIT ?";
   static final String OUTER_TIME_DESC = "SELECT * FROM (%s) ORDER BY event_time_ms DESC, id DESC LIMIT ?";
   static final String OUTER_TIME_ASC = "SELECT * FROM (%s) ORDER BY event_time_ms ASC, id ASC LIMIT ?";
   static final String OUTER_DURATION_DESC = "SELECT * FROM (%s) ORDER BY duration_ms DESC, id DESC LIMIT ?";
