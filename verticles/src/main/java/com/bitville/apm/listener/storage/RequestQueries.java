@@ -45,11 +45,34 @@ final class RequestQueries implements QueryModule {
     return names;
   }
 
+  /** A statement with its arguments. */
+  record Statement(String sql, Tuple args) {
+  }
+
   private static Future<JsonObject> list(Database database, JsonObject params) {
+    int limit = limit(params);
+    Statement statement = listStatement(params);
+    return database.reader().preparedQuery(statement.sql()).execute(statement.args()).map(rows -> {
+      JsonArray items = new JsonArray();
+      for (Row row : rows) {
+        if (items.size() < limit) {
+          items.add(RecordReads.toJson(row));
+        }
+      }
+      return new JsonObject().put("items", items).put("has_more", rows.size() > limit);
+    });
+  }
+
+  private static int limit(JsonObject params) {
+    return Math.max(1, Math.min(MAX_PAGE, params.getInteger("limit", 50)));
+  }
+
+  /** The list query: one ordered index range per project (see QuerySql), merged when there are several. */
+  static Statement listStatement(JsonObject params) {
     List<Object> projects = projects(params);
     boolean byDuration = "duration".equals(params.getString("sort", "time"));
     boolean ascending = "asc".equals(params.getString("order", "desc"));
-    int limit = Math.max(1, Math.min(MAX_PAGE, params.getInteger("limit", 50)));
+    int limit = limit(params);
     String order = byDuration ? (ascending ? QuerySql.ORDER_DURATION_ASC : QuerySql.ORDER_DURATION_DESC)
         : (ascending ? QuerySql.ORDER_TIME_ASC : QuerySql.ORDER_TIME_DESC);
     Tuple args = Tuple.tuple();
@@ -71,15 +94,7 @@ final class RequestQueries implements QueryModule {
           : (ascending ? QuerySql.OUTER_TIME_ASC : QuerySql.OUTER_TIME_DESC)).formatted(statement);
       args.addInteger(limit + 1);
     }
-    return database.reader().preparedQuery(statement).execute(args).map(rows -> {
-      JsonArray items = new JsonArray();
-      for (Row row : rows) {
-        if (items.size() < limit) {
-          items.add(RecordReads.toJson(row));
-        }
-      }
-      return new JsonObject().put("items", items).put("has_more", rows.size() > limit);
-    });
+    return new Statement(statement, args);
   }
 
   /** One project's index range with every filter and the keyset condition. */

@@ -1,0 +1,91 @@
+package com.bitville.apm.listener.storage;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.bitville.apm.listener.testsupport.TestListener;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Keeps list pages cheap at millions of rows: every list variant must read one ordered index range (no sort of
+ * all matching rows: "USE TEMP B-TREE" over the whole project), and correlation lookups must go by id.
+ */
+@DisplayName("Query plans of the list and correlation queries on the migrated schema")
+class QueryPlanTest {
+
+  private static TestListener listener;
+
+  @BeforeAll
+  static void start() throws Exception {
+    listener = TestListener.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    listener.close();
+  }
+
+  private static String plan(String sql, List<Object> args) throws Exception {
+    List<String> lines = new ArrayList<>();
+    for (Map<String, Object> row : listener.rows("EXPLAIN QUERY PLAN " + sql, args.toArray())) {
+      lines.add(String.valueOf(row.get("detail")));
+    }
+    return String.join("\n", lines);
+  }
+
+  private static List<Object> args(RequestQueries.Statement statement) {
+    List<Object> args = new ArrayList<>();
+    for (int i = 0; i < statement.args().size(); i++) {
+      args.add(statement.args().getValue(i));
+    }
+    return args;
+  }
+
+  @Test
+  @DisplayName("Single-project pages, every sort and filter, with and without cursor: no full sort")
+  void singleProject() throws Exception {
+    JsonObject base = new JsonObject().put("projects", new JsonArray().add("shop")).put("limit", 50);
+    List<JsonObject> variants = List.of(
+        base.copy(),
+        base.copy().put("after", new JsonObject().put("value", 5L).put("id", 9L)),
+        base.copy().put("sort", "duration"),
+        base.copy().put("sort", "duration").put("order", "asc").put("min_duration_ms", 1000.0)
+            .put("after", new JsonObject().put("value", 800.5).put("id", 9L)),
+        base.copy().put("route", "/orders").put("min_duration_ms", 1000.0),
+        base.copy().put("from_ms", 1L).put("to_ms", 2L).put("method", "GET").put("status_min", 500)
+            .put("status_max", 599).put("host", "web1").put("fatal", true).put("url_contains", "x"));
+    for (JsonObject params : variants) {
+      RequestQueries.Statement statement = RequestQueries.listStatement(params);
+      String plan = plan(statement.sql(), args(statement));
+      assertFalse(plan.contains("TEMP B-TREE"), params.encode() + "\n" + plan);
+      assertTrue(plan.contains("USING") && plan.contains("INDEX"), params.encode() + "\n" + plan);
+    }
+  }
+
+  @Test
+  @DisplayName("Several projects: one index range each, only the merged pages are sorted")
+  void severalProjects() throws Exception {
+    JsonObject params = new JsonObject().put("projects", new JsonArray().add("shop").add("other")).put("limit", 50);
+    RequestQueries.Statement statement = RequestQueries.listStatement(params);
+    String plan = plan(statement.sql(), args(statement));
+    assertTrue(plan.contains("records_php_project_time"), plan);
+    assertTrue(plan.contains("CO-ROUTINE"), plan);
+  }
+
+  @Test
+  @DisplayName("Correlated records are found through the links and the correlation index, not a project scan")
+  void correlation() throws Exception {
+    String plan = plan(QuerySql.CORRELATED + QuerySql.marks(1) + QuerySql.CORRELATED_ORDER,
+        List.of("a", "a", "shop", 10));
+    assertTrue(plan.contains("INTEGER PRIMARY KEY"), plan);
+    assertFalse(plan.contains("records_project_time"), plan);
+  }
+}
