@@ -81,6 +81,13 @@ class QueryPlanTest {
   }
 
   @Test
+  @DisplayName("Exact route statistics read only the window's rows through the time index")
+  void exactRoutes() throws Exception {
+    String plan = plan(QuerySql.ROUTES_EXACT.formatted(QuerySql.marks(1)), List.of(1L, 2L, "shop", 10));
+    assertTrue(plan.contains("records_php_project_time (project=? AND event_time_ms>? AND event_time_ms<?)"), plan);
+  }
+
+  @Test
   @DisplayName("Correlated records are found through the links and the correlation index, not a project scan")
   void correlation() throws Exception {
     String plan = plan(QuerySql.CORRELATED + QuerySql.marks(1) + QuerySql.CORRELATED_ORDER,
