@@ -83,12 +83,12 @@ class ConfigurationTest {
     JsonObject unknownVerticle = defaults();
     unknownVerticle.getJsonObject("verticles").put("teleporter", 1);
     ConfigException error = assertThrows(ConfigException.class,
-        () -> DeploymentPlan.from(unknownVerticle, java.util.Set.of("storage", "http-ingest", "management")));
+        () -> DeploymentPlan.from(unknownVerticle, java.util.Set.of("storage", "http-ingest", "management", "query-server")));
     assertTrue(error.getMessage().contains("verticles.teleporter"));
     JsonObject twoStorages = defaults();
     twoStorages.getJsonObject("verticles").put("storage", 2);
     error = assertThrows(ConfigException.class,
-        () -> DeploymentPlan.from(twoStorages, java.util.Set.of("storage", "http-ingest", "management")));
+        () -> DeploymentPlan.from(twoStorages, java.util.Set.of("storage", "http-ingest", "management", "query-server")));
     assertTrue(error.getMessage().contains("verticles.storage must be between 0 and 1"), error.getMessage());
     JsonObject badHash = defaults().put("projects", new JsonObject().put("shop", new JsonObject()
         .put("keyHashes", new JsonArray().add("abc"))));

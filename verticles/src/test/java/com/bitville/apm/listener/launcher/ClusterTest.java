@@ -72,7 +72,8 @@ class ClusterTest {
   private static JsonObject node(Path dataDir, int hazelcastPort, JsonArray members, int storage, int ingest)
       throws Exception {
     JsonObject config = ConfigLoader.defaults().mergeIn(TestListener.baseConfig(dataDir), true);
-    config.put("verticles", new JsonObject().put("storage", storage).put("http-ingest", ingest).put("management", 1))
+    config.put("verticles", new JsonObject().put("storage", storage).put("http-ingest", ingest).put("management", 1)
+            .put("query-server", 0))
         .put("cluster", new JsonObject().put("enabled", true).put("host", "127.0.0.1").put("port", hazelcastPort)
             .put("members", members).put("name", "bitville-test-" + members.getString(0).hashCode()));
     return config;
