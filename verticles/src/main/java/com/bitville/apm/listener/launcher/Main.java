@@ -104,7 +104,7 @@ public final class Main {
       out.println("  Ingest URL:     " + scheme + "://localhost:" + ingest.port() + "/ingest/php  (and /ingest/postgres)");
     }
     if (plan.instancesOf("query-server") > 0) {
-      int uiPort = config.getJsonObject("query", new JsonObject()).getInteger("port", 8080);
+      int uiPort = com.bitville.apm.listener.config.QuerySettings.from(config).port();
       out.println("  UI URL:         " + scheme + "://localhost:" + uiPort + "/");
     }
     if (prepared.generatedAdminPassword() != null) {
