@@ -181,6 +181,7 @@ class BrowserUiTest {
   void loginAndSearch() throws Exception {
     driver.get(base());
     WebElement user = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user")));
+    assertFalse(driver.findElement(By.id("topbar")).isDisplayed(), "no navigation before login");
     screenshot("login");
     driver.findElement(By.id("login-password")).sendKeys("wrong password");
     user.sendKeys(TestListener.SHOP_USER);
@@ -271,5 +272,19 @@ class BrowserUiTest {
     assertTrue(text.contains("<script>window.__xss=1</script>"), "the markup is visible as text");
     assertTrue(driver.findElement(By.cssSelector(".sql-list > li pre")).getText().contains("<img src=x"));
     fullScreenshot("xss");
+  }
+
+  @Test
+  @Order(6)
+  @DisplayName("Log out: back to the login form; a deep link then asks for login again")
+  void logout() throws Exception {
+    driver.get(base() + "#/requests?project=shop");
+    wait.until(d -> !requestRows().isEmpty());
+    driver.findElement(By.id("logout")).click();
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user")));
+    assertFalse(driver.findElement(By.id("topbar")).isDisplayed());
+    driver.get(base() + "#/requests/" + slowGetId + "?project=shop");
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user")));
+    assertTrue(driver.findElements(By.id("detail-title")).isEmpty());
   }
 }
