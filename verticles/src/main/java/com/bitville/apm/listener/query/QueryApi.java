@@ -96,7 +96,9 @@ final class QueryApi {
   void request(RoutingContext ctx) {
     new ApiParams(ctx.queryParams(), Set.of());
     long id = pathId(ctx);
-    detail(ctx, id).onComplete(answer(ctx, reply -> QueryResponses.json(ctx, shapeDetail(reply))));
+    // inflating and parsing a payload of up to a few MiB is CPU work: a worker thread, not the event loop
+    detail(ctx, id).compose(reply -> vertx.executeBlocking(() -> shapeDetail(reply), false))
+        .onComplete(answer(ctx, body -> QueryResponses.json(ctx, body)));
   }
 
   private Future<JsonObject> detail(RoutingContext ctx, long id) {
