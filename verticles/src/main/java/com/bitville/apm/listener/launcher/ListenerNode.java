@@ -73,6 +73,9 @@ public final class ListenerNode {
     ManagementSettings.from(config);
     ProjectSettings.from(config);
     com.bitville.apm.listener.config.TlsSettings.from(config);
+    com.bitville.apm.listener.config.UdpSettings.from(config);
+    com.bitville.apm.listener.config.RetentionSettings.from(config);
+    com.bitville.apm.listener.config.GraylogSettings.from(config);
     return DeploymentPlan.from(config, VerticleCatalog.VERTICLES.keySet());
   }
 

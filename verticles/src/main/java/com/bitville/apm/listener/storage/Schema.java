@@ -75,7 +75,22 @@ final class Schema {
           ) WITHOUT ROWID""",
           "CREATE TABLE sql_texts (fingerprint TEXT PRIMARY KEY, normalized TEXT NOT NULL) WITHOUT ROWID",
           "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
-          "INSERT INTO counters (name, value) VALUES ('next_record_id', 1)")));
+          "INSERT INTO counters (name, value) VALUES ('next_record_id', 1)")),
+      new Migration(10, "GELF outbox cursor and failures; fingerprint index for the orphan sweep", List.of(
+          """
+          CREATE TABLE gelf_outbox (
+            name TEXT PRIMARY KEY,
+            forwarded_id INTEGER NOT NULL,
+            updated_at_ms INTEGER NOT NULL
+          ) WITHOUT ROWID""",
+          "INSERT INTO gelf_outbox (name, forwarded_id, updated_at_ms) VALUES ('graylog', 0, 0)",
+          """
+          CREATE TABLE gelf_failures (
+            record_id INTEGER PRIMARY KEY,
+            failed_at_ms INTEGER NOT NULL,
+            reason TEXT NOT NULL
+          )""",
+          "CREATE INDEX IF NOT EXISTS request_sql_fingerprint ON request_sql(fingerprint)")));
 
   private Schema() {
   }

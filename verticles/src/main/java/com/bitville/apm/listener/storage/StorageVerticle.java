@@ -75,7 +75,7 @@ public final class StorageVerticle extends VerticleBase {
 
   /** Every group of storage operations; a new concern adds its module here. */
   private static List<QueryModule> modules() {
-    return List.of(new RecordReads());
+    return List.of(new RecordReads(), new RetentionOps(), new OutboxOps());
   }
 
   private void registerConsumers() {
