@@ -78,16 +78,29 @@ public final class GelfMapper {
     field(gelf, "_correlation_id", orNone(record.getString("correlation_id")));
     gelf.put("_record_id", id);
     field(gelf, "_listener_node", record.getString("node"));
-    number(gelf, "_duration_ms", record.getValue("duration_ms"));
+    number(gelf, "_duration_ms", exact(record, "duration_ms"));
     field(gelf, "_url", record.getString("url"));
     field(gelf, "_route", record.getString("route"));
     field(gelf, "_method", record.getString("method"));
     number(gelf, "_status_code", record.getValue("status"));
     number(gelf, "_sql_count", record.getValue("sql_count"));
-    number(gelf, "_sql_time_ms", record.getValue("sql_time_ms"));
+    number(gelf, "_sql_time_ms", exact(record, "sql_time_ms"));
     number(gelf, "_memory_peak_bytes", record.getValue("memory_peak_bytes"));
     field(gelf, "_php_version", phpVersion(payload));
     return gelf;
+  }
+
+  /** A REAL column from its exact text form when the page carries one (see OutboxSql.PAGE). */
+  static Object exact(JsonObject record, String column) {
+    Object value = record.getValue(column);
+    if (value != null && record.getValue(column + "_text") instanceof String text && !text.isBlank()) {
+      try {
+        return Double.parseDouble(text);
+      } catch (NumberFormatException e) {
+        return value;
+      }
+    }
+    return value;
   }
 
   /** The agent's server host name (PHP: server.hostname; pg-agent: its host), else the storing node. */
@@ -112,7 +125,7 @@ public final class GelfMapper {
     if (isTrue(record.getValue("fatal"))) {
       return LEVEL_ERROR;
     }
-    if ("php".equals(record.getString("kind")) && record.getValue("duration_ms") instanceof Number duration
+    if ("php".equals(record.getString("kind")) && exact(record, "duration_ms") instanceof Number duration
         && duration.doubleValue() > slowThresholdMs) {
       return LEVEL_WARNING;
     }

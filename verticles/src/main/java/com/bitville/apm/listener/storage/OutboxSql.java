@@ -11,7 +11,12 @@ final class OutboxSql {
 
   static final String FAILED = "SELECT count(*) AS failed FROM gelf_failures";
 
-  static final String PAGE = "SELECT " + RecordSql.COLUMNS + ", payload FROM records WHERE id > ? ORDER BY id LIMIT ?";
+  /**
+   * REAL columns also as exact text: the JDBC layer decodes SQLite REAL as a Java float (7 digits), which would
+   * forward 707.4129581451416 as 707.41296.
+   */
+  static final String PAGE = "SELECT " + RecordSql.COLUMNS + ", printf('%.17g', duration_ms) AS duration_ms_text,"
+      + " printf('%.17g', sql_time_ms) AS sql_time_ms_text, payload FROM records WHERE id > ? ORDER BY id LIMIT ?";
 
   /** The cursor only moves forward, so a late or duplicated update can never re-open forwarded records. */
   static final String ADVANCE = """
