@@ -7,7 +7,12 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Tuple;
 import java.util.Map;
 
-/** The GELF forwarder's durable outbox: a cursor (last forwarded id), failures, and pages of records in id order. */
+/**
+ * The GELF forwarder's durable outbox: a cursor (last forwarded id), failures, and pages of records in id order.
+ * Every write runs in {@code withTransaction}: vertx-jdbc-client 5.0.8 leaves a pooled connection with
+ * autoCommit=false after its first transaction, so a bare statement on the writer would only be committed by
+ * the next transaction (and lost at shutdown if none follows).
+ */
 final class OutboxOps implements QueryModule {
 
   static final int MAX_PAGE = 1_000;
@@ -54,7 +59,8 @@ final class OutboxOps implements QueryModule {
     if (id == null || id < 0) {
       return Future.failedFuture(new IllegalArgumentException("forwarded_id is required"));
     }
-    return database.writer().preparedQuery(OutboxSql.ADVANCE).execute(Tuple.of(id, System.currentTimeMillis()))
+    return database.writer().withTransaction(connection -> connection.preparedQuery(OutboxSql.ADVANCE)
+            .execute(Tuple.of(id, System.currentTimeMillis())))
         .map(v -> new JsonObject().put("forwarded_id", id));
   }
 
@@ -64,8 +70,9 @@ final class OutboxOps implements QueryModule {
       return Future.failedFuture(new IllegalArgumentException("record_id is required"));
     }
     String reason = String.valueOf(params.getString("reason", "unknown"));
-    return database.writer().preparedQuery(OutboxSql.FAIL)
-        .execute(Tuple.of(id, System.currentTimeMillis(), reason.length() > 500 ? reason.substring(0, 500) : reason))
+    String cut = reason.length() > 500 ? reason.substring(0, 500) : reason;
+    return database.writer().withTransaction(connection -> connection.preparedQuery(OutboxSql.FAIL)
+            .execute(Tuple.of(id, System.currentTimeMillis(), cut)))
         .map(v -> new JsonObject().put("failed", id));
   }
 }

@@ -13,8 +13,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Retention's storage operations. Each runs as one short transaction on the single writer connection, so it
- * queues behind (and ahead of) group commits like any other write: ingest waits at most one small batch.
+ * Retention's storage operations. Each write is one short transaction on the single writer connection (always
+ * {@code withTransaction}, see {@code OutboxOps} on why), so it queues behind (and ahead of) group commits like
+ * any other write: ingest waits at most one small batch. The WAL checkpoint runs on a read connection, which is
+ * always in autocommit mode and so free to checkpoint.
  */
 final class RetentionOps implements QueryModule {
 
@@ -141,19 +143,21 @@ final class RetentionOps implements QueryModule {
       return Future.failedFuture(new IllegalArgumentException("pages must be between 0 and " + MAX_VACUUM_PAGES));
     }
     boolean checkpoint = params.getBoolean("checkpoint", true);
-    return database.writer().withConnection(connection -> freePages(connection)
-        .compose(before -> (pages == 0 ? Future.succeededFuture()
-                : connection.query(String.format(RetentionSql.INCREMENTAL_VACUUM, pages)).execute())
-            .compose(v -> freePages(connection))
-            .compose(after -> connection.query(RetentionSql.JOURNAL_SIZE_LIMIT).execute()
-                .compose(v -> checkpoint ? connection.query(RetentionSql.CHECKPOINT).execute().mapEmpty()
-                    : Future.succeededFuture())
-                .compose(v -> connection.query(RetentionSql.FILE_STATS).execute())
-                .map(rows -> {
-                  Row row = rows.iterator().next();
-                  return new JsonObject().put("freed_pages", before - after).put("free_pages_left", after)
-                      .put("page_size", row.getLong("page_size")).put("page_count", row.getLong("page_count"));
-                }))));
+    Future<Long[]> vacuumed = database.writer().withTransaction(connection -> freePages(connection)
+        .compose(before -> (pages == 0 ? Future.<Void>succeededFuture()
+                : connection.query(String.format(RetentionSql.INCREMENTAL_VACUUM, pages)).execute().<Void>mapEmpty())
+            .compose(v -> connection.query(RetentionSql.JOURNAL_SIZE_LIMIT).execute())
+            .map(v -> before)))
+        .compose(before -> database.writer().withTransaction(connection -> freePages(connection))
+            .map(after -> new Long[] {before, after}));
+    return vacuumed.compose(counts -> (checkpoint ? database.reader().query(RetentionSql.CHECKPOINT).execute()
+            .<Void>mapEmpty() : Future.<Void>succeededFuture())
+        .compose(v -> database.reader().query(RetentionSql.FILE_STATS).execute())
+        .map(rows -> {
+          Row row = rows.iterator().next();
+          return new JsonObject().put("freed_pages", counts[0] - counts[1]).put("free_pages_left", counts[1])
+              .put("page_size", row.getLong("page_size")).put("page_count", row.getLong("page_count"));
+        }));
   }
 
   private static Future<Long> freePages(SqlConnection connection) {
