@@ -47,6 +47,8 @@ public final class GelfForwarderVerticle extends VerticleBase {
   private int attempt;
   private boolean connecting;
   private boolean pumping;
+  private Future<JsonArray> prefetch;
+  private long prefetchAfter;
   private boolean wanted;
   private boolean stopping;
   private String lastError;
@@ -162,8 +164,8 @@ public final class GelfForwarderVerticle extends VerticleBase {
     pumping = true;
     wanted = false;
     long generation = transport.generation();
-    storage(QueryNames.GELF_PAGE, new JsonObject().put("after_id", sent).put("limit", settings.pageSize()))
-        .compose(reply -> vertx.executeBlocking(() -> encode(reply.getJsonArray("records")), false))
+    readPage(sent)
+        .compose(records -> vertx.executeBlocking(() -> encode(records), false))
         .compose(frames -> write(frames, generation))
         .onComplete(done -> {
           pumping = false;
@@ -176,6 +178,26 @@ public final class GelfForwarderVerticle extends VerticleBase {
             continuePump();
           }
         });
+  }
+
+  /**
+   * The page after {@code after}; when it is full, the read of the next one starts at once so that reading
+   * overlaps encoding and writing (a prefetch is dropped if the connection rewound meanwhile).
+   */
+  private Future<JsonArray> readPage(long after) {
+    Future<JsonArray> page = prefetch != null && prefetchAfter == after ? prefetch : fetch(after);
+    prefetch = null;
+    return page.onSuccess(records -> {
+      if (records.size() >= settings.pageSize()) {
+        prefetchAfter = records.getJsonObject(records.size() - 1).getLong("id");
+        prefetch = fetch(prefetchAfter);
+      }
+    });
+  }
+
+  private Future<JsonArray> fetch(long after) {
+    return storage(QueryNames.GELF_PAGE, new JsonObject().put("after_id", after).put("limit", settings.pageSize()))
+        .map(reply -> reply.getJsonArray("records"));
   }
 
   private void continuePump() {

@@ -31,7 +31,7 @@ public final class GelfTestReceiver implements AutoCloseable {
   private static final int MAX_INDEXED_BYTES = 32_766;
 
   private final Vertx vertx;
-  private final List<JsonObject> messages = new CopyOnWriteArrayList<>();
+  private final List<JsonObject> messages = java.util.Collections.synchronizedList(new ArrayList<>());
   private final List<String> violations = new CopyOnWriteArrayList<>();
   private final Set<NetSocket> connections = ConcurrentHashMap.newKeySet();
   private final Map<Long, Boolean> seen = new ConcurrentHashMap<>();
@@ -151,8 +151,11 @@ public final class GelfTestReceiver implements AutoCloseable {
     return problems;
   }
 
+  /** A snapshot, in arrival order. */
   public List<JsonObject> messages() {
-    return messages;
+    synchronized (messages) {
+      return new ArrayList<>(messages);
+    }
   }
 
   public List<String> violations() {
@@ -170,7 +173,7 @@ public final class GelfTestReceiver implements AutoCloseable {
   /** Ids in arrival order. */
   public List<Long> arrivalOrder() {
     List<Long> ids = new ArrayList<>(messages.size());
-    messages.forEach(m -> ids.add(m.getLong("_record_id")));
+    messages().forEach(m -> ids.add(m.getLong("_record_id")));
     return ids;
   }
 

@@ -95,9 +95,10 @@ public final class TestListener implements AutoCloseable {
 
   /** The Prometheus text of this node's /metrics. */
   public String metrics() throws Exception {
-    var client = java.net.http.HttpClient.newHttpClient();
+    var client = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
+        .connectTimeout(java.time.Duration.ofSeconds(5)).build();
     var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + managementPort()
-        + "/metrics")).build();
+        + "/metrics")).timeout(java.time.Duration.ofSeconds(10)).build();
     return client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
   }
 
