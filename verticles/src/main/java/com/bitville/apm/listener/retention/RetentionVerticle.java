@@ -110,13 +110,13 @@ public final class RetentionVerticle extends VerticleBase {
     });
   }
 
-  // --- disk budget: oldest first until file + WAL fit ---
+  // --- disk budget: oldest first until the database file fits (the WAL is bounded by checkpoints instead) ---
 
   private Future<Void> enforceBudget(RetentionRun run) {
     if (settings.maxDatabaseBytes() <= 0) {
       return Future.succeededFuture();
     }
-    return fileSize().compose(size -> {
+    return size(databasePath).compose(size -> {
       if (size <= settings.maxDatabaseBytes() || stopping || run.batches >= settings.maxBatchesPerRun()) {
         return Future.succeededFuture();
       }

@@ -104,10 +104,29 @@ final class Schema {
 
   /**
    * auto_vacuum can only be switched on before the first table exists: incremental mode lets retention
-   * hand freed pages back to the file system in small steps instead of a blocking full VACUUM.
+   * hand freed pages back to the file system in small steps instead of a blocking full VACUUM. The connection
+   * has already put the file in WAL mode (which writes its header), so on a new file the setting only takes
+   * effect through a VACUUM, which is instant while the file is empty. An older file without it keeps working
+   * (freed pages are still reused by inserts) and is reported, never rebuilt behind the operator's back.
    */
   private static Future<Void> prepare(SqlConnection connection) {
     return connection.query("PRAGMA auto_vacuum = INCREMENTAL").execute()
+        .compose(v -> Future.all(connection.query("PRAGMA auto_vacuum").execute(),
+            connection.query("SELECT count(*) FROM sqlite_master").execute()))
+        .compose(all -> {
+          int mode = all.<io.vertx.sqlclient.RowSet<io.vertx.sqlclient.Row>>resultAt(0).iterator().next().getInteger(0);
+          long objects = all.<io.vertx.sqlclient.RowSet<io.vertx.sqlclient.Row>>resultAt(1).iterator().next().getLong(0);
+          if (mode == 2) {
+            return Future.succeededFuture();
+          }
+          if (objects == 0) {
+            return connection.query("VACUUM").execute().mapEmpty();
+          }
+          LOG.warn("The database file was created without auto_vacuum=INCREMENTAL: freed pages are reused but not "
+              + "returned to the file system. To convert it, stop the listener and run: sqlite3 <db> "
+              + "'PRAGMA auto_vacuum=INCREMENTAL; VACUUM;'");
+          return Future.succeededFuture();
+        })
         .compose(v -> connection.query(
             "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at_ms INTEGER NOT NULL,"
                 + " description TEXT NOT NULL)").execute())

@@ -80,7 +80,7 @@ public final class BenchRetention {
       List<Future<?>> inFlight = new ArrayList<>();
       for (int p = 0; p < 4 && sent < count; p++) {
         JsonArray batch = new JsonArray();
-        for (int i = 0; i < Math.min(200, count - sent); i++) {
+        for (int i = 0; i < Math.min(30, count - sent); i++) {
           batch.add(template.copy().put("correlation_id", UUID.randomUUID().toString()).put("timestamp",
               oldSeconds + (sent + i) / 1000.0));
         }
