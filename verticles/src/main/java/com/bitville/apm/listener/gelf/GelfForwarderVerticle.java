@@ -246,7 +246,7 @@ public final class GelfForwarderVerticle extends VerticleBase {
       return frames.size() >= settings.pageSize();
     }).recover(e -> {
       if (generation == transport.generation()) {
-        transport.close();
+        transport.disconnect();
         connectionLost(e);
       }
       return Future.failedFuture(e);

@@ -101,11 +101,15 @@ final class GelfTcpTransport implements GelfTransport {
   }
 
   @Override
-  public Future<Void> close() {
+  public Future<Void> disconnect() {
     NetSocket current = socket;
     socket = null;
     generation++;
-    Future<Void> closed = current == null ? Future.succeededFuture() : current.close();
-    return closed.eventually(client::close);
+    return current == null ? Future.succeededFuture() : current.close();
+  }
+
+  @Override
+  public Future<Void> close() {
+    return disconnect().eventually(client::close);
   }
 }

@@ -24,5 +24,9 @@ interface GelfTransport {
 
   void drainHandler(Handler<Void> handler);
 
+  /** Drops the current connection (after a write failure); {@link #open()} may follow. */
+  Future<Void> disconnect();
+
+  /** Final: drops the connection and releases the client. */
   Future<Void> close();
 }

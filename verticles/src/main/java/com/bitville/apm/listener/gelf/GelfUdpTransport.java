@@ -113,6 +113,11 @@ final class GelfUdpTransport implements GelfTransport {
   }
 
   @Override
+  public Future<Void> disconnect() {
+    return close();
+  }
+
+  @Override
   public Future<Void> close() {
     DatagramSocket current = socket;
     socket = null;

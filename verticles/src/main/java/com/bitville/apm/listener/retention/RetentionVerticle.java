@@ -17,6 +17,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,8 +75,8 @@ public final class RetentionVerticle extends VerticleBase {
           return expire(run);
         })
         .compose(v -> enforceBudget(run))
-        .compose(v -> sweepSqlTexts(run, "", 0))
-        .compose(v -> vacuum(run, settings.freePagesReserve(), 0))
+        .compose(v -> sweepSqlTexts(run))
+        .compose(v -> vacuum(run, settings.freePagesReserve()))
         .compose(v -> finish(run))
         .onComplete(done -> running = null)
         .onFailure(this::failed);
@@ -98,15 +99,16 @@ public final class RetentionVerticle extends VerticleBase {
   }
 
   private Future<Void> deleteLoop(String operation, JsonObject params, RetentionRun run, boolean forBudget) {
-    if (stopping || run.batches >= settings.maxBatchesPerRun()) {
-      return Future.succeededFuture();
-    }
-    JsonObject batch = params.copy().put("limit", settings.batchSize()).put("count_unforwarded", countUnforwarded);
-    return storage(operation, batch).compose(reply -> {
-      run.add(reply, forBudget);
-      metrics.rowsDeleted.increment(reply.getLong("deleted"));
-      return reply.getLong("deleted") < settings.batchSize() || forBudget
-          ? Future.succeededFuture() : pause().compose(v -> deleteLoop(operation, params, run, false));
+    return repeat(() -> {
+      if (stopping || run.batches >= settings.maxBatchesPerRun()) {
+        return Future.succeededFuture(false);
+      }
+      JsonObject batch = params.copy().put("limit", settings.batchSize()).put("count_unforwarded", countUnforwarded);
+      return storage(operation, batch).map(reply -> {
+        run.add(reply, forBudget);
+        metrics.rowsDeleted.increment(reply.getLong("deleted"));
+        return !forBudget && reply.getLong("deleted") >= settings.batchSize();
+      });
     });
   }
 
@@ -116,49 +118,78 @@ public final class RetentionVerticle extends VerticleBase {
     if (settings.maxDatabaseBytes() <= 0) {
       return Future.succeededFuture();
     }
-    return size(databasePath).compose(size -> {
+    return repeat(() -> size(databasePath).compose(size -> {
       if (size <= settings.maxDatabaseBytes() || stopping || run.batches >= settings.maxBatchesPerRun()) {
-        return Future.succeededFuture();
+        return Future.succeededFuture(false);
       }
       run.budgetExceeded = true;
       long before = run.deleted;
       return deleteLoop(QueryNames.RETENTION_DELETE_OLDEST, new JsonObject(), run, true)
-          .compose(v -> vacuum(run, 0, 0))
-          .compose(v -> run.deleted == before ? Future.succeededFuture() : pause().compose(p -> enforceBudget(run)));
-    });
+          .compose(v -> vacuum(run, 0))
+          .map(v -> run.deleted > before);
+    }));
   }
 
   // --- orphaned SQL texts, a bounded page at a time ---
 
-  private Future<Void> sweepSqlTexts(RetentionRun run, String after, int steps) {
-    if (stopping) {
-      return Future.succeededFuture();
-    }
-    return storage(QueryNames.RETENTION_SQL_TEXT_ORPHANS, new JsonObject().put("after", after)
-        .put("limit", settings.batchSize())).compose(reply -> {
-          run.sqlTextsDeleted += reply.getLong("deleted");
-          String next = reply.getString("next");
-          return next == null || steps >= MAX_SWEEP_STEPS
-              ? Future.succeededFuture() : pause().compose(v -> sweepSqlTexts(run, next, steps + 1));
-        });
+  private Future<Void> sweepSqlTexts(RetentionRun run) {
+    String[] after = {""};
+    int[] steps = {0};
+    return repeat(() -> stopping || steps[0]++ >= MAX_SWEEP_STEPS ? Future.succeededFuture(false)
+        : storage(QueryNames.RETENTION_SQL_TEXT_ORPHANS, new JsonObject().put("after", after[0])
+            .put("limit", settings.batchSize())).map(reply -> {
+              run.sqlTextsDeleted += reply.getLong("deleted");
+              after[0] = reply.getString("next");
+              return after[0] != null;
+            }));
   }
 
   // --- free pages back to the file system, a step at a time, keeping a reserve for inserts ---
 
-  private Future<Void> vacuum(RetentionRun run, long reserve, int steps) {
-    return storage(QueryNames.RETENTION_FILE_STATS, new JsonObject()).compose(stats -> {
+  private Future<Void> vacuum(RetentionRun run, long reserve) {
+    int[] steps = {0};
+    return repeat(() -> storage(QueryNames.RETENTION_FILE_STATS, new JsonObject()).compose(stats -> {
       long surplus = stats.getLong("free_pages") - reserve;
-      if (surplus <= 0 || stopping || steps >= MAX_VACUUM_STEPS) {
-        return storage(QueryNames.RETENTION_VACUUM, new JsonObject().put("pages", 0)).mapEmpty();
+      if (surplus <= 0 || stopping || steps[0]++ >= MAX_VACUUM_STEPS) {
+        return Future.succeededFuture(false);
       }
       int pages = (int) Math.min(surplus, settings.vacuumStepPages());
-      return storage(QueryNames.RETENTION_VACUUM, new JsonObject().put("pages", pages)).compose(reply -> {
-        long freed = reply.getLong("freed_pages") * reply.getLong("page_size");
-        run.reclaimedBytes += freed;
-        metrics.bytesReclaimed.increment(freed);
-        return reply.getLong("freed_pages") == 0 ? Future.succeededFuture()
-            : pause().compose(v -> vacuum(run, reserve, steps + 1));
-      });
+      return storage(QueryNames.RETENTION_VACUUM, new JsonObject().put("pages", pages).put("checkpoint", false))
+          .map(reply -> {
+            long freed = reply.getLong("freed_pages") * reply.getLong("page_size");
+            run.reclaimedBytes += freed;
+            metrics.bytesReclaimed.increment(freed);
+            return reply.getLong("freed_pages") > 0;
+          });
+    })).compose(v -> storage(QueryNames.RETENTION_VACUUM, new JsonObject().put("pages", 0)).mapEmpty());
+  }
+
+  /**
+   * Runs {@code step} until it yields false, pausing between steps; iterative (one promise, no nested
+   * futures), so a run of thousands of batches cannot grow the stack.
+   */
+  private Future<Void> repeat(Supplier<Future<Boolean>> step) {
+    Promise<Void> done = Promise.promise();
+    iterate(step, done);
+    return done.future();
+  }
+
+  private void iterate(Supplier<Future<Boolean>> step, Promise<Void> done) {
+    Future<Boolean> next;
+    try {
+      next = step.get();
+    } catch (RuntimeException e) {
+      done.fail(e);
+      return;
+    }
+    next.onComplete(result -> {
+      if (result.failed()) {
+        done.fail(result.cause());
+      } else if (!result.result()) {
+        done.complete();
+      } else {
+        pause().onComplete(v -> iterate(step, done));
+      }
     });
   }
 
@@ -223,12 +254,14 @@ public final class RetentionVerticle extends VerticleBase {
         ? vertx.fileSystem().props(path).map(props -> props.size()) : Future.succeededFuture(0L));
   }
 
+  /** Always asynchronous (a fresh stack), even without a pause. */
   private Future<Void> pause() {
-    if (settings.pauseMs() == 0) {
-      return Future.succeededFuture();
-    }
     Promise<Void> promise = Promise.promise();
-    vertx.setTimer(settings.pauseMs(), id -> promise.complete());
+    if (settings.pauseMs() == 0) {
+      vertx.runOnContext(v -> promise.complete());
+    } else {
+      vertx.setTimer(settings.pauseMs(), id -> promise.complete());
+    }
     return promise.future();
   }
 

@@ -102,32 +102,35 @@ public final class BenchRetention {
   static long[] measure(WebClient client, int count, int concurrency) throws Exception {
     Buffer body = Fixtures.php("wire/nosql_noxhprof.json");
     long[] latencies = new long[count];
-    int[] next = {0};
+    java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
     List<Future<Void>> workers = new ArrayList<>();
     for (int w = 0; w < concurrency; w++) {
-      workers.add(worker(client, body, latencies, next));
+      io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+      worker(client, body, latencies, next, done);
+      workers.add(done.future());
     }
     Await.result(Future.all(workers));
     return latencies;
   }
 
-  private static Future<Void> worker(WebClient client, Buffer body, long[] latencies, int[] next) {
-    int index;
-    synchronized (next) {
-      if (next[0] >= latencies.length) {
-        return Future.succeededFuture();
-      }
-      index = next[0]++;
+  /** One request after the other, each started from the previous one's callback (no nested futures). */
+  private static void worker(WebClient client, Buffer body, long[] latencies,
+      java.util.concurrent.atomic.AtomicInteger next, io.vertx.core.Promise<Void> done) {
+    int index = next.getAndIncrement();
+    if (index >= latencies.length) {
+      done.tryComplete();
+      return;
     }
     long start = System.nanoTime();
-    return client.post("/ingest/php").putHeader("Authorization", "Bearer " + TestListener.SHOP_KEY)
-        .putHeader("Content-Type", "application/json").sendBuffer(body)
-        .compose(response -> {
-          if (response.statusCode() != 200) {
-            return Future.failedFuture("ingest answered " + response.statusCode());
+    client.post("/ingest/php").putHeader("Authorization", "Bearer " + TestListener.SHOP_KEY)
+        .putHeader("Content-Type", "application/json").sendBuffer(body).onComplete(result -> {
+          if (result.failed() || result.result().statusCode() != 200) {
+            done.tryFail(result.failed() ? result.cause().toString() : "ingest answered "
+                + result.result().statusCode());
+            return;
           }
           latencies[index] = System.nanoTime() - start;
-          return worker(client, body, latencies, next);
+          worker(client, body, latencies, next, done);
         });
   }
 
