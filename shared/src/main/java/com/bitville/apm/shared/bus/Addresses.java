@@ -34,6 +34,15 @@ public final class Addresses {
    */
   public static final String LIVE_REQUESTS_PREFIX = "bitville.live.requests.v1.";
 
+  /**
+   * Node-local request/reply: run retention now (tests, benchmarks, operators via tooling). Request {}
+   * (or {"vacuum": false}); reply: the run's summary, as shown on /ready under "retention".
+   */
+  public static final String RETENTION_RUN = "bitville.retention.run.v1";
+
+  /** Node-local send: the GELF forwarder replays its backlog now (e.g. after an operator fixed Graylog). */
+  public static final String GELF_REPLAY = "bitville.gelf.replay.v1";
+
   private Addresses() {
   }
 }

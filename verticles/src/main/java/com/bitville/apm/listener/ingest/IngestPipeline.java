@@ -47,6 +47,30 @@ public final class IngestPipeline {
     return new Outcome(records, rejected, single);
   }
 
+  /**
+   * Like {@link #process} for channels without an endpoint per kind (UDP): each item is a Postgres envelope
+   * when it has a {@code source} field, a PHP payload otherwise (wire protocol section 4).
+   */
+  public Outcome processByShape(byte[] body, String project, long receivedAtMs) {
+    List<BodyParser.Item> items = parser.parse(body, false);
+    List<IngestRecord> records = new ArrayList<>(items.size());
+    JsonArray rejected = new JsonArray();
+    for (BodyParser.Item item : items) {
+      if (item.error() != null) {
+        rejected.add(rejection(item.index(), item.error()));
+        continue;
+      }
+      Kind kind = item.object().containsKey("source") ? Kind.POSTGRES : Kind.PHP;
+      try {
+        records.add(normalize(kind, item, project, receivedAtMs, items.size() == 1 ? "$"
+            : "$[" + item.index() + "]"));
+      } catch (InvalidPayloadException e) {
+        rejected.add(rejection(item.index(), e.getMessage()));
+      }
+    }
+    return new Outcome(records, rejected, items.size() == 1);
+  }
+
   private static IngestRecord normalize(Kind kind, BodyParser.Item item, String project, long now, String path) {
     return kind == Kind.PHP
         ? PhpPayloadNormalizer.normalize(item.object(), item.rawJson(), project, now, path)

@@ -75,6 +75,9 @@ public final class ListenerNode {
     com.bitville.apm.listener.config.TlsSettings.from(config);
     com.bitville.apm.listener.config.QuerySettings.from(config);
     com.bitville.apm.listener.config.UserSettings.from(config);
+    com.bitville.apm.listener.config.UdpSettings.from(config);
+    com.bitville.apm.listener.config.RetentionSettings.from(config);
+    com.bitville.apm.listener.config.GraylogSettings.from(config);
     return DeploymentPlan.from(config, VerticleCatalog.VERTICLES.keySet());
   }
 

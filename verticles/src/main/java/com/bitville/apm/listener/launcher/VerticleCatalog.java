@@ -22,6 +22,9 @@ final class VerticleCatalog {
     VERTICLES.put(DeploymentPlan.MANAGEMENT, ManagementVerticle::new);
     VERTICLES.put(DeploymentPlan.HTTP_INGEST, HttpIngestVerticle::new);
     VERTICLES.put("query-server", com.bitville.apm.listener.query.QueryServerVerticle::new);
+    VERTICLES.put("udp-ingest", com.bitville.apm.listener.udp.UdpIngestVerticle::new);
+    VERTICLES.put("retention", com.bitville.apm.listener.retention.RetentionVerticle::new);
+    VERTICLES.put("gelf-forwarder", com.bitville.apm.listener.gelf.GelfForwarderVerticle::new);
   }
 
   private VerticleCatalog() {

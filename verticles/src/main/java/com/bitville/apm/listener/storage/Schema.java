@@ -76,6 +76,21 @@ final class Schema {
           "CREATE TABLE sql_texts (fingerprint TEXT PRIMARY KEY, normalized TEXT NOT NULL) WITHOUT ROWID",
           "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
           "INSERT INTO counters (name, value) VALUES ('next_record_id', 1)")),
+      new Migration(10, "GELF outbox cursor and failures; fingerprint index for the orphan sweep", List.of(
+          """
+          CREATE TABLE gelf_outbox (
+            name TEXT PRIMARY KEY,
+            forwarded_id INTEGER NOT NULL,
+            updated_at_ms INTEGER NOT NULL
+          ) WITHOUT ROWID""",
+          "INSERT INTO gelf_outbox (name, forwarded_id, updated_at_ms) VALUES ('graylog', 0, 0)",
+          """
+          CREATE TABLE gelf_failures (
+            record_id INTEGER PRIMARY KEY,
+            failed_at_ms INTEGER NOT NULL,
+            reason TEXT NOT NULL
+          )""",
+          "CREATE INDEX IF NOT EXISTS request_sql_fingerprint ON request_sql(fingerprint)")),
       // ---- 20-29: query side (issue 4); statements in QuerySchema ----
       new Migration(20, "query indexes: PHP time/route/duration keysets, pg-agent by source",
           QuerySchema.INDEXES),
@@ -93,10 +108,29 @@ final class Schema {
 
   /**
    * auto_vacuum can only be switched on before the first table exists: incremental mode lets retention
-   * hand freed pages back to the file system in small steps instead of a blocking full VACUUM.
+   * hand freed pages back to the file system in small steps instead of a blocking full VACUUM. The connection
+   * has already put the file in WAL mode (which writes its header), so on a new file the setting only takes
+   * effect through a VACUUM, which is instant while the file is empty. An older file without it keeps working
+   * (freed pages are still reused by inserts) and is reported, never rebuilt behind the operator's back.
    */
   private static Future<Void> prepare(SqlConnection connection) {
     return connection.query("PRAGMA auto_vacuum = INCREMENTAL").execute()
+        .compose(v -> Future.all(connection.query("PRAGMA auto_vacuum").execute(),
+            connection.query("SELECT count(*) FROM sqlite_master").execute()))
+        .compose(all -> {
+          int mode = all.<io.vertx.sqlclient.RowSet<io.vertx.sqlclient.Row>>resultAt(0).iterator().next().getInteger(0);
+          long objects = all.<io.vertx.sqlclient.RowSet<io.vertx.sqlclient.Row>>resultAt(1).iterator().next().getLong(0);
+          if (mode == 2) {
+            return Future.succeededFuture();
+          }
+          if (objects == 0) {
+            return connection.query("VACUUM").execute().mapEmpty();
+          }
+          LOG.warn("The database file was created without auto_vacuum=INCREMENTAL: freed pages are reused but not "
+              + "returned to the file system. To convert it, stop the listener and run: sqlite3 <db> "
+              + "'PRAGMA auto_vacuum=INCREMENTAL; VACUUM;'");
+          return Future.succeededFuture();
+        })
         .compose(v -> connection.query(
             "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at_ms INTEGER NOT NULL,"
                 + " description TEXT NOT NULL)").execute())

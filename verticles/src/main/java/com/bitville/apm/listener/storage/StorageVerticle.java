@@ -75,7 +75,8 @@ public final class StorageVerticle extends VerticleBase {
 
   /** Every group of storage operations; a new concern adds its module here. */
   private static List<QueryModule> modules() {
-    return List.of(new RecordReads(), new RequestQueries(), new RouteStats());
+    return List.of(new RecordReads(), new RetentionOps(), new OutboxOps(), new RequestQueries(),
+        new RouteStats());
   }
 
   private void registerConsumers() {

@@ -59,7 +59,11 @@ public final class TestListener implements AutoCloseable {
 
   /** @param overrides merged (deeply) over the test defaults, e.g. {"ingest": {"maxBodyBytes": 4096}} */
   public static TestListener start(JsonObject overrides) throws Exception {
-    Path dataDir = Files.createTempDirectory("bitville-test-");
+    return start(Files.createTempDirectory("bitville-test-"), overrides);
+  }
+
+  /** A node on an existing data directory, e.g. a restart after {@link #stop()} of an earlier node. */
+  public static TestListener start(Path dataDir, JsonObject overrides) throws Exception {
     JsonObject config = ConfigLoader.defaults().mergeIn(baseConfig(dataDir), true).mergeIn(overrides, true);
     FirstStart.Outcome prepared = FirstStart.prepare(config);
     ListenerNode node = ListenerNode.start(prepared.config(), false).toCompletionStage().toCompletableFuture()
@@ -80,6 +84,7 @@ public final class TestListener implements AutoCloseable {
                 .add("shop")))
             .put(OTHER_USER, new JsonObject().put("passwordHash", passwordHash()).put("projects", new JsonArray()
                 .add("other"))))
+        .put("udp", new JsonObject().put("host", "127.0.0.1").put("port", freeUdpPort()))
         .put("projects", new JsonObject()
             .put("shop", new JsonObject().put("keys", new JsonArray().add(SHOP_KEY)))
             .put("other", new JsonObject().put("keys", new JsonArray().add(OTHER_KEY))));
@@ -97,6 +102,36 @@ public final class TestListener implements AutoCloseable {
     try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     }
+  }
+
+  public static int freeUdpPort() throws IOException {
+    try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  public int udpPort() {
+    return config.getJsonObject("udp").getInteger("port");
+  }
+
+  /** The Prometheus text of this node's /metrics. */
+  public String metrics() throws Exception {
+    var client = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
+        .connectTimeout(java.time.Duration.ofSeconds(5)).build();
+    var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + managementPort()
+        + "/metrics")).timeout(java.time.Duration.ofSeconds(10)).build();
+    return client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  /** One sample of /metrics, e.g. {@code metric("bitville_udp_dropped_total", "reason=\"stale\"")}; 0 if absent. */
+  public double metric(String name, String labelFragment) throws Exception {
+    for (String line : metrics().split("\n")) {
+      if (line.startsWith(name) && (line.charAt(name.length()) == '{' || line.charAt(name.length()) == ' ')
+          && (labelFragment == null || line.contains(labelFragment))) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return 0;
   }
 
   public Vertx vertx() {

@@ -1,0 +1,334 @@
+package com.bitville.apm.listener.gelf;
+
+import com.bitville.apm.listener.config.GraylogSettings;
+import com.bitville.apm.shared.bus.Addresses;
+import com.bitville.apm.shared.bus.QueryNames;
+import com.bitville.apm.shared.bus.StorageQuery;
+import io.vertx.circuitbreaker.CircuitBreaker;
+import io.vertx.circuitbreaker.CircuitBreakerOptions;
+import io.vertx.circuitbreaker.CircuitBreakerState;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Forwards every stored record to Graylog, at least once, in id order, from a durable outbox: the cursor
+ * (last confirmed id) lives in SQLite; records after it are read in pages from storage and written to one
+ * long-lived connection. Live records only wake the pump (the stored event carries no payload), so live
+ * traffic and backlog replay are the same ordered path. The cursor advances only after the page was written
+ * and the same connection stayed up for {@code confirmDelayMs}; a lost connection rewinds to the cursor
+ * (duplicates possible, de-duplicable by {@code _record_id}). Encoding runs on a worker thread.
+ */
+public final class GelfForwarderVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(GelfForwarderVerticle.class);
+  private static final long BACKLOG_REFRESH_MS = 5_000;
+
+  private GraylogSettings settings;
+  private GelfMapper mapper;
+  private GelfTransport transport;
+  private CircuitBreaker breaker;
+  private ForwarderMetrics metrics;
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private final List<Long> timers = new ArrayList<>();
+  private long cursor;
+  private long sent;
+  private long written;
+  private long writtenGeneration;
+  private long confirmTimer = -1;
+  private int attempt;
+  private boolean connecting;
+  private boolean pumping;
+  private Future<JsonArray> prefetch;
+  private long prefetchAfter;
+  private boolean wanted;
+  private boolean stopping;
+  private String lastError;
+
+  @Override
+  public Future<?> start() {
+    settings = GraylogSettings.from(config());
+    consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.NODE_STATUS_PREFIX + "gelf-forwarder",
+        msg -> msg.reply(status())));
+    if (!settings.enabled()) {
+      LOG.info("GELF forwarding is disabled (graylog.enabled=false); the forwarder idles");
+      return Future.succeededFuture();
+    }
+    metrics = new ForwarderMetrics();
+    mapper = new GelfMapper(settings.fullMessageMaxBytes(), settings.slowThresholdMs());
+    transport = GraylogSettings.UDP.equals(settings.transport())
+        ? new GelfUdpTransport(vertx, settings) : new GelfTcpTransport(vertx, settings);
+    transport.brokenHandler(this::connectionLost);
+    breaker = circuitBreaker();
+    consumers.add(vertx.eventBus().consumer(Addresses.RECORDS_STORED, msg -> pump()));
+    consumers.add(vertx.eventBus().localConsumer(Addresses.GELF_REPLAY, msg -> pump()));
+    timers.add(vertx.setPeriodic(settings.replayIntervalMs(), id -> pump()));
+    timers.add(vertx.setPeriodic(BACKLOG_REFRESH_MS, id -> refreshBacklog()));
+    return loadCursor().onSuccess(v -> connect());
+  }
+
+  private CircuitBreaker circuitBreaker() {
+    CircuitBreakerOptions options = new CircuitBreakerOptions().setMaxFailures(settings.circuitMaxFailures())
+        .setTimeout(settings.connectTimeoutMs() + 1_000).setResetTimeout(settings.circuitResetMs())
+        .setFallbackOnFailure(false).setNotificationPeriod(0);
+    ForwarderMetrics.CIRCUIT.set(0);
+    return CircuitBreaker.create("graylog", vertx, options)
+        .openHandler(v -> circuit(2, "open: Graylog unreachable, connection attempts paused"))
+        .halfOpenHandler(v -> circuit(1, "half-open: one probe connection"))
+        .closeHandler(v -> circuit(0, "closed: Graylog reachable, replaying the backlog"));
+  }
+
+  private void circuit(long state, String message) {
+    ForwarderMetrics.CIRCUIT.set(state);
+    LOG.info("Graylog circuit {}", message);
+  }
+
+  private Future<Void> loadCursor() {
+    return storage(QueryNames.GELF_CURSOR, new JsonObject()).map(reply -> {
+      cursor = reply.getLong("forwarded_id");
+      sent = cursor;
+      written = cursor;
+      ForwarderMetrics.FORWARDED_ID.set(cursor);
+      ForwarderMetrics.BACKLOG.set(reply.getLong("backlog"));
+      LOG.info("GELF outbox: forwarded up to id {}, backlog {} records, {} failed", cursor,
+          reply.getLong("backlog"), reply.getLong("failed"));
+      return null;
+    });
+  }
+
+  // --- connection: circuit breaker around each attempt, exponential backoff with jitter between them ---
+
+  private void connect() {
+    if (stopping || connecting || transport.isOpen()) {
+      return;
+    }
+    connecting = true;
+    breaker.<Void>execute(() -> transport.open()).onComplete(done -> {
+      connecting = false;
+      if (done.succeeded()) {
+        metrics.reconnects.increment();
+        ForwarderMetrics.CONNECTED.set(1);
+        lastError = null;
+        LOG.info("Connected to Graylog {}:{} ({}), replaying from id {}", settings.host(), settings.port(),
+            settings.transport(), cursor);
+        sent = cursor;
+        pump();
+      } else {
+        lastError = String.valueOf(done.cause().getMessage());
+        retryLater();
+      }
+    });
+  }
+
+  private void retryLater() {
+    if (stopping) {
+      return;
+    }
+    long ceiling = Math.min(settings.backoffMaxMs(), settings.backoffInitialMs() << Math.min(attempt, 20));
+    attempt++;
+    long delay = ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1);
+    vertx.setTimer(Math.max(1, delay), id -> connect());
+  }
+
+  private void connectionLost(Throwable cause) {
+    ForwarderMetrics.CONNECTED.set(0);
+    lastError = cause.getMessage();
+    if (written > cursor || sent > cursor) {
+      metrics.rewinds.increment();
+    }
+    LOG.warn("Graylog connection lost ({}); unconfirmed records after id {} will be sent again", cause.getMessage(),
+        cursor);
+    sent = cursor;
+    written = cursor;
+    retryLater();
+  }
+
+  // --- the pump: pages after `sent`, in id order, one page at a time ---
+
+  private void pump() {
+    if (stopping || transport == null || !transport.isOpen()) {
+      return;
+    }
+    if (pumping) {
+      wanted = true;
+      return;
+    }
+    pumping = true;
+    wanted = false;
+    long generation = transport.generation();
+    readPage(sent)
+        .compose(records -> vertx.executeBlocking(() -> encode(records), false))
+        .compose(frames -> write(frames, generation))
+        .onComplete(done -> {
+          pumping = false;
+          if (done.failed()) {
+            lastError = String.valueOf(done.cause().getMessage());
+            LOG.warn("GELF forwarding paused: {}", lastError);
+            return;
+          }
+          if (done.result() || wanted) {
+            continuePump();
+          }
+        });
+  }
+
+  /**
+   * The page after {@code after}; when it is full, the read of the next one starts at once so that reading
+   * overlaps encoding and writing (a prefetch is dropped if the connection rewound meanwhile).
+   */
+  private Future<JsonArray> readPage(long after) {
+    Future<JsonArray> page = prefetch != null && prefetchAfter == after ? prefetch : fetch(after);
+    prefetch = null;
+    return page.onSuccess(records -> {
+      if (records.size() >= settings.pageSize()) {
+        prefetchAfter = records.getJsonObject(records.size() - 1).getLong("id");
+        prefetch = fetch(prefetchAfter);
+      }
+    });
+  }
+
+  private Future<JsonArray> fetch(long after) {
+    return storage(QueryNames.GELF_PAGE, new JsonObject().put("after_id", after).put("limit", settings.pageSize()))
+        .map(reply -> reply.getJsonArray("records"));
+  }
+
+  private void continuePump() {
+    if (transport.writeQueueFull()) {
+      transport.drainHandler(v -> pump());
+    } else {
+      vertx.runOnContext(v -> pump());
+    }
+  }
+
+  private record Frame(long id, byte[] json, String failure) {
+  }
+
+  private List<Frame> encode(JsonArray records) {
+    List<Frame> frames = new ArrayList<>(records.size());
+    for (int i = 0; i < records.size(); i++) {
+      JsonObject record = records.getJsonObject(i);
+      long id = record.getLong("id");
+      try {
+        frames.add(new Frame(id, mapper.encode(record), null));
+      } catch (GelfMapper.UnsendableException | RuntimeException e) {
+        frames.add(new Frame(id, null, String.valueOf(e.getMessage())));
+      }
+    }
+    return frames;
+  }
+
+  /** Writes a page; true when it was full (more may follow). Stops at the first write failure. */
+  private Future<Boolean> write(List<Frame> frames, long generation) {
+    if (frames.isEmpty()) {
+      return Future.succeededFuture(false);
+    }
+    if (generation != transport.generation() || !transport.isOpen()) {
+      return Future.succeededFuture(false);
+    }
+    List<Future<?>> writes = new ArrayList<>(frames.size());
+    for (Frame frame : frames) {
+      writes.add(frame.failure() == null ? transport.send(frame.json()) : markFailed(frame));
+    }
+    long lastId = frames.get(frames.size() - 1).id();
+    sent = lastId;
+    return Future.all(writes).map(v -> {
+      if (generation == transport.generation() && transport.isOpen()) {
+        written(lastId, generation);
+      }
+      return frames.size() >= settings.pageSize();
+    }).recover(e -> {
+      if (generation == transport.generation()) {
+        transport.disconnect();
+        connectionLost(e);
+      }
+      return Future.failedFuture(e);
+    });
+  }
+
+  private Future<?> markFailed(Frame frame) {
+    metrics.failed.increment();
+    LOG.warn("Record {} can never be sent to Graylog and is marked failed: {}", frame.id(), frame.failure());
+    return storage(QueryNames.GELF_FAIL, new JsonObject().put("record_id", frame.id()).put("reason", frame.failure()));
+  }
+
+  // --- confirmation: the connection must stay up for confirmDelayMs after a page was written ---
+
+  private void written(long lastId, long generation) {
+    written = lastId;
+    writtenGeneration = generation;
+    if (confirmTimer == -1) {
+      confirmTimer = vertx.setTimer(Math.max(1, settings.confirmDelayMs()), id -> confirm(lastId, generation));
+    }
+  }
+
+  private void confirm(long id, long generation) {
+    confirmTimer = -1;
+    if (generation != transport.generation() || !transport.isOpen() || id <= cursor) {
+      return;
+    }
+    advance(id);
+    if (written > id && writtenGeneration == transport.generation()) {
+      written(written, writtenGeneration);
+    }
+  }
+
+  private Future<Void> advance(long id) {
+    long before = cursor;
+    cursor = Math.max(cursor, id);
+    attempt = 0;
+    metrics.forwarded.increment(Math.max(0, cursor - before));
+    ForwarderMetrics.FORWARDED_ID.set(cursor);
+    return storage(QueryNames.GELF_ADVANCE, new JsonObject().put("forwarded_id", id))
+        .onFailure(e -> LOG.warn("Could not persist the GELF cursor {} (records may be sent again): {}", id,
+            e.getMessage()))
+        .mapEmpty();
+  }
+
+  private void refreshBacklog() {
+    storage(QueryNames.GELF_CURSOR, new JsonObject())
+        .onSuccess(reply -> ForwarderMetrics.BACKLOG.set(reply.getLong("backlog")));
+  }
+
+  // --- helpers ---
+
+  private Future<JsonObject> storage(String name, JsonObject params) {
+    return vertx.eventBus().<JsonObject>request(Addresses.STORAGE_QUERY, new StorageQuery(name, params).toJson(),
+        new DeliveryOptions().setSendTimeout(settings.storageTimeoutMs())).map(reply -> reply.body());
+  }
+
+  private JsonObject status() {
+    JsonObject status = new JsonObject().put("up", true).put("enabled", settings.enabled());
+    if (!settings.enabled()) {
+      return status;
+    }
+    CircuitBreakerState state = breaker.state();
+    return status.put("target", settings.transport() + "://" + settings.host() + ":" + settings.port())
+        .put("circuit", state.name().toLowerCase(java.util.Locale.ROOT)).put("connected", transport.isOpen())
+        .put("forwarded_id", cursor).put("backlog", ForwarderMetrics.BACKLOG.get()).put("last_error", lastError);
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    timers.forEach(vertx::cancelTimer);
+    consumers.forEach(MessageConsumer::unregister);
+    if (transport == null) {
+      return Future.succeededFuture();
+    }
+    Future<Void> flushed = transport.isOpen() && written > cursor && writtenGeneration == transport.generation()
+        ? advance(written) : Future.succeededFuture();
+    return flushed.eventually(() -> transport.close()).eventually(() -> {
+      breaker.close();
+      ForwarderMetrics.CONNECTED.set(0);
+      return Future.succeededFuture();
+    });
+  }
+}

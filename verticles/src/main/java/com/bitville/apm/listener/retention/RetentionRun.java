@@ -1,0 +1,41 @@
+package com.bitville.apm.listener.retention;
+
+import io.vertx.core.json.JsonObject;
+
+/** What one retention run did; its JSON is the /ready detail and the reply of a run request. */
+final class RetentionRun {
+
+  final long startedMs = System.currentTimeMillis();
+  long deleted;
+  long deletedForBudget;
+  long unforwarded;
+  long sqlTextsDeleted;
+  long reclaimedBytes;
+  int batches;
+  long sizeBeforeBytes;
+  long sizeAfterBytes;
+  Long oldestEventTimeMs;
+  long records;
+  long freePages;
+  boolean budgetExceeded;
+
+  void add(JsonObject batch, boolean forBudget) {
+    long count = batch.getLong("deleted", 0L);
+    deleted += count;
+    if (forBudget) {
+      deletedForBudget += count;
+    }
+    unforwarded += batch.getLong("unforwarded", 0L);
+    batches++;
+  }
+
+  JsonObject toJson(long endedMs) {
+    return new JsonObject().put("started_at_ms", startedMs).put("duration_ms", endedMs - startedMs)
+        .put("rows_deleted", deleted).put("rows_deleted_for_disk_budget", deletedForBudget)
+        .put("expired_unforwarded", unforwarded).put("sql_texts_deleted", sqlTextsDeleted)
+        .put("batches", batches).put("bytes_reclaimed", reclaimedBytes)
+        .put("database_bytes_before", sizeBeforeBytes).put("database_bytes_after", sizeAfterBytes)
+        .put("records", records).put("oldest_event_time_ms", oldestEventTimeMs).put("free_pages", freePages)
+        .put("over_disk_budget", budgetExceeded);
+  }
+}

@@ -1,0 +1,283 @@
+package com.bitville.apm.listener.retention;
+
+import com.bitville.apm.listener.config.GraylogSettings;
+import com.bitville.apm.listener.config.NodeSettings;
+import com.bitville.apm.listener.config.RetentionSettings;
+import com.bitville.apm.listener.config.StorageSettings;
+import com.bitville.apm.shared.bus.Addresses;
+import com.bitville.apm.shared.bus.QueryNames;
+import com.bitville.apm.shared.bus.StorageQuery;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes what the policy no longer keeps, gently: every step is one small storage operation on the writer
+ * connection (see {@code RetentionOps}), with a pause between steps, so group commits of ingest interleave and
+ * wait at most one batch. Then hands surplus free pages back with incremental vacuum and checkpoints the WAL.
+ */
+public final class RetentionVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RetentionVerticle.class);
+  private static final int MAX_SWEEP_STEPS = 100_000;
+  private static final int MAX_VACUUM_STEPS = 100_000;
+
+  private RetentionSettings settings;
+  private boolean countUnforwarded;
+  private String databasePath;
+  private RetentionMetrics metrics;
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private Future<JsonObject> running;
+  private JsonObject lastRun;
+  private String lastError;
+  private long timerId = -1;
+  private boolean stopping;
+
+  @Override
+  public Future<?> start() {
+    settings = RetentionSettings.from(config());
+    countUnforwarded = GraylogSettings.from(config()).enabled();
+    databasePath = StorageSettings.from(config(), NodeSettings.from(config())).dbPath().toString();
+    metrics = new RetentionMetrics();
+    var bus = vertx.eventBus();
+    consumers.add(bus.<JsonObject>localConsumer(Addresses.NODE_STATUS_PREFIX + "retention",
+        msg -> msg.reply(status())));
+    consumers.add(bus.<JsonObject>localConsumer(Addresses.RETENTION_RUN, msg -> runOnce()
+        .onSuccess(msg::reply).onFailure(e -> msg.fail(500, String.valueOf(e.getMessage())))));
+    schedule(settings.initialDelayMs());
+    return Future.succeededFuture();
+  }
+
+  private void schedule(long delayMs) {
+    if (!stopping) {
+      timerId = vertx.setTimer(Math.max(1, delayMs), id -> runOnce().onComplete(v -> schedule(settings.intervalMs())));
+    }
+  }
+
+  /** Runs the policy once; a request while a run is under way joins that run. */
+  Future<JsonObject> runOnce() {
+    if (running != null) {
+      return running;
+    }
+    RetentionRun run = new RetentionRun();
+    running = fileSize().compose(size -> {
+          run.sizeBeforeBytes = size;
+          return expire(run);
+        })
+        .compose(v -> enforceBudget(run))
+        .compose(v -> sweepSqlTexts(run))
+        .compose(v -> vacuum(run, settings.freePagesReserve()))
+        .compose(v -> finish(run))
+        .onComplete(done -> running = null)
+        .onFailure(this::failed);
+    return running;
+  }
+
+  // --- age policy ---
+
+  private Future<Void> expire(RetentionRun run) {
+    long now = System.currentTimeMillis();
+    Map<String, Double> overrides = settings.projectDays();
+    JsonObject common = new JsonObject().put("before_ms", now - settings.defaultMaxAgeMs())
+        .put("exclude_projects", new JsonArray(new ArrayList<>(overrides.keySet())));
+    Future<Void> chain = deleteLoop(QueryNames.RETENTION_DELETE_EXPIRED, common, run, false);
+    for (String project : overrides.keySet()) {
+      JsonObject own = new JsonObject().put("project", project).put("before_ms", now - settings.maxAgeMs(project));
+      chain = chain.compose(v -> deleteLoop(QueryNames.RETENTION_DELETE_EXPIRED, own, run, false));
+    }
+    return chain;
+  }
+
+  private Future<Void> deleteLoop(String operation, JsonObject params, RetentionRun run, boolean forBudget) {
+    return repeat(() -> {
+      if (stopping || run.batches >= settings.maxBatchesPerRun()) {
+        return Future.succeededFuture(false);
+      }
+      JsonObject batch = params.copy().put("limit", settings.batchSize()).put("count_unforwarded", countUnforwarded);
+      return storage(operation, batch).map(reply -> {
+        run.add(reply, forBudget);
+        metrics.rowsDeleted.increment(reply.getLong("deleted"));
+        return !forBudget && reply.getLong("deleted") >= settings.batchSize();
+      });
+    });
+  }
+
+  // --- disk budget: oldest first until the database file fits (the WAL is bounded by checkpoints instead) ---
+
+  private Future<Void> enforceBudget(RetentionRun run) {
+    if (settings.maxDatabaseBytes() <= 0) {
+      return Future.succeededFuture();
+    }
+    return repeat(() -> size(databasePath).compose(size -> {
+      if (size <= settings.maxDatabaseBytes() || stopping || run.batches >= settings.maxBatchesPerRun()) {
+        return Future.succeededFuture(false);
+      }
+      run.budgetExceeded = true;
+      long before = run.deleted;
+      return deleteLoop(QueryNames.RETENTION_DELETE_OLDEST, new JsonObject(), run, true)
+          .compose(v -> vacuum(run, 0))
+          .map(v -> run.deleted > before);
+    }));
+  }
+
+  // --- orphaned SQL texts, a bounded page at a time ---
+
+  private Future<Void> sweepSqlTexts(RetentionRun run) {
+    String[] after = {""};
+    int[] steps = {0};
+    return repeat(() -> stopping || steps[0]++ >= MAX_SWEEP_STEPS ? Future.succeededFuture(false)
+        : storage(QueryNames.RETENTION_SQL_TEXT_ORPHANS, new JsonObject().put("after", after[0])
+            .put("limit", settings.batchSize())).map(reply -> {
+              run.sqlTextsDeleted += reply.getLong("deleted");
+              after[0] = reply.getString("next");
+              return after[0] != null;
+            }));
+  }
+
+  // --- free pages back to the file system, a step at a time, keeping a reserve for inserts ---
+
+  private Future<Void> vacuum(RetentionRun run, long reserve) {
+    int[] steps = {0};
+    return repeat(() -> storage(QueryNames.RETENTION_FILE_STATS, new JsonObject()).compose(stats -> {
+      long surplus = stats.getLong("free_pages") - reserve;
+      if (surplus <= 0 || stopping || steps[0]++ >= MAX_VACUUM_STEPS) {
+        return Future.succeededFuture(false);
+      }
+      int pages = (int) Math.min(surplus, settings.vacuumStepPages());
+      return storage(QueryNames.RETENTION_VACUUM, new JsonObject().put("pages", pages).put("checkpoint", false))
+          .map(reply -> {
+            long freed = reply.getLong("freed_pages") * reply.getLong("page_size");
+            run.reclaimedBytes += freed;
+            metrics.bytesReclaimed.increment(freed);
+            return reply.getLong("freed_pages") > 0;
+          });
+    })).compose(v -> storage(QueryNames.RETENTION_VACUUM, new JsonObject().put("pages", 0)).mapEmpty());
+  }
+
+  /**
+   * Runs {@code step} until it yields false, pausing between steps; iterative (one promise, no nested
+   * futures), so a run of thousands of batches cannot grow the stack.
+   */
+  private Future<Void> repeat(Supplier<Future<Boolean>> step) {
+    Promise<Void> done = Promise.promise();
+    iterate(step, done);
+    return done.future();
+  }
+
+  private void iterate(Supplier<Future<Boolean>> step, Promise<Void> done) {
+    Future<Boolean> next;
+    try {
+      next = step.get();
+    } catch (RuntimeException e) {
+      done.fail(e);
+      return;
+    }
+    next.onComplete(result -> {
+      if (result.failed()) {
+        done.fail(result.cause());
+      } else if (!result.result()) {
+        done.complete();
+      } else {
+        pause().onComplete(v -> iterate(step, done));
+      }
+    });
+  }
+
+  private Future<JsonObject> finish(RetentionRun run) {
+    return Future.all(storage(QueryNames.RETENTION_FILE_STATS, new JsonObject()), fileSize()).map(all -> {
+      JsonObject stats = all.resultAt(0);
+      run.sizeAfterBytes = all.<Long>resultAt(1);
+      run.oldestEventTimeMs = stats.getLong("oldest_event_time_ms");
+      run.records = stats.getLong("records");
+      run.freePages = stats.getLong("free_pages");
+      long end = System.currentTimeMillis();
+      JsonObject summary = run.toJson(end);
+      lastRun = summary;
+      lastError = null;
+      publishMetrics(run, end);
+      log(run, summary);
+      return summary;
+    });
+  }
+
+  private void publishMetrics(RetentionRun run, long end) {
+    metrics.runsOk.increment();
+    metrics.expiredUnforwarded.increment(run.unforwarded);
+    RetentionMetrics.LAST_RUN_END_MS.set(end);
+    RetentionMetrics.LAST_RUN_DURATION_MS.set(end - run.startedMs);
+    RetentionMetrics.OLDEST_EVENT_TIME_MS.set(run.oldestEventTimeMs == null ? 0 : run.oldestEventTimeMs);
+    RetentionMetrics.DATABASE_BYTES.set(run.sizeAfterBytes);
+    RetentionMetrics.FREE_PAGES.set(run.freePages);
+  }
+
+  private void log(RetentionRun run, JsonObject summary) {
+    if (run.unforwarded > 0) {
+      LOG.warn("Retention deleted {} records that had not been forwarded to Graylog yet (Graylog down longer than "
+          + "the retention window?)", run.unforwarded);
+    }
+    if (run.deleted > 0 || run.reclaimedBytes > 0) {
+      LOG.info("Retention run: {}", summary.encode());
+    }
+  }
+
+  private void failed(Throwable e) {
+    metrics.runsFailed.increment();
+    lastError = String.valueOf(e.getMessage());
+    LOG.warn("Retention run failed (retried at the next interval): {}", lastError);
+  }
+
+  // --- helpers ---
+
+  private Future<JsonObject> storage(String name, JsonObject params) {
+    return vertx.eventBus().<JsonObject>request(Addresses.STORAGE_QUERY, new StorageQuery(name, params).toJson(),
+        new DeliveryOptions().setSendTimeout(60_000)).map(reply -> reply.body());
+  }
+
+  /** Database file plus WAL; 0 when storage runs on another node (the budget is then enforced there). */
+  private Future<Long> fileSize() {
+    return Future.all(size(databasePath), size(databasePath + "-wal")).map(all -> all.<Long>resultAt(0)
+        + all.<Long>resultAt(1));
+  }
+
+  private Future<Long> size(String path) {
+    return vertx.fileSystem().exists(path).compose(exists -> exists
+        ? vertx.fileSystem().props(path).map(props -> props.size()) : Future.succeededFuture(0L));
+  }
+
+  /** Always asynchronous (a fresh stack), even without a pause. */
+  private Future<Void> pause() {
+    Promise<Void> promise = Promise.promise();
+    if (settings.pauseMs() == 0) {
+      vertx.runOnContext(v -> promise.complete());
+    } else {
+      vertx.setTimer(settings.pauseMs(), id -> promise.complete());
+    }
+    return promise.future();
+  }
+
+  private JsonObject status() {
+    return new JsonObject().put("up", true).put("running", running != null)
+        .put("policy_days", settings.days()).put("project_days", new JsonObject(new java.util.HashMap<>(
+            settings.projectDays())))
+        .put("max_database_bytes", settings.maxDatabaseBytes()).put("interval_ms", settings.intervalMs())
+        .put("last_run", lastRun).put("last_error", lastError);
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    vertx.cancelTimer(timerId);
+    consumers.forEach(MessageConsumer::unregister);
+    return running == null ? Future.succeededFuture() : running.otherwiseEmpty().mapEmpty();
+  }
+}

@@ -1,0 +1,180 @@
+package com.bitville.apm.listener.storage;
+
+import com.bitville.apm.shared.bus.QueryNames;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Retention's storage operations. Each write is one short transaction on the single writer connection (always
+ * {@code withTransaction}, see {@code OutboxOps} on why), so it queues behind (and ahead of) group commits like
+ * any other write: ingest waits at most one small batch. The WAL checkpoint runs on a read connection, which is
+ * always in autocommit mode and so free to checkpoint.
+ */
+final class RetentionOps implements QueryModule {
+
+  static final int MAX_BATCH = 5_000;
+  static final int MAX_VACUUM_PAGES = 100_000;
+
+  @Override
+  public Map<String, QueryHandler> handlers(Database database) {
+    return Map.of(
+        QueryNames.RETENTION_DELETE_EXPIRED, params -> deleteExpired(database, params),
+        QueryNames.RETENTION_DELETE_OLDEST, params -> deleteOldest(database, params),
+        QueryNames.RETENTION_SQL_TEXT_ORPHANS, params -> sweepSqlTexts(database, params),
+        QueryNames.RETENTION_VACUUM, params -> vacuum(database, params),
+        QueryNames.RETENTION_FILE_STATS, params -> fileStats(database));
+  }
+
+  private static Future<JsonObject> deleteExpired(Database database, JsonObject params) {
+    int limit = limit(params);
+    Long before = params.getLong("before_ms");
+    if (before == null) {
+      return Future.failedFuture(new IllegalArgumentException("before_ms is required"));
+    }
+    String project = params.getString("project");
+    JsonArray excluded = params.getJsonArray("exclude_projects", new JsonArray());
+    String sql;
+    Tuple tuple;
+    if (project != null) {
+      sql = RetentionSql.EXPIRED_OF_PROJECT;
+      tuple = Tuple.of(project, before, limit);
+    } else {
+      sql = RetentionSql.EXPIRED + (excluded.isEmpty() ? "" : " AND project NOT IN " + marks(excluded.size()))
+          + RetentionSql.EXPIRED_ORDER;
+      tuple = Tuple.tuple().addLong(before);
+      excluded.forEach(name -> tuple.addString(String.valueOf(name)));
+      tuple.addInteger(limit);
+    }
+    return deleteSelected(database, sql, tuple, params.getBoolean("count_unforwarded", false));
+  }
+
+  private static Future<JsonObject> deleteOldest(Database database, JsonObject params) {
+    return deleteSelected(database, RetentionSql.OLDEST, Tuple.of(limit(params)),
+        params.getBoolean("count_unforwarded", false));
+  }
+
+  private static int limit(JsonObject params) {
+    int limit = params.getInteger("limit", 500);
+    if (limit < 1 || limit > MAX_BATCH) {
+      throw new IllegalArgumentException("limit must be between 1 and " + MAX_BATCH);
+    }
+    return limit;
+  }
+
+  private static Future<JsonObject> deleteSelected(Database database, String select, Tuple tuple,
+      boolean countUnforwarded) {
+    return database.writer().withTransaction(connection -> connection.preparedQuery(select).execute(tuple)
+        .compose(rows -> {
+          List<Long> ids = new ArrayList<>();
+          Long oldest = null;
+          for (Row row : rows) {
+            ids.add(row.getLong("id"));
+            oldest = oldest == null ? row.getLong("event_time_ms") : Math.min(oldest, row.getLong("event_time_ms"));
+          }
+          JsonObject result = new JsonObject().put("deleted", ids.size()).put("unforwarded", 0)
+              .put("oldest_deleted_ms", oldest);
+          if (ids.isEmpty()) {
+            return Future.succeededFuture(result);
+          }
+          Future<Long> unforwarded = countUnforwarded
+              ? unforwarded(connection, ids) : Future.succeededFuture(0L);
+          return unforwarded.compose(count -> deleteIds(connection, ids).map(v -> result.put("unforwarded", count)));
+        }));
+  }
+
+  /** Deleted records the GELF cursor had not passed and that were not already counted as failed. */
+  private static Future<Long> unforwarded(SqlConnection connection, List<Long> ids) {
+    return connection.query(RetentionSql.GELF_CURSOR).execute().compose(rows -> {
+      long cursor = rows.iterator().next().getLong("forwarded_id");
+      long above = ids.stream().filter(id -> id > cursor).count();
+      if (above == 0) {
+        return Future.succeededFuture(0L);
+      }
+      Tuple tuple = Tuple.tuple().addLong(cursor);
+      ids.forEach(tuple::addLong);
+      return connection.preparedQuery(RetentionSql.FAILED_AMONG + marks(ids.size())).execute(tuple)
+          .map(failed -> above - failed.iterator().next().getLong("failed"));
+    });
+  }
+
+  private static Future<Void> deleteIds(SqlConnection connection, List<Long> ids) {
+    Tuple tuple = Tuple.wrap(new ArrayList<Object>(ids));
+    Future<RowSet<Row>> chain = Future.succeededFuture();
+    for (String delete : RetentionSql.DELETES) {
+      chain = chain.compose(v -> connection.preparedQuery(delete + marks(ids.size())).execute(tuple));
+    }
+    return chain.mapEmpty();
+  }
+
+  private static Future<JsonObject> sweepSqlTexts(Database database, JsonObject params) {
+    String after = params.getString("after", "");
+    int limit = limit(params);
+    return database.writer().withTransaction(connection -> connection.preparedQuery(RetentionSql.SQL_TEXT_PAGE)
+        .execute(Tuple.of(after, limit))
+        .compose(rows -> {
+          String last = null;
+          int examined = 0;
+          for (Row row : rows) {
+            last = row.getString("fingerprint");
+            examined++;
+          }
+          if (last == null) {
+            return Future.succeededFuture(new JsonObject().put("examined", 0).put("deleted", 0).putNull("next"));
+          }
+          String next = examined < limit ? null : last;
+          int seen = examined;
+          return connection.preparedQuery(RetentionSql.DELETE_ORPHAN_SQL_TEXTS).execute(Tuple.of(after, last))
+              .map(deleted -> new JsonObject().put("examined", seen).put("deleted", deleted.rowCount())
+                  .put("next", next));
+        }));
+  }
+
+  private static Future<JsonObject> vacuum(Database database, JsonObject params) {
+    int pages = params.getInteger("pages", 256);
+    if (pages < 0 || pages > MAX_VACUUM_PAGES) {
+      return Future.failedFuture(new IllegalArgumentException("pages must be between 0 and " + MAX_VACUUM_PAGES));
+    }
+    boolean checkpoint = params.getBoolean("checkpoint", true);
+    Future<Long[]> vacuumed = database.writer().withTransaction(connection -> freePages(connection)
+        .compose(before -> (pages == 0 ? Future.<Void>succeededFuture()
+                : connection.query(String.format(RetentionSql.INCREMENTAL_VACUUM, pages)).execute().<Void>mapEmpty())
+            .compose(v -> connection.query(RetentionSql.JOURNAL_SIZE_LIMIT).execute())
+            .map(v -> before)))
+        .compose(before -> database.writer().withTransaction(connection -> freePages(connection))
+            .map(after -> new Long[] {before, after}));
+    return vacuumed.compose(counts -> (checkpoint ? database.reader().query(RetentionSql.CHECKPOINT).execute()
+            .<Void>mapEmpty() : Future.<Void>succeededFuture())
+        .compose(v -> database.reader().query(RetentionSql.FILE_STATS).execute())
+        .map(rows -> {
+          Row row = rows.iterator().next();
+          return new JsonObject().put("freed_pages", counts[0] - counts[1]).put("free_pages_left", counts[1])
+              .put("page_size", row.getLong("page_size")).put("page_count", row.getLong("page_count"));
+        }));
+  }
+
+  private static Future<Long> freePages(SqlConnection connection) {
+    return connection.query(RetentionSql.FREE_PAGES).execute()
+        .map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  private static Future<JsonObject> fileStats(Database database) {
+    return database.reader().query(RetentionSql.FILE_STATS).execute().map(rows -> {
+      Row row = rows.iterator().next();
+      return new JsonObject().put("page_size", row.getLong("page_size")).put("page_count", row.getLong("page_count"))
+          .put("free_pages", row.getLong("free_pages")).put("records", row.getLong("records"))
+          .put("oldest_event_time_ms", row.getLong("oldest_event_time_ms"));
+    });
+  }
+
+  static String marks(int count) {
+    return "(" + "?,".repeat(count - 1) + "?)";
+  }
+}
