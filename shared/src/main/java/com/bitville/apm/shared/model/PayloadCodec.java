@@ -17,7 +17,11 @@ public final class PayloadCodec {
   }
 
   public static byte[] compress(String json) {
-    byte[] input = json.getBytes(StandardCharsets.UTF_8);
+    return compress(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** @param input UTF-8 JSON as received, compressed without decoding it */
+  public static byte[] compress(byte[] input) {
     Deflater deflater = new Deflater(Deflater.BEST_SPEED, true);
     try {
       deflater.setInput(input);

@@ -1,58 +1,64 @@
 package com.bitville.apm.shared.normalize;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import io.vertx.core.json.jackson.JacksonCodec;
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * Parses an ingest body (one JSON object, a JSON array of objects, or NDJSON) into items. Strict where
- * safety needs it (UTF-8 only, nesting depth bounded before any tree is built), liberal elsewhere: an item
- * that is not an object is reported by index and does not spoil its neighbours.
+ * Parses an ingest body (one JSON object, a JSON array of objects, or NDJSON) into items, straight from the
+ * received bytes: Jackson's UTF-8 parser validates the encoding as it goes and its stream constraints bound
+ * the nesting depth before a deep tree is built. Liberal elsewhere: an item that is not an object is reported
+ * by index and does not spoil its neighbours.
  */
 public final class BodyParser {
 
   /**
-   * One parsed item: either an object or the reason it was rejected. {@code rawJson} is the item's text as
+   * One parsed item: either an object or the reason it was rejected. {@code rawJson} holds the item's bytes as
    * sent when the body holds it whole (single object, NDJSON line), so it can be stored without re-encoding.
    */
-  public record Item(int index, JsonObject object, String error, String rawJson) {
+  public record Item(int index, JsonObject object, String error, byte[] rawJson) {
 
     Item(int index, JsonObject object, String error) {
       this(index, object, error, null);
     }
   }
 
-  private static final Pattern JACKSON_LOCATION = Pattern.compile("line: (\\d+), column: (\\d+)");
+  private final JsonFactory factory;
   private final int maxDepth;
   private final int maxItems;
 
   public BodyParser(int maxDepth, int maxItems) {
     this.maxDepth = maxDepth;
     this.maxItems = maxItems;
+    this.factory = JsonFactory.builder()
+        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxDepth).build())
+        .build();
   }
 
   /** @throws InvalidPayloadException when the body as a whole is unusable */
   public List<Item> parse(byte[] body, boolean ndjson) {
-    String text = decodeUtf8(body);
-    checkDepth(text);
-    return ndjson ? parseNdjson(text) : parseJson(text);
+    return ndjson ? parseNdjson(body) : parseJson(body);
   }
 
-  private List<Item> parseJson(String text) {
-    String trimmed = text.strip();
-    if (trimmed.isEmpty()) {
+  private List<Item> parseJson(byte[] body) {
+    int start = skipSpace(body, 0, body.length);
+    int end = trimEnd(body, start, body.length);
+    if (start >= end) {
       throw new InvalidPayloadException("body is empty");
     }
-    if (trimmed.charAt(0) == '[') {
-      JsonArray array = decode(() -> new JsonArray(trimmed));
+    if (body[start] == '[') {
+      JsonArray array = decode(body, start, end, JsonArray.class);
       checkCount(array.size());
       List<Item> items = new ArrayList<>(array.size());
       for (int i = 0; i < array.size(); i++) {
@@ -60,32 +66,88 @@ public final class BodyParser {
       }
       return items;
     }
-    if (trimmed.charAt(0) == '{') {
-      return List.of(new Item(0, decode(() -> new JsonObject(trimmed)), null, trimmed));
+    if (body[start] == '{') {
+      JsonObject object = decode(body, start, end, JsonObject.class);
+      return List.of(new Item(0, object, null, slice(body, start, end)));
     }
     throw new InvalidPayloadException("body must be a JSON object, a JSON array of objects, or NDJSON");
   }
 
-  private List<Item> parseNdjson(String text) {
+  private List<Item> parseNdjson(byte[] body) {
     List<Item> items = new ArrayList<>();
-    String[] lines = text.split("\r?\n");
-    for (int lineNo = 0; lineNo < lines.length; lineNo++) {
-      String line = lines[lineNo].strip();
-      if (line.isEmpty()) {
-        continue;
+    int lineNo = 0;
+    for (int from = 0; from < body.length; ) {
+      int newline = indexOf(body, (byte) '\n', from);
+      int to = newline < 0 ? body.length : newline;
+      lineNo++;
+      int start = skipSpace(body, from, to);
+      int end = trimEnd(body, start, to);
+      if (start < end) {
+        checkCount(items.size() + 1);
+        items.add(ndjsonItem(body, start, end, items.size(), lineNo));
       }
-      checkCount(items.size() + 1);
-      int index = items.size();
-      try {
-        items.add(new Item(index, new JsonObject(line), null, line));
-      } catch (DecodeException | ClassCastException e) {
-        items.add(new Item(index, null, "line " + (lineNo + 1) + " is not a JSON object" + location(e)));
-      }
+      from = to + 1;
     }
     if (items.isEmpty()) {
       throw new InvalidPayloadException("body is empty");
     }
     return items;
+  }
+
+  private Item ndjsonItem(byte[] body, int start, int end, int index, int lineNo) {
+    if (body[start] != '{') {
+      return new Item(index, null, "line " + lineNo + " is not a JSON object");
+    }
+    try {
+      return new Item(index, decode(body, start, end, JsonObject.class), null, slice(body, start, end));
+    } catch (InvalidPayloadException e) {
+      if (e.getMessage().startsWith("JSON nesting") || e.getMessage().contains("UTF-8")) {
+        throw e;
+      }
+      return new Item(index, null, "line " + lineNo + " is not a JSON object: " + e.getMessage());
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> T decode(byte[] body, int start, int end, Class<T> type) {
+    Object value;
+    try (JsonParser parser = factory.createParser(body, start, end - start)) {
+      value = JacksonCodec.fromParser(parser, Object.class);
+    } catch (DecodeException e) {
+      throw describe(e.getCause() != null ? e.getCause() : e);
+    } catch (IOException e) {
+      throw describe(e);
+    }
+    if (type.isInstance(value)) {
+      return (T) value;
+    }
+    if (type == JsonObject.class && value instanceof java.util.Map<?, ?> map) {
+      return (T) new JsonObject((java.util.Map<String, Object>) map);
+    }
+    if (type == JsonArray.class && value instanceof java.util.List<?> list) {
+      return (T) new JsonArray((java.util.List<Object>) list);
+    }
+    throw new InvalidPayloadException("body is not valid JSON");
+  }
+
+  /** A precise message that never echoes the body: what is wrong and where. */
+  private InvalidPayloadException describe(Throwable failure) {
+    if (failure instanceof StreamConstraintsException) {
+      return new InvalidPayloadException("JSON nesting deeper than " + maxDepth + " levels");
+    }
+    String message = String.valueOf(failure.getMessage());
+    if (message.contains("Invalid UTF-8") || message.contains("Invalid UTF8")) {
+      return new InvalidPayloadException("body is not valid UTF-8" + location(failure));
+    }
+    return new InvalidPayloadException("body is not valid JSON" + location(failure));
+  }
+
+  private static String location(Throwable failure) {
+    if (failure instanceof JsonProcessingException processing && processing.getLocation() != null) {
+      JsonLocation where = processing.getLocation();
+      return " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")";
+    }
+    return "";
   }
 
   private static Item asItem(int index, Object value, String path) {
@@ -101,54 +163,36 @@ public final class BodyParser {
     }
   }
 
-  private static String decodeUtf8(byte[] body) {
-    try {
-      return StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(body))
-          .toString();
-    } catch (CharacterCodingException e) {
-      throw new InvalidPayloadException("body is not valid UTF-8");
-    }
+  private static byte[] slice(byte[] body, int start, int end) {
+    return start == 0 && end == body.length ? body : Arrays.copyOfRange(body, start, end);
   }
 
-  /** Counts bracket depth outside strings, so a hostile body is refused before a deep tree is built. */
-  private void checkDepth(String text) {
-    int depth = 0;
-    boolean inString = false;
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (inString) {
-        if (c == '\\') {
-          i++;
-        } else if (c == '"') {
-          inString = false;
-        }
-      } else if (c == '"') {
-        inString = true;
-      } else if (c == '{' || c == '[') {
-        if (++depth > maxDepth) {
-          throw new InvalidPayloadException("JSON nesting deeper than " + maxDepth + " levels");
-        }
-      } else if (c == '}' || c == ']') {
-        depth--;
-      } else if (c == '\n') {
-        depth = Math.max(depth, 0);
+  private static int indexOf(byte[] body, byte wanted, int from) {
+    for (int i = from; i < body.length; i++) {
+      if (body[i] == wanted) {
+        return i;
       }
     }
+    return -1;
   }
 
-  private static <T> T decode(java.util.function.Supplier<T> decoder) {
-    try {
-      return decoder.get();
-    } catch (DecodeException | ClassCastException e) {
-      throw new InvalidPayloadException("body is not valid JSON" + location(e));
+  private static int skipSpace(byte[] body, int from, int to) {
+    int i = from;
+    while (i < to && isSpace(body[i])) {
+      i++;
     }
+    return i;
   }
 
-  private static String location(RuntimeException e) {
-    Matcher matcher = JACKSON_LOCATION.matcher(String.valueOf(e.getMessage()));
-    return matcher.find() ? " (line " + matcher.group(1) + ", column " + matcher.group(2) + ")" : "";
+  private static int trimEnd(byte[] body, int from, int to) {
+    int i = to;
+    while (i > from && isSpace(body[i - 1])) {
+      i--;
+    }
+    return i;
+  }
+
+  private static boolean isSpace(byte b) {
+    return b == ' ' || b == '\t' || b == '\r' || b == '\n';
   }
 }

@@ -45,9 +45,9 @@ public final class PhpPayloadNormalizer {
   }
 
   /**
-   * @param rawJson the payload's text exactly as received, when available: stored as-is (no re-encoding)
+   * @param rawJson the payload's UTF-8 bytes exactly as received, when available: stored as-is (no re-encoding)
    */
-  public static IngestRecord normalize(JsonObject payload, String rawJson, String project, long receivedAtMs,
+  public static IngestRecord normalize(JsonObject payload, byte[] rawJson, String project, long receivedAtMs,
       String path) {
     String correlationId = correlationId(payload, path);
     Double timestamp = number(payload, "timestamp", path + ".timestamp");
@@ -83,7 +83,7 @@ public final class PhpPayloadNormalizer {
         memoryPeak(payload),
         fatal,
         summary(method, route, durationMs, fatal, project),
-        PayloadCodec.compress(rawJson != null ? rawJson : payload.encode()),
+        rawJson != null ? PayloadCodec.compress(rawJson) : PayloadCodec.compress(payload.encode()),
         functions(payload, path),
         queries,
         CorrelationIds.isLinkable(correlationId) ? List.of(correlationId) : List.of());

@@ -32,8 +32,8 @@ public final class PostgresEnvelopeNormalizer {
     return normalize(envelope, null, project, receivedAtMs, path);
   }
 
-  /** @param rawJson the envelope's text exactly as received, when available: stored as-is */
-  public static IngestRecord normalize(JsonObject envelope, String rawJson, String project, long receivedAtMs,
+  /** @param rawJson the envelope's UTF-8 bytes exactly as received, when available: stored as-is */
+  public static IngestRecord normalize(JsonObject envelope, byte[] rawJson, String project, long receivedAtMs,
       String path) {
     String source = source(envelope, path);
     JsonObject data = object(envelope, "data", path + ".data");
@@ -64,7 +64,7 @@ public final class PostgresEnvelopeNormalizer {
         null,
         errors,
         summary(source, data, project),
-        PayloadCodec.compress(rawJson != null ? rawJson : envelope.encode()),
+        rawJson != null ? PayloadCodec.compress(rawJson) : PayloadCodec.compress(envelope.encode()),
         List.of(),
         List.of(),
         links);
