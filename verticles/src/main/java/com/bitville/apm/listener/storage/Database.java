@@ -19,10 +19,12 @@ public final class Database {
 
   private final Pool writer;
   private final Pool reader;
+  private final SQLiteDataSource dataSource;
 
-  private Database(Pool writer, Pool reader) {
+  private Database(Pool writer, Pool reader, SQLiteDataSource dataSource) {
     this.writer = writer;
     this.reader = reader;
+    this.dataSource = dataSource;
   }
 
   public static Database open(Vertx vertx, StorageSettings settings) {
@@ -35,7 +37,7 @@ public final class Database {
         .setName("bitville-sqlite-writer"));
     Pool reader = JDBCPool.pool(vertx, dataSource(settings), new PoolOptions()
         .setMaxSize(settings.readPoolSize()).setName("bitville-sqlite-reader"));
-    return new Database(writer, reader);
+    return new Database(writer, reader, dataSource(settings));
   }
 
   private static SQLiteDataSource dataSource(StorageSettings settings) {
@@ -58,6 +60,14 @@ public final class Database {
   /** Read-only connections for queries; they see the last committed state. */
   public Pool reader() {
     return reader;
+  }
+
+  /**
+   * A plain JDBC connection with the same settings, for the group commit's own writer thread (see
+   * {@link RecordWriter}). Blocking: call it on that thread only.
+   */
+  java.sql.Connection openGroupCommitConnection() throws java.sql.SQLException {
+    return dataSource.getConnection();
   }
 
   public Future<Void> close() {

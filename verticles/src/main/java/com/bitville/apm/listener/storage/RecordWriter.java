@@ -4,12 +4,27 @@ import com.bitville.apm.shared.model.FunctionCall;
 import com.bitville.apm.shared.model.IngestRecord;
 import com.bitville.apm.shared.model.SqlCall;
 import io.vertx.core.Future;
-import io.vertx.sqlclient.SqlConnection;
-import io.vertx.sqlclient.Tuple;
-import java.util.ArrayList;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
-/** Writes one group of records, with their child rows and the id counter, in a single transaction. */
+/**
+ * Writes one group of records, with their child rows and the id counter, in a single transaction.
+ *
+ * <p>The group commit is the listener's hottest path, so it runs as ONE blocking task per transaction on a
+ * dedicated writer thread, with a plain JDBC connection and prepared statements kept across commits.
+ * Through vertx-jdbc-client (which the rest of storage uses) every statement of the transaction is its own
+ * worker task and prepares its statement again; measured on the real payloads, that made a commit 2.3x
+ * slower (docs/BENCHMARKS.md). The other, rare writes (retention, outbox cursor) keep using the writer
+ * pool; SQLite's write lock and busy timeout serialize the two connections.
+ */
 final class RecordWriter {
 
   /** A record with the id the single writer assigned to it. */
@@ -18,90 +33,170 @@ final class RecordWriter {
 
   private final Database database;
   private final String node;
+  private final WorkerExecutor thread;
+  private Connection connection;
+  private PreparedStatement insertRecord;
+  private PreparedStatement insertLink;
+  private PreparedStatement insertFunction;
+  private PreparedStatement insertSqlText;
+  private PreparedStatement insertSql;
+  private PreparedStatement saveNextId;
 
-  RecordWriter(Database database, String node) {
+  RecordWriter(Vertx vertx, Database database, String node) {
     this.database = database;
     this.node = node;
+    this.thread = vertx.createSharedWorkerExecutor("bitville-sqlite-group-commit", 1);
   }
 
-  Future<Long> readNextId() {
-    return database.writer().query(RecordSql.NEXT_ID).execute()
-        .map(rows -> rows.iterator().next().getLong("next_id"));
+  /** Opens the writer connection (after migrations) and reads the next record id. */
+  Future<Long> open() {
+    return thread.executeBlocking(() -> {
+      connection = database.openGroupCommitConnection();
+      connection.setAutoCommit(false);
+      insertRecord = connection.prepareStatement(RecordSql.INSERT_RECORD);
+      insertLink = connection.prepareStatement(RecordSql.INSERT_LINK);
+      insertFunction = connection.prepareStatement(RecordSql.INSERT_FUNCTION);
+      insertSqlText = connection.prepareStatement(RecordSql.INSERT_SQL_TEXT);
+      insertSql = connection.prepareStatement(RecordSql.INSERT_SQL);
+      saveNextId = connection.prepareStatement(RecordSql.SAVE_NEXT_ID);
+      try (ResultSet rows = connection.createStatement().executeQuery(RecordSql.NEXT_ID)) {
+        rows.next();
+        long next = rows.getLong(1);
+        connection.commit();
+        return next;
+      }
+    }, true);
   }
 
   Future<Void> write(List<Numbered> batch, long nextId) {
-    return database.writer().withTransaction(connection -> batchInsert(connection, RecordSql.INSERT_RECORD,
-        recordRows(batch))
-        .compose(v -> batchInsert(connection, RecordSql.INSERT_LINK, linkRows(batch)))
-        .compose(v -> batchInsert(connection, RecordSql.INSERT_FUNCTION, functionRows(batch)))
-        .compose(v -> batchInsert(connection, RecordSql.INSERT_SQL_TEXT, sqlTextRows(batch)))
-        .compose(v -> batchInsert(connection, RecordSql.INSERT_SQL, sqlRows(batch)))
-        .compose(v -> connection.preparedQuery(RecordSql.SAVE_NEXT_ID).execute(Tuple.of(nextId)))
-        .mapEmpty());
+    return thread.executeBlocking(() -> {
+      try {
+        addRecords(batch);
+        addChildren(batch);
+        saveNextId.setLong(1, nextId);
+        saveNextId.executeUpdate();
+        connection.commit();
+        return null;
+      } catch (SQLException | RuntimeException e) {
+        rollbackQuietly();
+        throw e;
+      }
+    }, true);
   }
 
-  private static Future<Void> batchInsert(SqlConnection connection, String sql, List<Tuple> rows) {
-    if (rows.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    return connection.preparedQuery(sql).executeBatch(rows).mapEmpty();
+  Future<Void> close() {
+    Future<Void> closed = thread.executeBlocking(() -> {
+      if (connection != null) {
+        connection.close();
+      }
+      return null;
+    }, true);
+    return closed.eventually(thread::close);
   }
 
-  private List<Tuple> recordRows(List<Numbered> batch) {
-    List<Tuple> rows = new ArrayList<>(batch.size());
+  private void addRecords(List<Numbered> batch) throws SQLException {
     for (Numbered numbered : batch) {
       IngestRecord r = numbered.record();
-      rows.add(Tuple.tuple().addLong(numbered.id()).addString(r.project()).addString(r.kind().wireName())
-          .addString(r.source()).addString(r.correlationId()).addLong(r.eventTimeMs()).addLong(r.receivedAtMs())
-          .addInteger(r.eventTimeEstimated() ? 1 : 0).addDouble(r.durationMs()).addString(r.route())
-          .addString(r.url()).addString(r.method()).addInteger(r.status()).addString(r.host())
-          .addInteger(r.sqlCount()).addDouble(r.sqlTimeMs()).addLong(r.memoryPeakBytes())
-          .addInteger(r.fatal() ? 1 : 0).addString(r.summary()).addString(node)
-          .addValue(r.payload()));
+      int i = 0;
+      insertRecord.setLong(++i, numbered.id());
+      insertRecord.setString(++i, r.project());
+      insertRecord.setString(++i, r.kind().wireName());
+      insertRecord.setString(++i, r.source());
+      insertRecord.setString(++i, r.correlationId());
+      insertRecord.setLong(++i, r.eventTimeMs());
+      insertRecord.setLong(++i, r.receivedAtMs());
+      insertRecord.setInt(++i, r.eventTimeEstimated() ? 1 : 0);
+      setDouble(insertRecord, ++i, r.durationMs());
+      insertRecord.setString(++i, r.route());
+      insertRecord.setString(++i, r.url());
+      insertRecord.setString(++i, r.method());
+      setLong(insertRecord, ++i, r.status() == null ? null : r.status().longValue());
+      insertRecord.setString(++i, r.host());
+      setLong(insertRecord, ++i, r.sqlCount() == null ? null : r.sqlCount().longValue());
+      setDouble(insertRecord, ++i, r.sqlTimeMs());
+      setLong(insertRecord, ++i, r.memoryPeakBytes());
+      insertRecord.setInt(++i, r.fatal() ? 1 : 0);
+      insertRecord.setString(++i, r.summary());
+      insertRecord.setString(++i, node);
+      insertRecord.setBytes(++i, r.payload());
+      insertRecord.addBatch();
     }
-    return rows;
+    insertRecord.executeBatch();
   }
 
-  private static List<Tuple> linkRows(List<Numbered> batch) {
-    List<Tuple> rows = new ArrayList<>();
+  private void addChildren(List<Numbered> batch) throws SQLException {
+    Set<String> fingerprints = new HashSet<>();
+    boolean links = false;
+    boolean functions = false;
+    boolean queries = false;
     for (Numbered numbered : batch) {
+      long id = numbered.id();
       for (String correlationId : numbered.record().correlationIds()) {
-        rows.add(Tuple.of(correlationId, numbered.id()));
+        insertLink.setString(1, correlationId);
+        insertLink.setLong(2, id);
+        insertLink.addBatch();
+        links = true;
       }
-    }
-    return rows;
-  }
-
-  private static List<Tuple> functionRows(List<Numbered> batch) {
-    List<Tuple> rows = new ArrayList<>();
-    for (Numbered numbered : batch) {
       for (FunctionCall call : numbered.record().functions()) {
-        rows.add(Tuple.of(numbered.id(), call.name(), call.calls(), call.wallUs()));
+        insertFunction.setLong(1, id);
+        insertFunction.setString(2, call.name());
+        insertFunction.setLong(3, call.calls());
+        insertFunction.setLong(4, call.wallUs());
+        insertFunction.addBatch();
+        functions = true;
       }
-    }
-    return rows;
-  }
-
-  private static List<Tuple> sqlTextRows(List<Numbered> batch) {
-    List<Tuple> rows = new ArrayList<>();
-    java.util.Set<String> seen = new java.util.HashSet<>();
-    for (Numbered numbered : batch) {
       for (SqlCall call : numbered.record().queries()) {
-        if (seen.add(call.fingerprint())) {
-          rows.add(Tuple.of(call.fingerprint(), call.normalized()));
+        if (fingerprints.add(call.fingerprint())) {
+          insertSqlText.setString(1, call.fingerprint());
+          insertSqlText.setString(2, call.normalized());
+          insertSqlText.addBatch();
         }
+        insertSql.setLong(1, id);
+        insertSql.setInt(2, call.seq());
+        insertSql.setString(3, call.fingerprint());
+        insertSql.setDouble(4, call.timeMs());
+        insertSql.addBatch();
+        queries = true;
       }
     }
-    return rows;
+    if (links) {
+      insertLink.executeBatch();
+    }
+    if (functions) {
+      insertFunction.executeBatch();
+    }
+    if (queries) {
+      insertSqlText.executeBatch();
+      insertSql.executeBatch();
+    }
   }
 
-  private static List<Tuple> sqlRows(List<Numbered> batch) {
-    List<Tuple> rows = new ArrayList<>();
-    for (Numbered numbered : batch) {
-      for (SqlCall call : numbered.record().queries()) {
-        rows.add(Tuple.of(numbered.id(), call.seq(), call.fingerprint(), call.timeMs()));
-      }
+  private static void setDouble(PreparedStatement statement, int index, Double value) throws SQLException {
+    if (value == null) {
+      statement.setNull(index, Types.REAL);
+    } else {
+      statement.setDouble(index, value);
     }
-    return rows;
+  }
+
+  private static void setLong(PreparedStatement statement, int index, Long value) throws SQLException {
+    if (value == null) {
+      statement.setNull(index, Types.INTEGER);
+    } else {
+      statement.setLong(index, value);
+    }
+  }
+
+  private void rollbackQuietly() {
+    try {
+      insertRecord.clearBatch();
+      insertLink.clearBatch();
+      insertFunction.clearBatch();
+      insertSqlText.clearBatch();
+      insertSql.clearBatch();
+      connection.rollback();
+    } catch (SQLException e) {
+      // the connection is unusable; the failed commit is already reported to every waiting request
+    }
   }
 }

@@ -41,6 +41,7 @@ public final class StorageVerticle extends VerticleBase {
   private final Map<String, QueryHandler> queries = new HashMap<>();
   private Lock ownerLock;
   private Database database;
+  private RecordWriter recordWriter;
   private GroupCommitter committer;
   private String node;
   private Counter storedRecords;
@@ -62,9 +63,10 @@ public final class StorageVerticle extends VerticleBase {
   private Future<Void> openDatabase(Lock lock, StorageSettings settings) {
     ownerLock = lock;
     database = Database.open(vertx, settings);
-    RecordWriter writer = new RecordWriter(database, node);
+    RecordWriter writer = new RecordWriter(vertx, database, node);
+    recordWriter = writer;
     return Schema.migrate(database.writer())
-        .compose(version -> writer.readNextId())
+        .compose(version -> writer.open())
         .map(firstId -> {
           committer = new GroupCommitter(writer, firstId, settings.maxBatchRecords(), settings.maxQueuedRecords(),
               this::publishStored, NodeMetrics.registry());
@@ -170,6 +172,7 @@ public final class StorageVerticle extends VerticleBase {
     consumers.forEach(MessageConsumer::unregister);
     Future<Void> drained = committer == null ? Future.succeededFuture() : committer.drain();
     return drained
+        .compose(v -> recordWriter == null ? Future.succeededFuture() : recordWriter.close())
         .compose(v -> database == null ? Future.succeededFuture() : database.close())
         .onComplete(v -> {
           if (ownerLock != null) {
