@@ -102,7 +102,11 @@ public final class HttpIngestVerticle extends VerticleBase {
       return;
     }
     Match match = authenticate(request);
-    if (match == null || !allowedSource(request, match) || !withinRateLimits(request, match)
+    if (match == null) {
+      return;
+    }
+    String client = ClientAddress.of(request, settings.trustedProxies());
+    if (!allowedSource(request, match, client) || !withinRateLimits(request, match, client)
         || !supportedMediaType(request)) {
       return;
     }
@@ -130,9 +134,9 @@ public final class HttpIngestVerticle extends VerticleBase {
     return match;
   }
 
-  private boolean allowedSource(HttpServerRequest request, Match match) {
+  private boolean allowedSource(HttpServerRequest request, Match match, String client) {
     var allowed = match.project().allowedNetworks();
-    if (allowed.isEmpty() || Cidr.anyContains(allowed, ClientAddress.of(request, settings.trustedProxies()))) {
+    if (allowed.isEmpty() || Cidr.anyContains(allowed, client)) {
       return true;
     }
     reject(request, "network_not_allowed");
@@ -140,11 +144,11 @@ public final class HttpIngestVerticle extends VerticleBase {
     return false;
   }
 
-  private boolean withinRateLimits(HttpServerRequest request, Match match) {
+  private boolean withinRateLimits(HttpServerRequest request, Match match, String client) {
     long wait = keyLimiter.tryAcquire(match.keyId());
     String scope = "API key";
     if (wait == 0) {
-      wait = clientLimiter.tryAcquire(ClientAddress.of(request, settings.trustedProxies()));
+      wait = clientLimiter.tryAcquire(client);
       scope = "client address";
     }
     if (wait == 0) {

@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /** Body bytes to validated records: parse, then normalize each item; bad items are reported by index. */
 public final class IngestPipeline {
@@ -28,7 +29,20 @@ public final class IngestPipeline {
 
   /** @throws InvalidPayloadException when the body as a whole cannot be used */
   public Outcome process(byte[] body, boolean ndjson, Kind kind, String project, long receivedAtMs) {
-    List<BodyParser.Item> items = parser.parse(body, ndjson);
+    return normalizeAll(body, parser.parse(body, ndjson), ndjson, item -> kind, project, receivedAtMs);
+  }
+
+  /**
+   * Like {@link #process} for channels without an endpoint per kind (UDP): each item is a Postgres envelope
+   * when it has a {@code source} field, a PHP payload otherwise (wire protocol section 4).
+   */
+  public Outcome processByShape(byte[] body, String project, long receivedAtMs) {
+    return normalizeAll(body, parser.parse(body, false), false,
+        item -> item.object().containsKey("source") ? Kind.POSTGRES : Kind.PHP, project, receivedAtMs);
+  }
+
+  private static Outcome normalizeAll(byte[] body, List<BodyParser.Item> items, boolean ndjson,
+      Function<BodyParser.Item, Kind> kindOf, String project, long receivedAtMs) {
     boolean single = items.size() == 1 && !ndjson && firstNonSpace(body) == '{';
     List<IngestRecord> records = new ArrayList<>(items.size());
     JsonArray rejected = new JsonArray();
@@ -39,36 +53,12 @@ public final class IngestPipeline {
         continue;
       }
       try {
-        records.add(normalize(kind, item, project, receivedAtMs, path));
+        records.add(normalize(kindOf.apply(item), item, project, receivedAtMs, path));
       } catch (InvalidPayloadException e) {
         rejected.add(rejection(item.index(), e.getMessage()));
       }
     }
     return new Outcome(records, rejected, single);
-  }
-
-  /**
-   * Like {@link #process} for channels without an endpoint per kind (UDP): each item is a Postgres envelope
-   * when it has a {@code source} field, a PHP payload otherwise (wire protocol section 4).
-   */
-  public Outcome processByShape(byte[] body, String project, long receivedAtMs) {
-    List<BodyParser.Item> items = parser.parse(body, false);
-    List<IngestRecord> records = new ArrayList<>(items.size());
-    JsonArray rejected = new JsonArray();
-    for (BodyParser.Item item : items) {
-      if (item.error() != null) {
-        rejected.add(rejection(item.index(), item.error()));
-        continue;
-      }
-      Kind kind = item.object().containsKey("source") ? Kind.POSTGRES : Kind.PHP;
-      try {
-        records.add(normalize(kind, item, project, receivedAtMs, items.size() == 1 ? "$"
-            : "$[" + item.index() + "]"));
-      } catch (InvalidPayloadException e) {
-        rejected.add(rejection(item.index(), e.getMessage()));
-      }
-    }
-    return new Outcome(records, rejected, items.size() == 1);
   }
 
   private static IngestRecord normalize(Kind kind, BodyParser.Item item, String project, long now, String path) {
