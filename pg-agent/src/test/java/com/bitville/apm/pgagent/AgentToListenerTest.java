@@ -127,9 +127,10 @@ class AgentToListenerTest {
 
   private static List<String> linkedSources(Path database, String correlationId) {
     try (var connection = DriverManager.getConnection("jdbc:sqlite:" + database);
-        var statement = connection.prepareStatement("SELECT DISTINCT r.source FROM record_links l "
-            + "JOIN records r ON r.id = l.record_id WHERE l.correlation_id = ? ORDER BY 1")) {
+        var statement = connection.prepareStatement("SELECT DISTINCT source FROM records WHERE correlation_id = ? "
+            + "OR id IN (SELECT record_id FROM record_links WHERE correlation_id = ?) ORDER BY 1")) {
       statement.setString(1, correlationId);
+      statement.setString(2, correlationId);
       var rows = statement.executeQuery();
       List<String> sources = new java.util.ArrayList<>();
       while (rows.next()) {

@@ -19,8 +19,8 @@ public final class QueryNames {
   public static final String REQUESTS_LIST = "requests.list";
 
   /**
-   * params {id, projects} reply {record?: {columns..., payload(binary, deflated)}, functions:[{name, calls,
-   * wall_us}], sql:[{seq, fingerprint, normalized, time_ms}], related:[{columns..., payload}]}.
+   * params {id, projects} reply {record?: {columns..., payload(binary, deflated)}, related:[{columns..., payload}]}.
+   * The request's functions and SQL are in its payload (see {@code PhpProfile}).
    */
   public static final String REQUEST_DETAIL = "requests.detail";
 
@@ -37,8 +37,9 @@ public final class QueryNames {
   public static final String ROUTE_HISTOGRAM = "routes.histogram";
 
   /**
-   * params {project, route, from_ms, to_ms, duration_ms} reply {count, faster, p50, p95, functions:[{name,
-   * avg_calls, avg_wall_us, requests}], sql:[{fingerprint, normalized, avg_count, avg_time_ms, requests}]}.
+   * params {project, route, from_ms, to_ms, exclude_id, duration_ms} reply {count, faster, p50, p95, p99,
+   * sample_size, payloads:[binary, deflated]}: the payloads of the route's most recent requests, whose functions
+   * and SQL the caller averages into the "typical request".
    */
   public static final String ROUTE_BASELINE = "routes.baseline";
 
@@ -52,19 +53,13 @@ public final class QueryNames {
   /**
    * params {before_ms, limit, project?, exclude_projects?:[...], count_unforwarded?} deletes up to {@code limit}
    * records with event_time_ms &lt; before_ms (of one project, or of every project not excluded), oldest first,
-   * with their record_links, request_functions, request_sql and gelf_failures rows.
+   * with their record_links and gelf_failures rows.
    * reply {deleted, unforwarded (deleted records the GELF cursor had not passed), oldest_deleted_ms}.
    */
   public static final String RETENTION_DELETE_EXPIRED = "retention.delete-expired";
 
   /** params {limit, count_unforwarded?} deletes the oldest records regardless of age (disk budget). Reply as above. */
   public static final String RETENTION_DELETE_OLDEST = "retention.delete-oldest";
-
-  /**
-   * params {after, limit} examines up to {@code limit} sql_texts rows after fingerprint {@code after} and deletes
-   * those no request_sql row uses. reply {examined, deleted, next (fingerprint to continue from, or null)}.
-   */
-  public static final String RETENTION_SQL_TEXT_ORPHANS = "retention.sql-text-orphans";
 
   /**
    * params {pages, checkpoint?} runs {@code PRAGMA incremental_vacuum(pages)} (0: none) then a passive WAL checkpoint.

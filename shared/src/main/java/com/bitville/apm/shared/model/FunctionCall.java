@@ -2,14 +2,10 @@ package com.bitville.apm.shared.model;
 
 import io.vertx.core.json.JsonObject;
 
-/** One XHProf edge ("parent==>child" or a root such as "main()") of a PHP request, in queryable form. */
+/** One XHProf edge ("parent==>child" or a root such as "main()") of a PHP request, in readable form. */
 public record FunctionCall(String name, long calls, long wallUs) {
 
   public JsonObject toJson() {
     return new JsonObject().put("name", name).put("calls", calls).put("wall_us", wallUs);
-  }
-
-  public static FunctionCall fromJson(JsonObject json) {
-    return new FunctionCall(json.getString("name"), json.getLong("calls", 0L), json.getLong("wall_us", 0L));
   }
 }

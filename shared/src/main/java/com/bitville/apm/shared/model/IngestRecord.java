@@ -6,8 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A validated, normalized record ready to store: the derived columns the query side filters on, the
- * original payload (compressed, see {@link PayloadCodec}) and the child rows that make aggregations cheap.
+ * A validated, normalized record ready to store: the derived columns the query side filters on and the
+ * original payload (compressed, see {@link PayloadCodec}). A PHP request's functions and SQL statements are not
+ * separate rows: they are derived from the payload when the request is read (see
+ * {@link com.bitville.apm.shared.normalize.PhpProfile}).
  *
  * @param correlationIds every correlation id the record can be linked by (its own and those found inside
  *     pg-agent data: sessions, locks, log lines); never null
@@ -33,8 +35,6 @@ public record IngestRecord(
     boolean fatal,
     String summary,
     byte[] payload,
-    List<FunctionCall> functions,
-    List<SqlCall> queries,
     List<String> correlationIds) {
 
   public JsonObject toJson() {
@@ -58,13 +58,7 @@ public record IngestRecord(
         .put("fatal", fatal)
         .put("summary", summary)
         .put("payload", payload);
-    JsonArray functionArray = new JsonArray();
-    functions.forEach(f -> functionArray.add(f.toJson()));
-    JsonArray queryArray = new JsonArray();
-    queries.forEach(q -> queryArray.add(q.toJson()));
-    return json.put("functions", functionArray)
-        .put("queries", queryArray)
-        .put("correlation_ids", new JsonArray(new ArrayList<>(correlationIds)));
+    return json.put("correlation_ids", new JsonArray(new ArrayList<>(correlationIds)));
   }
 
   public static IngestRecord fromJson(JsonObject json) {
@@ -88,19 +82,7 @@ public record IngestRecord(
         json.getBoolean("fatal", false),
         json.getString("summary"),
         json.getBinary("payload"),
-        mapList(json.getJsonArray("functions"), FunctionCall::fromJson),
-        mapList(json.getJsonArray("queries"), SqlCall::fromJson),
         stringList(json.getJsonArray("correlation_ids")));
-  }
-
-  private static <T> List<T> mapList(JsonArray array, java.util.function.Function<JsonObject, T> mapper) {
-    List<T> list = new ArrayList<>();
-    if (array != null) {
-      for (int i = 0; i < array.size(); i++) {
-        list.add(mapper.apply(array.getJsonObject(i)));
-      }
-    }
-    return list;
   }
 
   private static List<String> stringList(JsonArray array) {

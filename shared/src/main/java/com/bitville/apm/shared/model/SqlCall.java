@@ -15,12 +15,4 @@ public record SqlCall(int seq, String fingerprint, String normalized, double tim
         .put("normalized", normalized)
         .put("time_ms", timeMs);
   }
-
-  public static SqlCall fromJson(JsonObject json) {
-    return new SqlCall(
-        json.getInteger("seq"),
-        json.getString("fingerprint"),
-        json.getString("normalized"),
-        json.getDouble("time_ms", 0.0));
-  }
 }

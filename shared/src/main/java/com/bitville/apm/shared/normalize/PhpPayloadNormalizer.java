@@ -1,6 +1,5 @@
 package com.bitville.apm.shared.normalize;
 
-import static com.bitville.apm.shared.normalize.JsonFields.array;
 import static com.bitville.apm.shared.normalize.JsonFields.cap;
 import static com.bitville.apm.shared.normalize.JsonFields.lenientNumber;
 import static com.bitville.apm.shared.normalize.JsonFields.lenientString;
@@ -9,19 +8,12 @@ import static com.bitville.apm.shared.normalize.JsonFields.object;
 import static com.bitville.apm.shared.normalize.JsonFields.optionalObject;
 import static com.bitville.apm.shared.normalize.JsonFields.string;
 
-import com.bitville.apm.shared.model.FunctionCall;
 import com.bitville.apm.shared.model.IngestRecord;
 import com.bitville.apm.shared.model.PayloadCodec;
 import com.bitville.apm.shared.model.RecordKind;
-import com.bitville.apm.shared.model.SqlCall;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * Validates a PHP agent payload (the real shape and the earlier listener's schema) and derives the columns
@@ -30,8 +22,6 @@ import java.util.Set;
 public final class PhpPayloadNormalizer {
 
   public static final String SOURCE = "php";
-  static final int MAX_FUNCTIONS = 1000;
-  static final int MAX_QUERIES = 2000;
   private static final double MAX_DURATION_MS = 7 * 24 * 3600 * 1000.0;
 
   private PhpPayloadNormalizer() {
@@ -56,7 +46,7 @@ public final class PhpPayloadNormalizer {
     JsonObject response = object(payload, "response", path + ".response");
     JsonObject server = object(payload, "server", path + ".server");
     String url = cap(firstString(request, "url", "uri"), 4096);
-    List<SqlCall> queries = queries(payload, path);
+    PhpProfile.StatementTotals statements = PhpProfile.checkShape(payload, path);
     JsonObject sql = optionalObject(payload, "sql", path + ".sql");
     String method = method(request);
     Integer status = status(response);
@@ -78,14 +68,12 @@ public final class PhpPayloadNormalizer {
         method,
         status,
         host,
-        sqlCount(sql, queries),
-        sqlTime(sql, queries),
+        sqlCount(sql, statements),
+        sqlTime(sql, statements),
         memoryPeak(payload),
         fatal,
         summary(method, route, durationMs, fatal, project),
         rawJson != null ? PayloadCodec.compress(rawJson) : PayloadCodec.compress(payload.encode()),
-        functions(payload, path),
-        queries,
         CorrelationIds.isLinkable(correlationId) ? List.of(correlationId) : List.of());
   }
 
@@ -135,15 +123,15 @@ public final class PhpPayloadNormalizer {
     return peak == null || peak < 0 ? null : peak.longValue();
   }
 
-  private static Integer sqlCount(JsonObject sql, List<SqlCall> queries) {
+  private static Integer sqlCount(JsonObject sql, PhpProfile.StatementTotals statements) {
     if (sql == null) {
       return null;
     }
     Double total = summaryNumber(sql, "total_queries");
-    return total != null ? Integer.valueOf(total.intValue()) : Integer.valueOf(queries.size());
+    return total != null ? Integer.valueOf(total.intValue()) : Integer.valueOf(statements.count());
   }
 
-  private static Double sqlTime(JsonObject sql, List<SqlCall> queries) {
+  private static Double sqlTime(JsonObject sql, PhpProfile.StatementTotals statements) {
     if (sql == null) {
       return null;
     }
@@ -151,83 +139,13 @@ public final class PhpPayloadNormalizer {
     if (total == null) {
       total = lenientNumber(sql, "total_duration_ms");
     }
-    return total != null ? total : queries.stream().mapToDouble(SqlCall::timeMs).sum();
+    return total != null ? total : statements.timeMs();
   }
 
   private static Double summaryNumber(JsonObject sql, String key) {
     JsonObject summary = sql.getValue("summary") instanceof JsonObject s ? s : null;
     Double value = summary == null ? null : lenientNumber(summary, key);
     return value != null ? value : lenientNumber(sql, key);
-  }
-
-  private static List<SqlCall> queries(JsonObject payload, String path) {
-    JsonObject sql = optionalObject(payload, "sql", path + ".sql");
-    if (sql == null) {
-      return List.of();
-    }
-    JsonArray items = array(sql, "queries", path + ".sql.queries");
-    List<SqlCall> calls = new ArrayList<>(Math.min(items.size(), MAX_QUERIES));
-    for (int i = 0; i < items.size() && i < MAX_QUERIES; i++) {
-      if (items.getValue(i) instanceof JsonObject query) {
-        calls.add(sqlCall(i, query));
-      }
-    }
-    return calls;
-  }
-
-  private static SqlCall sqlCall(int seq, JsonObject query) {
-    String text = query.containsKey("sql") ? lenientString(query, "sql") : lenientString(query, "query");
-    Double time = lenientNumber(query, "time_ms");
-    if (time == null) {
-      time = lenientNumber(query, "duration_ms");
-    }
-    SqlNormalizer.Normalized normalized = SqlNormalizer.cached(text);
-    return new SqlCall(seq, normalized.fingerprint(), normalized.text(), time == null ? 0.0 : time);
-  }
-
-  private static List<FunctionCall> functions(JsonObject payload, String path) {
-    JsonObject xhprof = optionalObject(payload, "xhprof", path + ".xhprof");
-    if (xhprof == null) {
-      return List.of();
-    }
-    if (xhprof.getValue("profiling") instanceof JsonObject profiling) {
-      return topFunctions(array(profiling, "top_functions", path + ".xhprof.profiling.top_functions"));
-    }
-    return rawEdges(xhprof);
-  }
-
-  private static List<FunctionCall> topFunctions(JsonArray items) {
-    List<FunctionCall> calls = new ArrayList<>();
-    Set<String> seen = new LinkedHashSet<>();
-    for (int i = 0; i < items.size() && calls.size() < MAX_FUNCTIONS; i++) {
-      if (items.getValue(i) instanceof JsonObject item && item.getValue("name") instanceof String name
-          && seen.add(name)) {
-        Double us = lenientNumber(item, "wall_time_us");
-        if (us == null && lenientNumber(item, "wall_time_ms") != null) {
-          us = lenientNumber(item, "wall_time_ms") * 1000.0;
-        }
-        Double ct = lenientNumber(item, "calls");
-        calls.add(new FunctionCall(cap(name, 1024), ct == null ? 0 : ct.longValue(), us == null ? 0 : us.longValue()));
-      }
-    }
-    return calls;
-  }
-
-  /** The older raw XHProf map: {"a==>b": {ct, wt, ...}}. */
-  private static List<FunctionCall> rawEdges(JsonObject xhprof) {
-    List<FunctionCall> calls = new ArrayList<>();
-    for (Map.Entry<String, Object> entry : xhprof) {
-      if (calls.size() >= MAX_FUNCTIONS) {
-        break;
-      }
-      if (entry.getValue() instanceof JsonObject edge && (edge.containsKey("ct") || edge.containsKey("wt"))) {
-        Double ct = lenientNumber(edge, "ct");
-        Double wt = lenientNumber(edge, "wt");
-        calls.add(new FunctionCall(cap(entry.getKey(), 1024), ct == null ? 0 : ct.longValue(),
-            wt == null ? 0 : wt.longValue()));
-      }
-    }
-    return calls;
   }
 
   private static String summary(String method, String route, double durationMs, boolean fatal, String project) {

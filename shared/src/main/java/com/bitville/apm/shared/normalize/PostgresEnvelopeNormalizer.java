@@ -65,8 +65,6 @@ public final class PostgresEnvelopeNormalizer {
         errors,
         summary(source, data, project),
         rawJson != null ? PayloadCodec.compress(rawJson) : PayloadCodec.compress(envelope.encode()),
-        List.of(),
-        List.of(),
         links);
   }
 

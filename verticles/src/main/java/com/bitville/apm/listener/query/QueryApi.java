@@ -120,9 +120,9 @@ final class QueryApi {
     reply.getJsonArray("related").forEach(row -> related.add(RecordViews.related((JsonObject) row, correlationId)));
     JsonObject xhprof = payload.getValue("xhprof") instanceof JsonObject x ? x : new JsonObject();
     return new JsonObject().put("request", request)
-        .put("functions", RecordViews.functions(reply.getJsonArray("functions"), request.getDouble("duration_ms", 0.0)))
+        .put("functions", RecordViews.functions(ProfileRows.functions(payload), request.getDouble("duration_ms", 0.0)))
         .put("hotspots", xhprof.getValue("hotspots") instanceof JsonArray h ? h : new JsonArray())
-        .put("sql", RecordViews.sql(reply.getJsonArray("sql"), payload, SLOW_SQL_MS))
+        .put("sql", RecordViews.sql(ProfileRows.statements(payload), payload, SLOW_SQL_MS))
         .put("related", related)
         .put("timeline", RecordViews.timeline(request, related));
   }
@@ -143,8 +143,21 @@ final class QueryApi {
       JsonObject query = new JsonObject().put("project", record.getString("project"))
           .put("route", record.getString("route", "")).put("from_ms", at - windowMs).put("to_ms", at + 1)
           .put("exclude_id", id).put("duration_ms", record.getDouble("duration_ms", 0.0));
-      return storage(QueryNames.ROUTE_BASELINE, query).map(baseline -> Comparison.of(reply, baseline, windowMs));
+      return storage(QueryNames.ROUTE_BASELINE, query).compose(baseline -> vertx.executeBlocking(
+          () -> Comparison.of(withProfile(reply), withTypical(baseline), windowMs), false));
     }).onComplete(answer(ctx, body -> QueryResponses.json(ctx, body)));
+  }
+
+  private static JsonObject withProfile(JsonObject detail) {
+    JsonObject payload = RecordViews.inflate(detail.getJsonObject("record")).getJsonObject("payload", new JsonObject());
+    return detail.copy().put("functions", ProfileRows.functions(payload)).put("sql", ProfileRows.statements(payload));
+  }
+
+  private static JsonObject withTypical(JsonObject baseline) {
+    JsonObject typical = ProfileRows.typical(baseline.getJsonArray("payloads", new JsonArray()));
+    JsonObject result = baseline.copy();
+    result.remove("payloads");
+    return result.mergeIn(typical);
   }
 
   // ---- /api/correlation/:id ----

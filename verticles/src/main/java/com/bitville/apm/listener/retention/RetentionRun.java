@@ -9,7 +9,6 @@ final class RetentionRun {
   long deleted;
   long deletedForBudget;
   long unforwarded;
-  long sqlTextsDeleted;
   long reclaimedBytes;
   int batches;
   long sizeBeforeBytes;
@@ -32,7 +31,7 @@ final class RetentionRun {
   JsonObject toJson(long endedMs) {
     return new JsonObject().put("started_at_ms", startedMs).put("duration_ms", endedMs - startedMs)
         .put("rows_deleted", deleted).put("rows_deleted_for_disk_budget", deletedForBudget)
-        .put("expired_unforwarded", unforwarded).put("sql_texts_deleted", sqlTextsDeleted)
+        .put("expired_unforwarded", unforwarded)
         .put("batches", batches).put("bytes_reclaimed", reclaimedBytes)
         .put("database_bytes_before", sizeBeforeBytes).put("database_bytes_after", sizeAfterBytes)
         .put("records", records).put("oldest_event_time_ms", oldestEventTimeMs).put("free_pages", freePages)

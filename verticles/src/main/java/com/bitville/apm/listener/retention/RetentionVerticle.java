@@ -29,7 +29,6 @@ import org.slf4j.LoggerFactory;
 public final class RetentionVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(RetentionVerticle.class);
-  private static final int MAX_SWEEP_STEPS = 100_000;
   private static final int MAX_VACUUM_STEPS = 100_000;
 
   private RetentionSettings settings;
@@ -75,7 +74,6 @@ public final class RetentionVerticle extends VerticleBase {
           return expire(run);
         })
         .compose(v -> enforceBudget(run))
-        .compose(v -> sweepSqlTexts(run))
         .compose(v -> vacuum(run, settings.freePagesReserve()))
         .compose(v -> finish(run))
         .onComplete(done -> running = null)
@@ -128,20 +126,6 @@ public final class RetentionVerticle extends VerticleBase {
           .compose(v -> vacuum(run, 0))
           .map(v -> run.deleted > before);
     }));
-  }
-
-  // --- orphaned SQL texts, a bounded page at a time ---
-
-  private Future<Void> sweepSqlTexts(RetentionRun run) {
-    String[] after = {""};
-    int[] steps = {0};
-    return repeat(() -> stopping || steps[0]++ >= MAX_SWEEP_STEPS ? Future.succeededFuture(false)
-        : storage(QueryNames.RETENTION_SQL_TEXT_ORPHANS, new JsonObject().put("after", after[0])
-            .put("limit", settings.batchSize())).map(reply -> {
-              run.sqlTextsDeleted += reply.getLong("deleted");
-              after[0] = reply.getString("next");
-              return after[0] != null;
-            }));
   }
 
   // --- free pages back to the file system, a step at a time, keeping a reserve for inserts ---

@@ -3,7 +3,6 @@ package com.bitville.apm.listener.storage;
 import com.bitville.apm.listener.config.NodeSettings;
 import com.bitville.apm.listener.config.StorageSettings;
 import com.bitville.apm.shared.model.PayloadCodec;
-import com.bitville.apm.shared.normalize.SqlNormalizer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -20,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code scripts/generate-data DB N [DAYS]}: fills a listener database with N synthetic records spread over the
  * last DAYS days (default 7): 85 % PHP requests of two projects over 60 routes (log-normal durations above the
- * 500 ms threshold, 3 functions and 3 SQL rows each), 15 % pg-agent records. The schema comes from the real
+ * 500 ms threshold, payloads with 3 functions and 3 SQL statements each), 15 % pg-agent records. The schema comes from the real
  * migrations (so the triggers and indexes are the production ones); rows are written with plain JDBC in large
  * transactions for speed. For benchmarks only.
  */
@@ -83,19 +82,7 @@ public final class GenerateData {
     }
     byte[] pgPayload = PayloadCodec.compress(new JsonObject().put("source", "pg_stat_activity")
         .put("data", new JsonObject().put("sessions", new JsonArray())).encode());
-    List<String> sql = List.of("SELECT * FROM orders WHERE id = ?", "SELECT id, name FROM customers WHERE id = ?",
-        "UPDATE carts SET total = ? WHERE id = ?");
-    try (PreparedStatement records = connection.prepareStatement(RecordSql.INSERT_RECORD);
-        PreparedStatement functions = connection.prepareStatement(RecordSql.INSERT_FUNCTION);
-        PreparedStatement statements = connection.prepareStatement(RecordSql.INSERT_SQL);
-        PreparedStatement texts = connection.prepareStatement(RecordSql.INSERT_SQL_TEXT);
-        PreparedStatement links = connection.prepareStatement(RecordSql.INSERT_LINK)) {
-      for (String text : sql) {
-        String normalized = SqlNormalizer.normalize(text);
-        texts.setString(1, SqlNormalizer.fingerprint(normalized));
-        texts.setString(2, normalized);
-        texts.executeUpdate();
-      }
+    try (PreparedStatement records = connection.prepareStatement(RecordSql.INSERT_RECORD)) {
       for (long n = 0; n < total; n++) {
         long id = firstId + n;
         // ids grow with time, as the single writer assigns them
@@ -126,19 +113,6 @@ public final class GenerateData {
           records.setInt(18, random.nextInt(200) == 0 ? 1 : 0);
           records.setString(19, "GET /route-" + route + " php");
           records.setBytes(21, phpPayloads[random.nextInt(phpPayloads.length)]);
-          for (int f = 0; f < 3; f++) {
-            functions.setLong(1, id);
-            functions.setString(2, "App\\Controller" + route + "::action==>App\\Service" + f + "::run");
-            functions.setLong(3, 1 + random.nextInt(20));
-            functions.setLong(4, (long) (duration * 1000 / (f + 2)));
-            functions.addBatch();
-            String normalized = SqlNormalizer.normalize(sql.get(f));
-            statements.setLong(1, id);
-            statements.setInt(2, f);
-            statements.setString(3, SqlNormalizer.fingerprint(normalized));
-            statements.setDouble(4, duration * 0.1 * (f + 1));
-            statements.addBatch();
-          }
         } else {
           records.setString(4, PG_SOURCES[random.nextInt(PG_SOURCES.length)]);
           for (int c = 9; c <= 17; c++) {
@@ -150,14 +124,8 @@ public final class GenerateData {
         }
         records.setString(20, "generator");
         records.addBatch();
-        links.setString(1, correlation);
-        links.setLong(2, id);
-        links.addBatch();
         if ((n + 1) % BATCH == 0 || n + 1 == total) {
           records.executeBatch();
-          functions.executeBatch();
-          statements.executeBatch();
-          links.executeBatch();
           connection.commit();
           if ((n + 1) % 500_000 == 0) {
             System.out.printf("  %,d records%n", n + 1);

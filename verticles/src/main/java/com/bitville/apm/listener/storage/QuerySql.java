@@ -71,13 +71,6 @@ final class QuerySql {
   static final String RECORD_BY_ID = "SELECT " + RECORD_COLUMNS
       + ", payload FROM records WHERE id = ? AND project IN ";
 
-  static final String FUNCTIONS_OF = "SELECT name, calls, wall_us FROM request_functions WHERE record_id = ?"
-      + " ORDER BY wall_us DESC";
-
-  static final String SQL_OF = """
-      SELECT s.seq, s.fingerprint, t.normalized, s.time_ms + 0.0 AS time_ms FROM request_sql s
-      LEFT JOIN sql_texts t ON t.fingerprint = s.fingerprint WHERE s.record_id = ? ORDER BY s.seq""";
-
   /**
    * Records sharing a correlation id (linked by the id itself or found inside pg-agent data). Written as one
    * id set so that SQLite looks rows up by rowid instead of scanning the project for an OR.
@@ -134,15 +127,8 @@ final class QuerySql {
       SELECT id FROM records WHERE kind = 'php' AND project = ? AND route = ? AND event_time_ms >= ?
         AND event_time_ms < ? AND id <> ? ORDER BY event_time_ms DESC LIMIT ?""";
 
-  static final String BASELINE_FUNCTIONS = """
-      SELECT name, count(*) AS requests, sum(calls) AS calls, sum(wall_us) AS wall_us FROM request_functions
-      WHERE record_id IN %s GROUP BY name""";
-
-  static final String BASELINE_SQL = """
-      SELECT s.fingerprint, t.normalized, count(DISTINCT s.record_id) AS requests, count(*) AS executions,
-        sum(s.time_ms) AS time_ms
-      FROM request_sql s LEFT JOIN sql_texts t ON t.fingerprint = s.fingerprint
-      WHERE s.record_id IN %s GROUP BY s.fingerprint""";
+  /** Payloads of the baseline sample: its functions and SQL are aggregated by the query server. */
+  static final String BASELINE_PAYLOADS = "SELECT payload FROM records WHERE id IN %s";
 
   static final String DATABASE_RECORDS = "SELECT " + RECORD_COLUMNS + """
       , payload FROM records WHERE kind = 'postgres' AND source = ? AND event_time_ms >= ? AND event_time_ms < ?

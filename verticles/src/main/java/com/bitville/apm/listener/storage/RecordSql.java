@@ -11,13 +11,6 @@ final class RecordSql {
 
   static final String INSERT_LINK = "INSERT OR IGNORE INTO record_links (correlation_id, record_id) VALUES (?, ?)";
 
-  static final String INSERT_FUNCTION =
-      "INSERT OR IGNORE INTO request_functions (record_id, name, calls, wall_us) VALUES (?, ?, ?, ?)";
-
-  static final String INSERT_SQL_TEXT = "INSERT OR IGNORE INTO sql_texts (fingerprint, normalized) VALUES (?, ?)";
-
-  static final String INSERT_SQL = "INSERT INTO request_sql (record_id, seq, fingerprint, time_ms) VALUES (?, ?, ?, ?)";
-
   static final String NEXT_ID = """
       SELECT max((SELECT value FROM counters WHERE name = 'next_record_id'),
                  (SELECT coalesce(max(id), 0) + 1 FROM records)) AS next_id""";

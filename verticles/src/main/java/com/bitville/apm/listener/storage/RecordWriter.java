@@ -1,8 +1,6 @@
 package com.bitville.apm.listener.storage;
 
-import com.bitville.apm.shared.model.FunctionCall;
 import com.bitville.apm.shared.model.IngestRecord;
-import com.bitville.apm.shared.model.SqlCall;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -11,12 +9,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
- * Writes one group of records, with their child rows and the id counter, in a single transaction.
+ * Writes one group of records, their correlation links and the id counter, in a single transaction.
  *
  * <p>The group commit is the listener's hottest path, so it runs as ONE blocking task per transaction on a
  * dedicated writer thread, with a plain JDBC connection and prepared statements kept across commits.
@@ -37,9 +33,6 @@ final class RecordWriter {
   private Connection connection;
   private PreparedStatement insertRecord;
   private PreparedStatement insertLink;
-  private PreparedStatement insertFunction;
-  private PreparedStatement insertSqlText;
-  private PreparedStatement insertSql;
   private PreparedStatement saveNextId;
 
   RecordWriter(Vertx vertx, Database database, String node) {
@@ -55,9 +48,6 @@ final class RecordWriter {
       connection.setAutoCommit(false);
       insertRecord = connection.prepareStatement(RecordSql.INSERT_RECORD);
       insertLink = connection.prepareStatement(RecordSql.INSERT_LINK);
-      insertFunction = connection.prepareStatement(RecordSql.INSERT_FUNCTION);
-      insertSqlText = connection.prepareStatement(RecordSql.INSERT_SQL_TEXT);
-      insertSql = connection.prepareStatement(RecordSql.INSERT_SQL);
       saveNextId = connection.prepareStatement(RecordSql.SAVE_NEXT_ID);
       try (ResultSet rows = connection.createStatement().executeQuery(RecordSql.NEXT_ID)) {
         rows.next();
@@ -72,7 +62,7 @@ final class RecordWriter {
     return thread.executeBlocking(() -> {
       try {
         addRecords(batch);
-        addChildren(batch);
+        addLinks(batch);
         saveNextId.setLong(1, nextId);
         saveNextId.executeUpdate();
         connection.commit();
@@ -124,50 +114,24 @@ final class RecordWriter {
     insertRecord.executeBatch();
   }
 
-  private void addChildren(List<Numbered> batch) throws SQLException {
-    Set<String> fingerprints = new HashSet<>();
-    boolean links = false;
-    boolean functions = false;
-    boolean queries = false;
+  /**
+   * Links other than the record's own correlation id, which the {@code records_correlation} index already
+   * finds: a PHP request usually has none, a pg-agent sample one per session or lock it mentions.
+   */
+  private void addLinks(List<Numbered> batch) throws SQLException {
+    boolean any = false;
     for (Numbered numbered : batch) {
-      long id = numbered.id();
       for (String correlationId : numbered.record().correlationIds()) {
-        insertLink.setString(1, correlationId);
-        insertLink.setLong(2, id);
-        insertLink.addBatch();
-        links = true;
-      }
-      for (FunctionCall call : numbered.record().functions()) {
-        insertFunction.setLong(1, id);
-        insertFunction.setString(2, call.name());
-        insertFunction.setLong(3, call.calls());
-        insertFunction.setLong(4, call.wallUs());
-        insertFunction.addBatch();
-        functions = true;
-      }
-      for (SqlCall call : numbered.record().queries()) {
-        if (fingerprints.add(call.fingerprint())) {
-          insertSqlText.setString(1, call.fingerprint());
-          insertSqlText.setString(2, call.normalized());
-          insertSqlText.addBatch();
+        if (!correlationId.equals(numbered.record().correlationId())) {
+          insertLink.setString(1, correlationId);
+          insertLink.setLong(2, numbered.id());
+          insertLink.addBatch();
+          any = true;
         }
-        insertSql.setLong(1, id);
-        insertSql.setInt(2, call.seq());
-        insertSql.setString(3, call.fingerprint());
-        insertSql.setDouble(4, call.timeMs());
-        insertSql.addBatch();
-        queries = true;
       }
     }
-    if (links) {
+    if (any) {
       insertLink.executeBatch();
-    }
-    if (functions) {
-      insertFunction.executeBatch();
-    }
-    if (queries) {
-      insertSqlText.executeBatch();
-      insertSql.executeBatch();
     }
   }
 
@@ -191,9 +155,6 @@ final class RecordWriter {
     try {
       insertRecord.clearBatch();
       insertLink.clearBatch();
-      insertFunction.clearBatch();
-      insertSqlText.clearBatch();
-      insertSql.clearBatch();
       connection.rollback();
     } catch (SQLException e) {
       // the connection is unusable; the failed commit is already reported to every waiting request

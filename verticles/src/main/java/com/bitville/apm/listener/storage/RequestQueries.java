@@ -151,14 +151,8 @@ final class RequestQueries implements QueryModule {
             return Future.succeededFuture(new JsonObject());
           }
           JsonObject record = RecordReads.toJson(rows.iterator().next());
-          return Future.all(
-                  database.reader().preparedQuery(QuerySql.FUNCTIONS_OF).execute(Tuple.of(id)),
-                  database.reader().preparedQuery(QuerySql.SQL_OF).execute(Tuple.of(id)),
-                  related(database, record.getString("correlation_id"), projects, MAX_RELATED))
-              .map(all -> new JsonObject().put("record", record)
-                  .put("functions", toJson(all.resultAt(0)))
-                  .put("sql", toJson(all.resultAt(1)))
-                  .put("related", withoutId(all.resultAt(2), id)));
+          return related(database, record.getString("correlation_id"), projects, MAX_RELATED)
+              .map(related -> new JsonObject().put("record", record).put("related", withoutId(related, id)));
         });
   }
 

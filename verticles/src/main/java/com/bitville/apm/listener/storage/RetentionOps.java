@@ -28,7 +28,6 @@ final class RetentionOps implements QueryModule {
     return Map.of(
         QueryNames.RETENTION_DELETE_EXPIRED, params -> deleteExpired(database, params),
         QueryNames.RETENTION_DELETE_OLDEST, params -> deleteOldest(database, params),
-        QueryNames.RETENTION_SQL_TEXT_ORPHANS, params -> sweepSqlTexts(database, params),
         QueryNames.RETENTION_VACUUM, params -> vacuum(database, params),
         QueryNames.RETENTION_FILE_STATS, params -> fileStats(database));
   }
@@ -112,29 +111,6 @@ final class RetentionOps implements QueryModule {
       chain = chain.compose(v -> connection.preparedQuery(delete + marks(ids.size())).execute(tuple));
     }
     return chain.mapEmpty();
-  }
-
-  private static Future<JsonObject> sweepSqlTexts(Database database, JsonObject params) {
-    String after = params.getString("after", "");
-    int limit = limit(params);
-    return database.writer().withTransaction(connection -> connection.preparedQuery(RetentionSql.SQL_TEXT_PAGE)
-        .execute(Tuple.of(after, limit))
-        .compose(rows -> {
-          String last = null;
-          int examined = 0;
-          for (Row row : rows) {
-            last = row.getString("fingerprint");
-            examined++;
-          }
-          if (last == null) {
-            return Future.succeededFuture(new JsonObject().put("examined", 0).put("deleted", 0).putNull("next"));
-          }
-          String next = examined < limit ? null : last;
-          int seen = examined;
-          return connection.preparedQuery(RetentionSql.DELETE_ORPHAN_SQL_TEXTS).execute(Tuple.of(after, last))
-              .map(deleted -> new JsonObject().put("examined", seen).put("deleted", deleted.rowCount())
-                  .put("next", next));
-        }));
   }
 
   private static Future<JsonObject> vacuum(Database database, JsonObject params) {

@@ -1,6 +1,6 @@
 package com.bitville.apm.listener.storage;
 
-/** SQL of retention: batch selection, child-first deletes, orphan sweep, vacuum. Kept in one place. */
+/** SQL of retention: batch selection, child-first deletes, vacuum. Kept in one place. */
 final class RetentionSql {
 
   static final String EXPIRED_OF_PROJECT = """
@@ -19,18 +19,10 @@ final class RetentionSql {
   /** Children first, the record last; each completed with an {@code IN (?, ...)} list of record ids. */
   static final String[] DELETES = {
       "DELETE FROM record_links WHERE record_id IN ",
-      "DELETE FROM request_functions WHERE record_id IN ",
-      "DELETE FROM request_sql WHERE record_id IN ",
       "DELETE FROM gelf_failures WHERE record_id IN ",
       "DELETE FROM records WHERE id IN "};
 
   static final String FAILED_AMONG = "SELECT count(*) AS failed FROM gelf_failures WHERE record_id > ? AND record_id IN ";
-
-  static final String SQL_TEXT_PAGE = "SELECT fingerprint FROM sql_texts WHERE fingerprint > ? ORDER BY fingerprint LIMIT ?";
-
-  static final String DELETE_ORPHAN_SQL_TEXTS = """
-      DELETE FROM sql_texts WHERE fingerprint > ? AND fingerprint <= ?
-        AND NOT EXISTS (SELECT 1 FROM request_sql s WHERE s.fingerprint = sql_texts.fingerprint)""";
 
   static final String FREE_PAGES = "PRAGMA freelist_count";
 

@@ -171,16 +171,14 @@ final class RouteStats implements QueryModule {
     List<Object> ids = new ArrayList<>();
     sample.forEach(row -> ids.add(row.getLong("id")));
     if (ids.isEmpty()) {
-      return Future.succeededFuture(new JsonObject().put("sample_size", 0).put("functions", new JsonArray())
-          .put("sql", new JsonArray()));
+      return Future.succeededFuture(new JsonObject().put("sample_size", 0).put("payloads", new JsonArray()));
     }
-    String marks = QuerySql.marks(ids.size());
-    var reader = database.reader();
-    return Future.all(
-            reader.preparedQuery(QuerySql.BASELINE_FUNCTIONS.formatted(marks)).execute(Tuple.wrap(ids)),
-            reader.preparedQuery(QuerySql.BASELINE_SQL.formatted(marks)).execute(Tuple.wrap(new ArrayList<>(ids))))
-        .map(all -> new JsonObject().put("sample_size", ids.size())
-            .put("functions", RequestQueries.toJson(all.resultAt(0)))
-            .put("sql", RequestQueries.toJson(all.resultAt(1))));
+    return database.reader().preparedQuery(QuerySql.BASELINE_PAYLOADS.formatted(QuerySql.marks(ids.size())))
+        .execute(Tuple.wrap(ids))
+        .map(rows -> {
+          JsonArray payloads = new JsonArray();
+          rows.forEach(row -> payloads.add(RecordReads.toJson(row).getBinary("payload")));
+          return new JsonObject().put("sample_size", payloads.size()).put("payloads", payloads);
+        });
   }
 }

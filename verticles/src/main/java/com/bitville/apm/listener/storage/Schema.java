@@ -94,7 +94,18 @@ final class Schema {
       // ---- 20-29: query side (issue 4); statements in QuerySchema ----
       new Migration(20, "query indexes: PHP time/route/duration keysets, pg-agent by source",
           QuerySchema.INDEXES),
-      new Migration(21, "hourly route latency histograms maintained by triggers", QuerySchema.ROUTE_HOURLY));
+      new Migration(21, "hourly route latency histograms maintained by triggers", QuerySchema.ROUTE_HOURLY),
+      // child rows cost the single writer more than the record itself; the payload holds the same facts
+      new Migration(22, "functions and SQL read from the payload: child tables, self links, a duplicate index dropped",
+          List.of(
+              "DROP TABLE IF EXISTS request_functions",
+              "DROP INDEX IF EXISTS request_sql_fingerprint",
+              "DROP TABLE IF EXISTS request_sql",
+              "DROP TABLE IF EXISTS sql_texts",
+              "DROP INDEX IF EXISTS records_project_route_time",
+              """
+              DELETE FROM record_links WHERE EXISTS (SELECT 1 FROM records r WHERE r.id = record_links.record_id
+                AND r.correlation_id = record_links.correlation_id)""")));
 
   private Schema() {
   }

@@ -1,0 +1,81 @@
+package com.bitville.apm.listener.query;
+
+import com.bitville.apm.shared.model.FunctionCall;
+import com.bitville.apm.shared.model.PayloadCodec;
+import com.bitville.apm.shared.model.SqlCall;
+import com.bitville.apm.shared.normalize.PhpProfile;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Function and SQL rows of PHP payloads: one request's for its detail, and the sums over a sample of requests
+ * for the "typical request" of a comparison. CPU work (inflate, parse, normalize): call it off the event loop.
+ */
+final class ProfileRows {
+
+  private ProfileRows() {
+  }
+
+  /** [{name, calls, wall_us}], slowest first. */
+  static JsonArray functions(JsonObject payload) {
+    JsonArray rows = new JsonArray();
+    PhpProfile.of(payload).functions().stream()
+        .sorted((a, b) -> Long.compare(b.wallUs(), a.wallUs()))
+        .forEach(call -> rows.add(call.toJson()));
+    return rows;
+  }
+
+  /** [{seq, fingerprint, normalized, time_ms}] in the order the request ran them. */
+  static JsonArray statements(JsonObject payload) {
+    JsonArray rows = new JsonArray();
+    PhpProfile.of(payload).queries().forEach(call -> rows.add(call.toJson()));
+    return rows;
+  }
+
+  /**
+   * Sums over the sample: functions [{name, requests, calls, wall_us}] and SQL [{fingerprint, normalized,
+   * requests, executions, time_ms}]. A payload that cannot be decoded counts as a request without either.
+   */
+  static JsonObject typical(JsonArray deflatedPayloads) {
+    Map<String, long[]> functions = new LinkedHashMap<>();
+    Map<String, double[]> statements = new LinkedHashMap<>();
+    Map<String, String> texts = new LinkedHashMap<>();
+    for (int i = 0; i < deflatedPayloads.size(); i++) {
+      PhpProfile profile = PhpProfile.of(decode(deflatedPayloads.getBinary(i)));
+      for (FunctionCall call : profile.functions()) {
+        long[] sums = functions.computeIfAbsent(call.name(), k -> new long[3]);
+        sums[0]++;
+        sums[1] += call.calls();
+        sums[2] += call.wallUs();
+      }
+      Set<String> seen = new HashSet<>();
+      for (SqlCall call : profile.queries()) {
+        double[] sums = statements.computeIfAbsent(call.fingerprint(), k -> new double[3]);
+        sums[0] += seen.add(call.fingerprint()) ? 1 : 0;
+        sums[1]++;
+        sums[2] += call.timeMs();
+        texts.putIfAbsent(call.fingerprint(), call.normalized());
+      }
+    }
+    JsonArray functionRows = new JsonArray();
+    functions.forEach((name, s) -> functionRows.add(new JsonObject().put("name", name).put("requests", s[0])
+        .put("calls", s[1]).put("wall_us", s[2])));
+    JsonArray sqlRows = new JsonArray();
+    statements.forEach((fingerprint, s) -> sqlRows.add(new JsonObject().put("fingerprint", fingerprint)
+        .put("normalized", texts.get(fingerprint)).put("requests", (long) s[0]).put("executions", (long) s[1])
+        .put("time_ms", s[2])));
+    return new JsonObject().put("functions", functionRows).put("sql", sqlRows);
+  }
+
+  private static JsonObject decode(byte[] deflated) {
+    try {
+      return new JsonObject(PayloadCodec.decompress(deflated));
+    } catch (RuntimeException e) {
+      return new JsonObject();
+    }
+  }
+}
