@@ -19,7 +19,7 @@ public final class QueryNames {
   public static final String REQUESTS_LIST = "requests.list";
 
   /**
-   * params {id, projects} reply {record?: {columns..., payload(binary, deflated)}, related:[{columns..., payload}]}.
+   * params {id, projects} reply {record?: {columns..., payload(binary, compressed)}, related:[{columns..., payload}]}.
    * The request's functions and SQL are in its payload (see {@code PhpProfile}).
    */
   public static final String REQUEST_DETAIL = "requests.detail";
@@ -38,7 +38,7 @@ public final class QueryNames {
 
   /**
    * params {project, route, from_ms, to_ms, exclude_id, duration_ms} reply {count, faster, p50, p95, p99,
-   * sample_size, payloads:[binary, deflated]}: the payloads of the route's most recent requests, whose functions
+   * sample_size, payloads:[binary, compressed]}: the payloads of the route's most recent requests, whose functions
    * and SQL the caller averages into the "typical request".
    */
   public static final String ROUTE_BASELINE = "routes.baseline";

@@ -40,12 +40,12 @@ final class ProfileRows {
    * Sums over the sample: functions [{name, requests, calls, wall_us}] and SQL [{fingerprint, normalized,
    * requests, executions, time_ms}]. A payload that cannot be decoded counts as a request without either.
    */
-  static JsonObject typical(JsonArray deflatedPayloads) {
+  static JsonObject typical(JsonArray storedPayloads) {
     Map<String, long[]> functions = new LinkedHashMap<>();
     Map<String, double[]> statements = new LinkedHashMap<>();
     Map<String, String> texts = new LinkedHashMap<>();
-    for (int i = 0; i < deflatedPayloads.size(); i++) {
-      PhpProfile profile = PhpProfile.of(decode(deflatedPayloads.getBinary(i)));
+    for (int i = 0; i < storedPayloads.size(); i++) {
+      PhpProfile profile = PhpProfile.of(decode(storedPayloads.getBinary(i)));
       for (FunctionCall call : profile.functions()) {
         long[] sums = functions.computeIfAbsent(call.name(), k -> new long[3]);
         sums[0]++;
@@ -71,9 +71,9 @@ final class ProfileRows {
     return new JsonObject().put("functions", functionRows).put("sql", sqlRows);
   }
 
-  private static JsonObject decode(byte[] deflated) {
+  private static JsonObject decode(byte[] stored) {
     try {
-      return new JsonObject(PayloadCodec.decompress(deflated));
+      return new JsonObject(PayloadCodec.decompress(stored));
     } catch (RuntimeException e) {
       return new JsonObject();
     }
