@@ -32,8 +32,8 @@ public final class BenchIngest {
     int connections = Integer.parseInt(args[1]);
     int seconds = Integer.parseInt(args[2]);
     int instances = args.length > 3 ? Integer.parseInt(args[3]) : 2;
-    // both JVMs compile for many seconds under this load (the JIT took ~half a core 10 s in): measure after it
-    int warmUp = Integer.parseInt(System.getenv().getOrDefault("BENCH_WARMUP_SECONDS", "15"));
+    // under this load both JVMs compile for 30-40 s (C2 took about half a core 10-20 s in): measure after that
+    int warmUp = Integer.parseInt(System.getenv().getOrDefault("BENCH_WARMUP_SECONDS", "45"));
     Path dataDir = Files.createTempDirectory("bitville-bench-");
     List<Buffer> bodies = Fixtures.PHP_WIRE.stream().map(Fixtures::php).toList();
     Vertx vertx = Vertx.vertx();
