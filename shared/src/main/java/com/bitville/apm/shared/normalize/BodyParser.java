@@ -48,10 +48,19 @@ public final class BodyParser {
 
   /** @throws InvalidPayloadException when the body as a whole is unusable */
   public List<Item> parse(byte[] body, boolean ndjson) {
-    return ndjson ? parseNdjson(body) : parseJson(body);
+    return ndjson ? parseNdjson(body, false) : parseJson(body, false);
   }
 
-  private List<Item> parseJson(byte[] body) {
+  /**
+   * Like {@link #parse} for PHP payloads: an object that is the whole body or an NDJSON line is read as the
+   * sparse tree {@link PhpPayloadNormalizer} needs (see {@link PhpSparseReader}); its {@code rawJson} keeps the
+   * bytes as sent. Items of a JSON array, which have no bytes of their own, are read whole.
+   */
+  public List<Item> parsePhp(byte[] body, boolean ndjson) {
+    return ndjson ? parseNdjson(body, true) : parseJson(body, true);
+  }
+
+  private List<Item> parseJson(byte[] body, boolean sparse) {
     int start = skipSpace(body, 0, body.length);
     int end = trimEnd(body, start, body.length);
     if (start >= end) {
@@ -67,13 +76,13 @@ public final class BodyParser {
       return items;
     }
     if (body[start] == '{') {
-      JsonObject object = decode(body, start, end, JsonObject.class);
+      JsonObject object = sparse ? decodeSparse(body, start, end) : decode(body, start, end, JsonObject.class);
       return List.of(new Item(0, object, null, slice(body, start, end)));
     }
     throw new InvalidPayloadException("body must be a JSON object, a JSON array of objects, or NDJSON");
   }
 
-  private List<Item> parseNdjson(byte[] body) {
+  private List<Item> parseNdjson(byte[] body, boolean sparse) {
     List<Item> items = new ArrayList<>();
     int lineNo = 0;
     for (int from = 0; from < body.length; ) {
@@ -84,7 +93,7 @@ public final class BodyParser {
       int end = trimEnd(body, start, to);
       if (start < end) {
         checkCount(items.size() + 1);
-        items.add(ndjsonItem(body, start, end, items.size(), lineNo));
+        items.add(ndjsonItem(body, start, end, items.size(), lineNo, sparse));
       }
       from = to + 1;
     }
@@ -94,12 +103,13 @@ public final class BodyParser {
     return items;
   }
 
-  private Item ndjsonItem(byte[] body, int start, int end, int index, int lineNo) {
+  private Item ndjsonItem(byte[] body, int start, int end, int index, int lineNo, boolean sparse) {
     if (body[start] != '{') {
       return new Item(index, null, "line " + lineNo + " is not a JSON object");
     }
     try {
-      return new Item(index, decode(body, start, end, JsonObject.class), null, slice(body, start, end));
+      JsonObject object = sparse ? decodeSparse(body, start, end) : decode(body, start, end, JsonObject.class);
+      return new Item(index, object, null, slice(body, start, end));
     } catch (InvalidPayloadException e) {
       if (e.getMessage().startsWith("JSON nesting") || e.getMessage().contains("UTF-8")) {
         throw e;
@@ -128,6 +138,20 @@ public final class BodyParser {
       return (T) new JsonArray((java.util.List<Object>) list);
     }
     throw new InvalidPayloadException("body is not valid JSON");
+  }
+
+  /** An object (the caller saw its opening brace) read sparsely; trailing content is refused as in decode. */
+  private JsonObject decodeSparse(byte[] body, int start, int end) {
+    try (JsonParser parser = factory.createParser(body, start, end - start)) {
+      parser.nextToken();
+      JsonObject object = PhpSparseReader.read(parser);
+      if (parser.nextToken() != null) {
+        throw new InvalidPayloadException("body is not valid JSON");
+      }
+      return object;
+    } catch (IOException e) {
+      throw describe(e);
+    }
   }
 
   /** A precise message that never echoes the body: what is wrong and where. */

@@ -29,7 +29,8 @@ public final class IngestPipeline {
 
   /** @throws InvalidPayloadException when the body as a whole cannot be used */
   public Outcome process(byte[] body, boolean ndjson, Kind kind, String project, long receivedAtMs) {
-    return normalizeAll(body, parser.parse(body, ndjson), ndjson, item -> kind, project, receivedAtMs);
+    List<BodyParser.Item> items = kind == Kind.PHP ? parser.parsePhp(body, ndjson) : parser.parse(body, ndjson);
+    return normalizeAll(body, items, ndjson, item -> kind, project, receivedAtMs);
   }
 
   /**

@@ -1,0 +1,124 @@
+package com.bitville.apm.shared.normalize;
+
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads a PHP payload object into a sparse tree: only the parts {@link PhpPayloadNormalizer} reads at ingest
+ * are built; every other container (stack traces, headers, XHProf data, SQL texts) is skipped by the parser
+ * and stands in the tree as an empty or one-element placeholder of the same type, so type and emptiness
+ * checks answer exactly as on the full tree. Skipped values are still tokenized: syntax, UTF-8 and the
+ * nesting limit are checked over the whole body. Building the full tree was about half of the ingest event
+ * loops' CPU (docs/BENCHMARKS.md); the stored payload is always the bytes as received.
+ */
+final class PhpSparseReader {
+
+  /** What to build of one object: its scalars (all, or only some keys), and which containers to descend. */
+  private record Spec(Set<String> scalarKeys, Map<String, Spec> objects, Map<String, Spec> arraysOf) {
+
+    boolean keepsScalar(String key) {
+      return scalarKeys == null || scalarKeys.contains(key);
+    }
+  }
+
+  private static final Spec SCALARS = new Spec(null, Map.of(), Map.of());
+  private static final Spec QUERY_TIMES = new Spec(Set.of("time_ms", "duration_ms"), Map.of(), Map.of());
+  private static final Spec PAYLOAD = new Spec(null, Map.of(
+      "timing", SCALARS,
+      "request", new Spec(null, Map.of("server", SCALARS), Map.of()),
+      "response", SCALARS,
+      "server", SCALARS,
+      "sql", new Spec(null, Map.of("summary", SCALARS), Map.of("queries", QUERY_TIMES)),
+      "xhprof", new Spec(null, Map.of("profiling", SCALARS, "memory", SCALARS), Map.of())),
+      Map.of());
+  private static final String PLACEHOLDER_KEY = "";
+
+  private PhpSparseReader() {
+  }
+
+  /** @param parser positioned on the payload's START_OBJECT; left on its END_OBJECT */
+  static JsonObject read(JsonParser parser) throws IOException {
+    return object(parser, PAYLOAD);
+  }
+
+  private static JsonObject object(JsonParser parser, Spec spec) throws IOException {
+    JsonObject result = new JsonObject();
+    for (JsonToken token = next(parser); token != JsonToken.END_OBJECT; token = next(parser)) {
+      String key = parser.currentName();
+      JsonToken value = next(parser);
+      if (value == JsonToken.START_OBJECT) {
+        Spec child = spec.objects().get(key);
+        result.put(key, child != null ? object(parser, child) : skippedObject(parser));
+      } else if (value == JsonToken.START_ARRAY) {
+        Spec items = spec.arraysOf().get(key);
+        result.put(key, items != null ? arrayOfObjects(parser, items) : skippedArray(parser));
+      } else if (spec.keepsScalar(key)) {
+        result.put(key, scalar(parser, value));
+      }
+    }
+    return result;
+  }
+
+  /** Objects are read with {@code spec}; any other item stays as null, which no check counts as an object. */
+  private static JsonArray arrayOfObjects(JsonParser parser, Spec spec) throws IOException {
+    JsonArray result = new JsonArray();
+    for (JsonToken token = next(parser); token != JsonToken.END_ARRAY; token = next(parser)) {
+      if (token == JsonToken.START_OBJECT) {
+        result.add(object(parser, spec));
+      } else {
+        parser.skipChildren();
+        result.addNull();
+      }
+    }
+    return result;
+  }
+
+  private static JsonObject skippedObject(JsonParser parser) throws IOException {
+    if (next(parser) == JsonToken.END_OBJECT) {
+      return new JsonObject();
+    }
+    skipRest(parser);
+    return new JsonObject().put(PLACEHOLDER_KEY, true);
+  }
+
+  private static JsonArray skippedArray(JsonParser parser) throws IOException {
+    if (next(parser) == JsonToken.END_ARRAY) {
+      return new JsonArray();
+    }
+    parser.skipChildren();
+    skipRest(parser);
+    return new JsonArray().addNull();
+  }
+
+  /** From inside a container (after its first token, itself skipped) to that container's end token. */
+  private static void skipRest(JsonParser parser) throws IOException {
+    for (JsonToken token = next(parser); !token.isStructEnd(); token = next(parser)) {
+      parser.skipChildren();
+    }
+  }
+
+  /** Jackson reports a body that ends inside a container itself; this only guards the loops above. */
+  private static JsonToken next(JsonParser parser) throws IOException {
+    JsonToken token = parser.nextToken();
+    if (token == null) {
+      throw new JsonParseException(parser, "Unexpected end-of-input");
+    }
+    return token;
+  }
+
+  private static Object scalar(JsonParser parser, JsonToken token) throws IOException {
+    return switch (token) {
+      case VALUE_STRING -> parser.getText();
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> parser.getNumberValue();
+      case VALUE_TRUE -> Boolean.TRUE;
+      case VALUE_FALSE -> Boolean.FALSE;
+      default -> null;
+    };
+  }
+}
