@@ -92,7 +92,7 @@ final class RecordViews {
 
   // ---- SQL ----
 
-  /** The stored SQL rows joined with the text and stack the agent sent, flagged slow and repeated. */
+  /** The SQL rows derived from the payload joined with the text and stack it holds, flagged slow and repeated. */
   static JsonObject sql(JsonArray rows, JsonObject payload, double slowMs) {
     JsonArray sent = payload.getValue("sql") instanceof JsonObject sql && sql.getValue("queries") instanceof JsonArray q
         ? q : new JsonArray();
