@@ -133,7 +133,8 @@ public final class BenchIngest {
         .openConnection();
     try (var in = connection.getInputStream()) {
       new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines()
-          .filter(l -> l.startsWith("bitville_storage_commit_seconds") || l.startsWith("bitville_storage_batch_records"))
+          .filter(l -> l.startsWith("bitville_storage_commit_seconds") || l.startsWith("bitville_storage_batch_records")
+              || l.startsWith("bitville_ingest_request_seconds{"))
           .forEach(l -> System.out.println("listener metric: " + l));
     }
   }
