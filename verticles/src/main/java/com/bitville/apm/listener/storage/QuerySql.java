@@ -115,7 +115,7 @@ final class QuerySql {
 
   static final String ROUTE_DURATIONS = """
       SELECT duration_ms + 0.0 AS duration_ms FROM records WHERE kind = 'php' AND project = ? AND route = ? AND event_time_ms >= ?
-        AND event_time_ms < ? AND duration_ms IS NOT NULL ORDER BY duration_ms LIMIT ?""";
+        AND event_time_ms < ? AND id <> ? AND duration_ms IS NOT NULL ORDER BY duration_ms LIMIT ?""";
 
   static final String BASELINE_COUNTS = """
       SELECT count(*) AS count, sum(CASE WHEN duration_ms < ? THEN 1 ELSE 0 END) AS faster

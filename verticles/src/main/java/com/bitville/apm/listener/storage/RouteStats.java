@@ -143,7 +143,7 @@ final class RouteStats implements QueryModule {
               .put("faster", row.getLong("faster") == null ? 0L : row.getLong("faster"));
         });
     Future<JsonObject> percentiles = reader.preparedQuery(QuerySql.ROUTE_DURATIONS)
-        .execute(Tuple.of(project, route, from, to, MAX_EXACT_DURATIONS)).map(rows -> {
+        .execute(Tuple.of(project, route, from, to, exclude, MAX_EXACT_DURATIONS)).map(rows -> {
           double[] values = new double[rows.size()];
           int i = 0;
           for (Row row : rows) {

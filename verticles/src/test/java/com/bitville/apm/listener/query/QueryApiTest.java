@@ -307,6 +307,8 @@ class QueryApiTest {
     assertEquals("/orders", comparison.getString("route"));
     assertEquals(0.0, comparison.getDouble("percentile_rank"), "slow_get (707 ms) is slower than this one (677 ms)");
     assertEquals(1L, comparison.getJsonObject("baseline").getLong("requests"), comparison.encodePrettily());
+    assertEquals(Fixtures.phpJson("wire/slow_get.json").getDouble("elapsed_ms"),
+        comparison.getJsonObject("baseline").getDouble("p50_ms"), 1e-3, "the baseline leaves the request itself out");
     assertNotNull(comparison.getDouble("percentile_rank"));
     assertFalse(comparison.getJsonArray("functions").isEmpty());
     assertFalse(comparison.getJsonArray("sql").isEmpty());
