@@ -182,7 +182,8 @@ class GelfForwardingTest {
   @Test
   @DisplayName("Status on /ready and /metrics: circuit closed, connected, backlog reported")
   void statusReported() throws Exception {
-    post("/ingest/php", Fixtures.php("wire/nosql_noxhprof.json"), "application/json");
+    long id = post("/ingest/php", Fixtures.php("wire/nosql_noxhprof.json"), "application/json").get(0);
+    received(id); // forwarding follows the commit asynchronously: the counter moves once the receiver has it
     JsonObject status = Await.result(listener.vertx().eventBus().<JsonObject>request(
         Addresses.NODE_STATUS_PREFIX + "gelf-forwarder", new JsonObject(),
         new DeliveryOptions().setSendTimeout(2000))).body();
@@ -192,6 +193,10 @@ class GelfForwardingTest {
     String metrics = listener.metrics();
     assertTrue(metrics.contains("bitville_gelf_circuit_state"), metrics);
     assertTrue(metrics.contains("bitville_gelf_backlog_records"));
+    long deadline = System.currentTimeMillis() + 5_000;
+    while (listener.metric("bitville_gelf_forwarded_total", null) == 0 && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
     assertTrue(listener.metric("bitville_gelf_forwarded_total", null) > 0);
   }
 }
