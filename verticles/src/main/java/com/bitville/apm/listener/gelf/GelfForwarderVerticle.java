@@ -1,6 +1,7 @@
 package com.bitville.apm.listener.gelf;
 
 import com.bitville.apm.listener.config.GraylogSettings;
+import com.bitville.apm.listener.support.ClusterSingleton;
 import com.bitville.apm.shared.bus.Addresses;
 import com.bitville.apm.shared.bus.QueryNames;
 import com.bitville.apm.shared.bus.StorageQuery;
@@ -30,6 +31,8 @@ import org.slf4j.LoggerFactory;
 public final class GelfForwarderVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(GelfForwarderVerticle.class);
+  private static final String ACTIVE_LOCK = "bitville.gelf-forwarder.active";
+  private static final long STANDBY_RETRY_MS = 5_000;
   private static final long BACKLOG_REFRESH_MS = 5_000;
 
   private GraylogSettings settings;
@@ -52,6 +55,7 @@ public final class GelfForwarderVerticle extends VerticleBase {
   private boolean wanted;
   private boolean stopping;
   private String lastError;
+  private ClusterSingleton singleton;
 
   @Override
   public Future<?> start() {
@@ -62,6 +66,12 @@ public final class GelfForwarderVerticle extends VerticleBase {
       LOG.info("GELF forwarding is disabled (graylog.enabled=false); the forwarder idles");
       return Future.succeededFuture();
     }
+    singleton = new ClusterSingleton(vertx, ACTIVE_LOCK, STANDBY_RETRY_MS);
+    return singleton.start(this::startForwarding);
+  }
+
+  /** On the one node of the cluster that forwards: two forwarders would send every record twice. */
+  private Future<Void> startForwarding() {
     metrics = new ForwarderMetrics();
     mapper = new GelfMapper(settings.fullMessageMaxBytes(), settings.slowThresholdMs());
     transport = GraylogSettings.UDP.equals(settings.transport())
@@ -309,8 +319,11 @@ public final class GelfForwarderVerticle extends VerticleBase {
     if (!settings.enabled()) {
       return status;
     }
+    if (breaker == null) {
+      return status.put("role", "standby");
+    }
     CircuitBreakerState state = breaker.state();
-    return status.put("target", settings.transport() + "://" + settings.host() + ":" + settings.port())
+    return status.put("role", "active").put("target", settings.transport() + "://" + settings.host() + ":" + settings.port())
         .put("circuit", state.name().toLowerCase(java.util.Locale.ROOT)).put("connected", transport.isOpen())
         .put("forwarded_id", cursor).put("backlog", ForwarderMetrics.BACKLOG.get()).put("last_error", lastError);
   }
@@ -321,6 +334,7 @@ public final class GelfForwarderVerticle extends VerticleBase {
     timers.forEach(vertx::cancelTimer);
     consumers.forEach(MessageConsumer::unregister);
     if (transport == null) {
+      stopSingleton();
       return Future.succeededFuture();
     }
     Future<Void> flushed = transport.isOpen() && written > cursor && writtenGeneration == transport.generation()
@@ -328,7 +342,14 @@ public final class GelfForwarderVerticle extends VerticleBase {
     return flushed.eventually(() -> transport.close()).eventually(() -> {
       breaker.close();
       ForwarderMetrics.CONNECTED.set(0);
+      stopSingleton();
       return Future.succeededFuture();
     });
+  }
+
+  private void stopSingleton() {
+    if (singleton != null) {
+      singleton.stop();
+    }
   }
 }

@@ -4,6 +4,7 @@ import com.bitville.apm.listener.config.GraylogSettings;
 import com.bitville.apm.listener.config.NodeSettings;
 import com.bitville.apm.listener.config.RetentionSettings;
 import com.bitville.apm.listener.config.StorageSettings;
+import com.bitville.apm.listener.support.ClusterSingleton;
 import com.bitville.apm.shared.bus.Addresses;
 import com.bitville.apm.shared.bus.QueryNames;
 import com.bitville.apm.shared.bus.StorageQuery;
@@ -11,6 +12,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -30,6 +32,8 @@ public final class RetentionVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(RetentionVerticle.class);
   private static final int MAX_VACUUM_STEPS = 100_000;
+  private static final String ACTIVE_LOCK = "bitville.retention.active";
+  private static final long STANDBY_RETRY_MS = 5_000;
 
   private RetentionSettings settings;
   private boolean countUnforwarded;
@@ -37,6 +41,7 @@ public final class RetentionVerticle extends VerticleBase {
   private RetentionMetrics metrics;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private Future<JsonObject> running;
+  private ClusterSingleton singleton;
   private JsonObject lastRun;
   private String lastError;
   private long timerId = -1;
@@ -51,10 +56,20 @@ public final class RetentionVerticle extends VerticleBase {
     var bus = vertx.eventBus();
     consumers.add(bus.<JsonObject>localConsumer(Addresses.NODE_STATUS_PREFIX + "retention",
         msg -> msg.reply(status())));
-    consumers.add(bus.<JsonObject>localConsumer(Addresses.RETENTION_RUN, msg -> runOnce()
-        .onSuccess(msg::reply).onFailure(e -> msg.fail(500, String.valueOf(e.getMessage())))));
-    schedule(settings.initialDelayMs());
-    return Future.succeededFuture();
+    consumers.add(bus.<JsonObject>localConsumer(Addresses.RETENTION_RUN, this::runOnRequest));
+    singleton = new ClusterSingleton(vertx, ACTIVE_LOCK, STANDBY_RETRY_MS);
+    return singleton.start(() -> {
+      schedule(settings.initialDelayMs());
+      return Future.succeededFuture();
+    });
+  }
+
+  private void runOnRequest(Message<JsonObject> message) {
+    if (!singleton.active()) {
+      message.fail(409, "retention is active on another node of the cluster; ask that node");
+      return;
+    }
+    runOnce().onSuccess(message::reply).onFailure(e -> message.fail(500, String.valueOf(e.getMessage())));
   }
 
   private void schedule(long delayMs) {
@@ -250,7 +265,7 @@ public final class RetentionVerticle extends VerticleBase {
   }
 
   private JsonObject status() {
-    return new JsonObject().put("up", true).put("running", running != null)
+    return new JsonObject().put("up", true).put("role", singleton.role()).put("running", running != null)
         .put("policy_days", settings.days()).put("project_days", new JsonObject(new java.util.HashMap<>(
             settings.projectDays())))
         .put("max_database_bytes", settings.maxDatabaseBytes()).put("interval_ms", settings.intervalMs())
@@ -262,6 +277,7 @@ public final class RetentionVerticle extends VerticleBase {
     stopping = true;
     vertx.cancelTimer(timerId);
     consumers.forEach(MessageConsumer::unregister);
-    return running == null ? Future.succeededFuture() : running.otherwiseEmpty().mapEmpty();
+    Future<Object> finished = running == null ? Future.succeededFuture() : running.otherwiseEmpty().mapEmpty();
+    return finished.onComplete(v -> singleton.stop());
   }
 }

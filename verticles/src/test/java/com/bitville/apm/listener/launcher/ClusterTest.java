@@ -8,8 +8,10 @@ import com.bitville.apm.listener.config.ConfigLoader;
 import com.bitville.apm.listener.testsupport.Await;
 import com.bitville.apm.listener.testsupport.Fixtures;
 import com.bitville.apm.listener.testsupport.TestListener;
+import com.bitville.apm.shared.bus.Addresses;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemTrustOptions;
@@ -26,7 +28,8 @@ import org.junit.jupiter.api.Test;
 class ClusterTest {
 
   @Test
-  @DisplayName("An ingest-only node stores through the storage node; a second storage refuses to start")
+  @DisplayName("An ingest-only node stores through the storage node; a second storage refuses to start; "
+      + "retention runs on one node and fails over")
   void splitNodes() throws Exception {
     Path storageDir = Files.createTempDirectory("bitville-cluster-a-");
     Path ingestDir = Files.createTempDirectory("bitville-cluster-b-");
@@ -56,6 +59,16 @@ class ClusterTest {
       assertTrue(refused.getCause().getMessage().contains("another StorageVerticle already owns the database"),
           refused.getCause().getMessage());
       TestListener.deleteRecursively(thirdDir);
+
+      assertEquals("active", retentionRole(storageNode), "the first node runs retention");
+      assertEquals("standby", retentionRole(ingestNode), "a second node stands by instead of deleting twice");
+      Await.result(storageNode.shutdown());
+      storageNode = null;
+      long deadline = System.currentTimeMillis() + 20_000;
+      while (!"active".equals(retentionRole(ingestNode)) && System.currentTimeMillis() < deadline) {
+        Thread.sleep(200);
+      }
+      assertEquals("active", retentionRole(ingestNode), "the standby takes over when the active node stops");
     } finally {
       if (ingestNode != null) {
         Await.result(ingestNode.shutdown());
@@ -67,6 +80,11 @@ class ClusterTest {
       TestListener.deleteRecursively(storageDir);
       TestListener.deleteRecursively(ingestDir);
     }
+  }
+
+  private static String retentionRole(ListenerNode node) throws Exception {
+    return Await.result(node.vertx().eventBus().<JsonObject>request(Addresses.NODE_STATUS_PREFIX + "retention",
+        new JsonObject(), new DeliveryOptions().setSendTimeout(2_000))).body().getString("role");
   }
 
   private static JsonObject node(Path dataDir, int hazelcastPort, JsonArray members, int storage, int ingest)
