@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
@@ -68,25 +69,38 @@ final class RetentionOps implements QueryModule {
     return limit;
   }
 
+  /**
+   * The batch is chosen on a read connection and the write transaction starts with a delete. A transaction
+   * that reads first and writes later is refused at once (SQLITE_BUSY, no busy wait) when the group commit
+   * wrote in between, because its snapshot is stale; one that writes first waits for the lock like any write.
+   */
   private static Future<JsonObject> deleteSelected(Database database, String select, Tuple tuple,
       boolean countUnforwarded) {
-    return database.writer().withTransaction(connection -> connection.preparedQuery(select).execute(tuple)
-        .compose(rows -> {
-          List<Long> ids = new ArrayList<>();
-          Long oldest = null;
-          for (Row row : rows) {
-            ids.add(row.getLong("id"));
-            oldest = oldest == null ? row.getLong("event_time_ms") : Math.min(oldest, row.getLong("event_time_ms"));
-          }
-          JsonObject result = new JsonObject().put("deleted", ids.size()).put("unforwarded", 0)
-              .put("oldest_deleted_ms", oldest);
-          if (ids.isEmpty()) {
-            return Future.succeededFuture(result);
-          }
-          Future<Long> unforwarded = countUnforwarded
-              ? unforwarded(connection, ids) : Future.succeededFuture(0L);
-          return unforwarded.compose(count -> deleteIds(connection, ids).map(v -> result.put("unforwarded", count)));
-        }));
+    return database.reader().preparedQuery(select).execute(tuple).compose(rows -> {
+      List<Long> ids = new ArrayList<>();
+      Long oldest = null;
+      for (Row row : rows) {
+        ids.add(row.getLong("id"));
+        oldest = oldest == null ? row.getLong("event_time_ms") : Math.min(oldest, row.getLong("event_time_ms"));
+      }
+      JsonObject result = new JsonObject().put("deleted", 0).put("unforwarded", 0).put("oldest_deleted_ms", oldest);
+      if (ids.isEmpty()) {
+        return Future.succeededFuture(result);
+      }
+      return database.writer().withTransaction(connection -> deleteIds(connection, ids, countUnforwarded, result));
+    });
+  }
+
+  /** Links first (taking the write lock), then the unforwarded count while failures still exist, then the rest. */
+  private static Future<JsonObject> deleteIds(SqlConnection connection, List<Long> ids, boolean countUnforwarded,
+      JsonObject result) {
+    Tuple tuple = Tuple.wrap(new ArrayList<Object>(ids));
+    String in = marks(ids.size());
+    return connection.preparedQuery(RetentionSql.DELETE_LINKS + in).execute(tuple)
+        .compose(v -> countUnforwarded ? unforwarded(connection, ids) : Future.succeededFuture(0L))
+        .compose(unforwarded -> connection.preparedQuery(RetentionSql.DELETE_FAILURES + in).execute(tuple)
+            .compose(v -> connection.preparedQuery(RetentionSql.DELETE_RECORDS + in).execute(tuple))
+            .map(deleted -> result.put("deleted", deleted.rowCount()).put("unforwarded", unforwarded)));
   }
 
   /** Deleted records the GELF cursor had not passed and that were not already counted as failed. */
@@ -104,26 +118,19 @@ final class RetentionOps implements QueryModule {
     });
   }
 
-  private static Future<Void> deleteIds(SqlConnection connection, List<Long> ids) {
-    Tuple tuple = Tuple.wrap(new ArrayList<Object>(ids));
-    Future<RowSet<Row>> chain = Future.succeededFuture();
-    for (String delete : RetentionSql.DELETES) {
-      chain = chain.compose(v -> connection.preparedQuery(delete + marks(ids.size())).execute(tuple));
-    }
-    return chain.mapEmpty();
-  }
-
   private static Future<JsonObject> vacuum(Database database, JsonObject params) {
     int pages = params.getInteger("pages", 256);
     if (pages < 0 || pages > MAX_VACUUM_PAGES) {
       return Future.failedFuture(new IllegalArgumentException("pages must be between 0 and " + MAX_VACUUM_PAGES));
     }
     boolean checkpoint = params.getBoolean("checkpoint", true);
-    Future<Long[]> vacuumed = database.writer().withTransaction(connection -> freePages(connection)
-        .compose(before -> (pages == 0 ? Future.<Void>succeededFuture()
+    // counted on a read connection: the vacuum transaction must write first (see deleteSelected)
+    Future<Long[]> vacuumed = freePages(database.reader())
+        .compose(before -> database.writer().withTransaction(connection -> (pages == 0
+                ? Future.<Void>succeededFuture()
                 : connection.query(String.format(RetentionSql.INCREMENTAL_VACUUM, pages)).execute().<Void>mapEmpty())
-            .compose(v -> connection.query(RetentionSql.JOURNAL_SIZE_LIMIT).execute())
-            .map(v -> before)))
+            .compose(v -> connection.query(RetentionSql.JOURNAL_SIZE_LIMIT).execute()))
+            .map(v -> before))
         .compose(before -> database.writer().withTransaction(connection -> freePages(connection))
             .map(after -> new Long[] {before, after}));
     return vacuumed.compose(counts -> (checkpoint ? database.reader().query(RetentionSql.CHECKPOINT).execute()
@@ -136,7 +143,7 @@ final class RetentionOps implements QueryModule {
         }));
   }
 
-  private static Future<Long> freePages(SqlConnection connection) {
+  private static Future<Long> freePages(SqlClient connection) {
     return connection.query(RetentionSql.FREE_PAGES).execute()
         .map(rows -> rows.iterator().next().getLong(0));
   }

@@ -16,11 +16,10 @@ final class RetentionSql {
 
   static final String GELF_CURSOR = "SELECT forwarded_id FROM gelf_outbox WHERE name = 'graylog'";
 
-  /** Children first, the record last; each completed with an {@code IN (?, ...)} list of record ids. */
-  static final String[] DELETES = {
-      "DELETE FROM record_links WHERE record_id IN ",
-      "DELETE FROM gelf_failures WHERE record_id IN ",
-      "DELETE FROM records WHERE id IN "};
+  /** Each completed with an {@code IN (?, ...)} list of record ids; children first, the record last. */
+  static final String DELETE_LINKS = "DELETE FROM record_links WHERE record_id IN ";
+  static final String DELETE_FAILURES = "DELETE FROM gelf_failures WHERE record_id IN ";
+  static final String DELETE_RECORDS = "DELETE FROM records WHERE id IN ";
 
   static final String FAILED_AMONG = "SELECT count(*) AS failed FROM gelf_failures WHERE record_id > ? AND record_id IN ";
 

@@ -8,6 +8,7 @@ import com.bitville.apm.listener.testsupport.Await;
 import com.bitville.apm.listener.testsupport.Fixtures;
 import com.bitville.apm.listener.testsupport.TestListener;
 import com.bitville.apm.shared.bus.Addresses;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -75,6 +77,44 @@ class RetentionTest {
   private JsonObject run() throws Exception {
     return Await.result(listener.vertx().eventBus().<JsonObject>request(Addresses.RETENTION_RUN, new JsonObject(),
         new DeliveryOptions().setSendTimeout(60_000))).body();
+  }
+
+  /** Single young records from one sender, one after the other, until {@code go} is cleared or {@code max}. */
+  private Future<Integer> keepIngesting(AtomicBoolean go, int max, int sent) {
+    if (!go.get() || sent >= max) {
+      return Future.succeededFuture(sent);
+    }
+    Buffer body = Fixtures.phpJson("wire/nosql_noxhprof.json").put("correlation_id", UUID.randomUUID().toString())
+        .put("timestamp", System.currentTimeMillis() / 1000.0).toBuffer();
+    return client.post("/ingest/php").putHeader("Authorization", "Bearer " + TestListener.SHOP_KEY)
+        .putHeader("Content-Type", "application/json").sendBuffer(body)
+        .compose(response -> response.statusCode() == 200 ? keepIngesting(go, max, sent + 1)
+            : Future.failedFuture("ingest answered " + response.statusCode() + ": " + response.bodyAsString()));
+  }
+
+  @Test
+  @DisplayName("A run while ingest keeps committing deletes everything expired and fails nothing")
+  void runDuringIngest() throws Exception {
+    start(new JsonObject().put("days", 1).put("batchSize", 10).put("pauseMs", 0), null);
+    ingest(TestListener.SHOP_KEY, 600, 3 * DAY_SECONDS);
+    AtomicBoolean go = new AtomicBoolean(true);
+    List<Future<Integer>> senders = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      senders.add(keepIngesting(go, 2_000, 0));
+    }
+    JsonObject summary;
+    try {
+      summary = run();
+    } finally {
+      go.set(false);
+    }
+    int young = 0;
+    for (Future<Integer> sender : senders) {
+      young += Await.result(sender);
+    }
+    assertEquals(600, summary.getLong("rows_deleted"), summary.encode());
+    assertTrue(young > 0, "ingest ran during the retention run");
+    assertEquals(young, listener.count("SELECT count(*) FROM records"), "every young record stays");
   }
 
   private long fileBytes() throws Exception {
