@@ -21,7 +21,7 @@ import java.util.UUID;
 
 /**
  * Ingest latency with and without a retention run (scripts/bench-retention). Loads OLD expired records (the real
- * slow_get fixture: 47 SQL rows and the functions each), then measures single-record HTTPS ingest latency at a
+ * slow_get fixture, 55 KB of JSON each), then measures single-record HTTPS ingest latency at a
  * fixed concurrency twice in the same run: once idle, once while retention deletes the expired records.
  * Usage: BenchRetention [OLD=30000] [REQUESTS=3000] [CONCURRENCY=8]
  */
@@ -43,7 +43,7 @@ public final class BenchRetention {
     try (TestListener listener = TestListener.start(overrides)) {
       WebClient client = listener.httpsClient(vertx);
       loadOld(client, old);
-      System.out.printf(Locale.ROOT, "loaded %d expired records (slow_get: 47 SQL rows each), file %.1f MiB%n", old,
+      System.out.printf(Locale.ROOT, "loaded %d expired records (slow_get), file %.1f MiB%n", old,
           fileBytes(listener) / 1048576.0);
       measure(client, requests / 3, concurrency);
       long[] idle = measure(client, requests, concurrency);
