@@ -319,8 +319,8 @@ public final class GelfForwarderVerticle extends VerticleBase {
     if (!settings.enabled()) {
       return status;
     }
-    if (breaker == null) {
-      return status.put("role", "standby");
+    if (!singleton.active()) {
+      return status.put("role", singleton.role());
     }
     CircuitBreakerState state = breaker.state();
     return status.put("role", "active").put("target", settings.transport() + "://" + settings.host() + ":" + settings.port())

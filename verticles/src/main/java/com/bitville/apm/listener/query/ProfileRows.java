@@ -21,18 +21,18 @@ final class ProfileRows {
   }
 
   /** [{name, calls, wall_us}], slowest first. */
-  static JsonArray functions(JsonObject payload) {
+  static JsonArray functions(PhpProfile profile) {
     JsonArray rows = new JsonArray();
-    PhpProfile.of(payload).functions().stream()
+    profile.functions().stream()
         .sorted((a, b) -> Long.compare(b.wallUs(), a.wallUs()))
         .forEach(call -> rows.add(call.toJson()));
     return rows;
   }
 
   /** [{seq, fingerprint, normalized, time_ms}] in the order the request ran them. */
-  static JsonArray statements(JsonObject payload) {
+  static JsonArray statements(PhpProfile profile) {
     JsonArray rows = new JsonArray();
-    PhpProfile.of(payload).queries().forEach(call -> rows.add(call.toJson()));
+    profile.queries().forEach(call -> rows.add(call.toJson()));
     return rows;
   }
 

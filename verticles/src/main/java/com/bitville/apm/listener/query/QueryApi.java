@@ -6,6 +6,7 @@ import com.bitville.apm.shared.bus.Addresses;
 import com.bitville.apm.shared.bus.QueryNames;
 import com.bitville.apm.shared.bus.StorageFailure;
 import com.bitville.apm.shared.bus.StorageQuery;
+import com.bitville.apm.shared.normalize.PhpProfile;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -119,10 +120,11 @@ final class QueryApi {
     JsonArray related = new JsonArray();
     reply.getJsonArray("related").forEach(row -> related.add(RecordViews.related((JsonObject) row, correlationId)));
     JsonObject xhprof = payload.getValue("xhprof") instanceof JsonObject x ? x : new JsonObject();
+    PhpProfile profile = PhpProfile.of(payload);
     return new JsonObject().put("request", request)
-        .put("functions", RecordViews.functions(ProfileRows.functions(payload), request.getDouble("duration_ms", 0.0)))
+        .put("functions", RecordViews.functions(ProfileRows.functions(profile), request.getDouble("duration_ms", 0.0)))
         .put("hotspots", xhprof.getValue("hotspots") instanceof JsonArray h ? h : new JsonArray())
-        .put("sql", RecordViews.sql(ProfileRows.statements(payload), payload, SLOW_SQL_MS))
+        .put("sql", RecordViews.sql(ProfileRows.statements(profile), payload, SLOW_SQL_MS))
         .put("related", related)
         .put("timeline", RecordViews.timeline(request, related));
   }
@@ -150,7 +152,8 @@ final class QueryApi {
 
   private static JsonObject withProfile(JsonObject detail) {
     JsonObject payload = RecordViews.inflate(detail.getJsonObject("record")).getJsonObject("payload", new JsonObject());
-    return detail.copy().put("functions", ProfileRows.functions(payload)).put("sql", ProfileRows.statements(payload));
+    PhpProfile profile = PhpProfile.of(payload);
+    return detail.copy().put("functions", ProfileRows.functions(profile)).put("sql", ProfileRows.statements(profile));
   }
 
   private static JsonObject withTypical(JsonObject baseline) {

@@ -27,7 +27,7 @@ final class RetentionMetrics {
   RetentionMetrics() {
     MeterRegistry registry = NodeMetrics.registry();
     rowsDeleted = Counter.builder("bitville_retention_rows_deleted_total")
-        .description("Records deleted by retention (their child rows too)").register(registry);
+        .description("Records deleted by retention (their correlation links too)").register(registry);
     bytesReclaimed = Counter.builder("bitville_retention_bytes_reclaimed_total")
         .description("Bytes returned to the file system by incremental vacuum").register(registry);
     expiredUnforwarded = Counter.builder("bitville_retention_expired_unforwarded_total")
