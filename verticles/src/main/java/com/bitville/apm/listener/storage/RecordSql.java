@@ -1,9 +1,9 @@
 package com.bitville.apm.listener.storage;
 
 /** SQL of the record write path and the basic reads, kept in one place. */
-final class RecordSql {
+public final class RecordSql {
 
-  static final String INSERT_RECORD = """
+  public static final String INSERT_RECORD = """
       INSERT INTO records (id, project, kind, source, correlation_id, event_time_ms, received_at_ms,
         event_time_estimated, duration_ms, route, url, method, status, host, sql_count, sql_time_ms,
         memory_peak_bytes, fatal, summary, node, payload)
@@ -15,7 +15,7 @@ final class RecordSql {
       SELECT max((SELECT value FROM counters WHERE name = 'next_record_id'),
                  (SELECT coalesce(max(id), 0) + 1 FROM records)) AS next_id""";
 
-  static final String SAVE_NEXT_ID = "UPDATE counters SET value = ? WHERE name = 'next_record_id'";
+  public static final String SAVE_NEXT_ID = "UPDATE counters SET value = ? WHERE name = 'next_record_id'";
 
   static final String COLUMNS = """
       id, project, kind, source, correlation_id, event_time_ms, received_at_ms, event_time_estimated,

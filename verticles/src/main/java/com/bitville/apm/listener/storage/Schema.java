@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * bump of {@code schema_version}; a database written by a newer listener is refused rather than guessed at.
  * Version ranges keep parallel work apart: 1-9 core ingest, 10-19 retention and forwarding, 20-29 query side.
  */
-final class Schema {
+public final class Schema {
 
   record Migration(int version, String description, List<String> statements) {
   }
@@ -111,7 +111,7 @@ final class Schema {
   }
 
   /** Brings the file to the newest version; returns the version it is at afterwards. */
-  static Future<Integer> migrate(Pool writer) {
+  public static Future<Integer> migrate(Pool writer) {
     return writer.withConnection(connection -> prepare(connection)
         .compose(v -> currentVersion(connection))
         .compose(current -> applyFrom(connection, current)));

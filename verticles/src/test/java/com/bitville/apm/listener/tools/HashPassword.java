@@ -1,5 +1,6 @@
-package com.bitville.apm.listener.query;
+package com.bitville.apm.listener.tools;
 
+import com.bitville.apm.listener.query.Passwords;
 import java.io.BufferedReader;
 import java.io.Console;
 import java.io.InputStreamReader;

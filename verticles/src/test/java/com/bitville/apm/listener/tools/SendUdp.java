@@ -1,5 +1,6 @@
-package com.bitville.apm.shared.udp;
+package com.bitville.apm.listener.tools;
 
+import com.bitville.apm.shared.udp.SignedDatagram;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;

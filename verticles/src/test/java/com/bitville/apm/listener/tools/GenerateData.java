@@ -1,7 +1,10 @@
-package com.bitville.apm.listener.storage;
+package com.bitville.apm.listener.tools;
 
 import com.bitville.apm.listener.config.NodeSettings;
 import com.bitville.apm.listener.config.StorageSettings;
+import com.bitville.apm.listener.storage.Database;
+import com.bitville.apm.listener.storage.RecordSql;
+import com.bitville.apm.listener.storage.Schema;
 import com.bitville.apm.shared.model.PayloadCodec;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;

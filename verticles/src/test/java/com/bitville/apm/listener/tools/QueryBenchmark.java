@@ -1,8 +1,9 @@
-package com.bitville.apm.listener.query;
+package com.bitville.apm.listener.tools;
 
 import com.bitville.apm.listener.config.ConfigLoader;
 import com.bitville.apm.listener.launcher.FirstStart;
 import com.bitville.apm.listener.launcher.ListenerNode;
+import com.bitville.apm.listener.query.Passwords;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -69,7 +70,7 @@ public final class QueryBenchmark {
   }
 
   private static void run(WebClient client, int iterations) throws Exception {
-    HttpResponse<Buffer> login = await(client.post("/api/login").putHeader(Auth.CSRF_HEADER, "1")
+    HttpResponse<Buffer> login = await(client.post("/api/login").putHeader("X-Bitville-Request", "1")
         .sendJsonObject(new JsonObject().put("user", "bench").put("password", PASSWORD)));
     String cookie = login.headers().getAll("Set-Cookie").get(0).split(";")[0];
     JsonObject first = get(client, cookie, "/api/requests?project=shop&limit=50");
