@@ -230,7 +230,8 @@ class BrowserUiTest {
     driver.get(base() + "#/requests/" + slowGetId + "?project=shop");
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("detail-title")));
     assertTrue(driver.findElement(By.id("detail-title")).getText().contains("/orders"));
-    driver.get(base() + "#/routes?project=shop&window=7d&to=1795500000000&route=%2Forders");
+    driver.get(base() + "#/routes?project=shop&window=7d&to=" + Fixtures.stampedMillis(1795500000000L)
+        + "&route=%2Forders");
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".histogram")));
     assertTrue(driver.findElement(By.id("routes-table")).getText().contains("/orders"));
     fullScreenshot("routes");

@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
 @DisplayName("Query API over HTTPS against a real SQLite filled from the fixtures through the real ingest")
 class QueryApiTest {
 
-  static final long PAGING_TIME_S = 1795000000L;
+  /** Five days before the captures (moved like them, see {@link Fixtures#stampedMillis}). */
+  static final long PAGING_TIME_S = Fixtures.stampedMillis(1_795_000_000_000L) / 1000;
   static final int PAGING_COUNT = 7;
   /** Equal pairs, and values that differ only beyond a float's 7 digits: ties and near-ties for the cursor. */
   static final double[] PAGING_DURATIONS = {600.0, 600.0, 707.4129581451416, 707.4129581451417, 707.41296,
@@ -186,10 +187,13 @@ class QueryApiTest {
         expected("project = 'shop' AND correlation_id = ?", Fixtures.SLOW_GET_CORRELATION));
     cases.put("project=shop&fatal=true", expected("project = 'shop' AND fatal = 1"));
     cases.put("project=shop&fatal=false", expected("project = 'shop' AND fatal = 0"));
-    cases.put("project=shop&from=1795457876000", expected("project = 'shop' AND event_time_ms >= 1795457876000"));
-    cases.put("project=shop&to=2026-11-23T18:17:57Z", expected("project = 'shop' AND event_time_ms < 1795457877000"));
-    cases.put("project=shop&from=1795457875000&to=1795457877000&method=GET",
-        expected("project = 'shop' AND event_time_ms >= 1795457875000 AND event_time_ms < 1795457877000 AND "
+    cases.put("project=shop&from=" + at(1795457876000L),
+        expected("project = 'shop' AND event_time_ms >= " + at(1795457876000L)));
+    cases.put("project=shop&to=" + java.time.Instant.ofEpochMilli(at(1795457877000L)),
+        expected("project = 'shop' AND event_time_ms < " + at(1795457877000L)));
+    cases.put("project=shop&from=" + at(1795457875000L) + "&to=" + at(1795457877000L) + "&method=GET",
+        expected("project = 'shop' AND event_time_ms >= " + at(1795457875000L) + " AND event_time_ms < "
+            + at(1795457877000L) + " AND "
             + "method = 'GET'"));
     long all = expected("project = 'shop'").size();
     for (Map.Entry<String, List<Long>> c : cases.entrySet()) {
@@ -286,19 +290,19 @@ class QueryApiTest {
   @Test
   @DisplayName("Routes: exact stats for short windows, hourly for 24 h; histogram; comparison with percentile rank")
   void routesAndComparison() throws Exception {
-    JsonObject exact = shop.json("/api/routes?project=shop&from=1795457800000&to=1795457900000");
+    JsonObject exact = shop.json("/api/routes?project=shop&from=" + at(1795457800000L) + "&to=" + at(1795457900000L));
     assertFalse(exact.getBoolean("approximate"));
     JsonObject orders = find(exact.getJsonArray("routes"), "route", "/orders");
     assertEquals(2L, orders.getLong("count"));
     assertTrue(orders.getDouble("p50") <= orders.getDouble("p95") && orders.getDouble("p95") <= orders.getDouble("max"));
-    JsonObject day = shop.json("/api/routes?project=shop&from=1795400000000&to=1795486400000");
+    JsonObject day = shop.json("/api/routes?project=shop&from=" + at(1795400000000L) + "&to=" + at(1795486400000L));
     assertTrue(day.getBoolean("approximate"));
     JsonObject ordersDay = find(day.getJsonArray("routes"), "route", "/orders");
     assertEquals(2L, ordersDay.getLong("count"));
     assertEquals(Fixtures.phpJson("wire/slow_get.json").getDouble("elapsed_ms"), ordersDay.getDouble("max"), 1e-3);
     assertEquals(orders.getDouble("max"), ordersDay.getDouble("max"), 1e-3);
-    JsonObject histogram = shop.json("/api/routes/" + enc("/orders") + "/histogram?project=shop&from=1795400000000"
-        + "&to=1795486400000");
+    JsonObject histogram = shop.json("/api/routes/" + enc("/orders") + "/histogram?project=shop&from="
+        + at(1795400000000L) + "&to=" + at(1795486400000L));
     assertEquals(2L, histogram.getLong("count"));
     // the baseline window ends at the request: the later /orders request (no xhprof, no SQL) has slow_get before it
     long later = ids(shop.json("/api/requests?project=shop&correlation_id=023fe250-1011-4d62-ac6e-8307551ed7d4"))
@@ -339,7 +343,7 @@ class QueryApiTest {
     other.json("/api/correlation/" + Fixtures.SLOW_GET_CORRELATION).getJsonArray("records")
         .forEach(r -> assertEquals("other", ((JsonObject) r).getString("project")));
     assertEquals(403, other.get("/api/routes?project=shop").statusCode());
-    other.json("/api/routes?from=1795400000000&to=1795486400000").getJsonArray("routes")
+    other.json("/api/routes?from=" + at(1795400000000L) + "&to=" + at(1795486400000L)).getJsonArray("routes")
         .forEach(r -> assertEquals("other", ((JsonObject) r).getString("project")));
     assertEquals(403, other.get("/api/routes/" + enc("/orders") + "/histogram?project=shop").statusCode());
     assertEquals(403, other.get("/api/database/locks?project=shop").statusCode());
@@ -391,5 +395,10 @@ class QueryApiTest {
       }
     }
     throw new AssertionError("no " + key + "=" + value + " in " + array.encode());
+  }
+
+  /** A capture-era time (Unix ms) moved like the stamped fixtures. */
+  private static long at(long captureMillis) {
+    return Fixtures.stampedMillis(captureMillis);
   }
 }

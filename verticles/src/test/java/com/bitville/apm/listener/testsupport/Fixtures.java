@@ -5,9 +5,17 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.regex.Pattern;
 
-/** The real agent payloads (copied from the PHP agent and pg-agent captures into test resources). */
+/**
+ * The real agent payloads (copied from the PHP agent and pg-agent captures into test resources). PHP payloads
+ * are returned stamped with current times: the captures are from 2026-11-23 and would otherwise be older than
+ * the retention period, so a test's records could be deleted while it runs. Every timestamp of the captures is
+ * moved by the same whole number of seconds (fixed per JVM), so payloads read twice are byte-identical and
+ * keep their order and spacing; only the integer part of each timestamp changes.
+ */
 public final class Fixtures {
 
   public static final List<String> PHP_WIRE = List.of("wire/slow_get.json", "wire/slow_post.json", "wire/fatal.json",
@@ -20,8 +28,35 @@ public final class Fixtures {
   private Fixtures() {
   }
 
+  /** The latest timestamp in the PHP captures; stamped, it lands a minute before the tests started. */
+  private static final long LATEST_CAPTURE_SECONDS = 1_795_457_879L;
+  private static final long SHIFT_SECONDS = System.currentTimeMillis() / 1000 - 60 - LATEST_CAPTURE_SECONDS;
+  private static final Pattern CAPTURE_TIMESTAMP = Pattern.compile("(?<![0-9.])(1795\\d{6})(?![0-9])");
+
   public static Buffer php(String name) {
+    return Buffer.buffer(stamped(read("fixtures/php-agent/" + name).toString(StandardCharsets.UTF_8)),
+        StandardCharsets.UTF_8.name());
+  }
+
+  /** The capture exactly as recorded, with its original (old) timestamps. */
+  public static Buffer phpAsCaptured(String name) {
     return read("fixtures/php-agent/" + name);
+  }
+
+  /** Moves every capture-era Unix timestamp in a text (2026-11-23 +/- a few days) to the present. */
+  public static String stamped(String text) {
+    return CAPTURE_TIMESTAMP.matcher(text)
+        .replaceAll(match -> String.valueOf(Long.parseLong(match.group(1)) + SHIFT_SECONDS));
+  }
+
+  /** A time of the capture era in Unix milliseconds, moved like the stamped payloads' timestamps. */
+  public static long stampedMillis(long captureMillis) {
+    return captureMillis + SHIFT_SECONDS * 1000;
+  }
+
+  /** The number of seconds every capture timestamp is moved by. */
+  public static long shiftSeconds() {
+    return SHIFT_SECONDS;
   }
 
   public static JsonObject phpJson(String name) {
