@@ -123,7 +123,7 @@ class AgentProcessTest {
   private static void assertListenerLinks(List<JsonObject> records, String correlationId) {
     boolean linked = false;
     for (JsonObject record : records) {
-      var normalized = com.bitville.apm.shared.normalize.PostgresEnvelopeNormalizer.normalize(record, "shop",
+      var normalized = com.bitville.apm.shared.pg.PostgresEnvelopeNormalizer.normalize(record, "shop",
           System.currentTimeMillis(), "$");
       linked |= normalized.correlationIds().contains(correlationId);
     }

@@ -1,6 +1,6 @@
 package com.bitville.apm.pgagent.collect;
 
-import com.bitville.apm.shared.wire.PgEnvelope;
+import com.bitville.apm.shared.pg.PgEnvelope;
 import io.vertx.core.Future;
 import java.util.List;
 

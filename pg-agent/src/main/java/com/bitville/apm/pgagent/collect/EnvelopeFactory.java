@@ -1,7 +1,7 @@
 package com.bitville.apm.pgagent.collect;
 
 import com.bitville.apm.shared.normalize.CorrelationIds;
-import com.bitville.apm.shared.wire.PgEnvelope;
+import com.bitville.apm.shared.pg.PgEnvelope;
 import io.vertx.core.json.JsonObject;
 import java.util.Set;
 

@@ -1,7 +1,7 @@
 package com.bitville.apm.pgagent.collect;
 
 import com.bitville.apm.pgagent.db.DatabaseUnavailableException;
-import com.bitville.apm.shared.wire.PgEnvelope;
+import com.bitville.apm.shared.pg.PgEnvelope;
 import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.function.Consumer;

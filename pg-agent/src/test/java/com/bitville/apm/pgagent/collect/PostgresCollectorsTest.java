@@ -14,7 +14,7 @@ import com.bitville.apm.pgagent.db.MonitorConnection;
 import com.bitville.apm.pgagent.support.PgServer;
 import com.bitville.apm.pgagent.support.Sql;
 import com.bitville.apm.pgagent.support.TestConfigs;
-import com.bitville.apm.shared.wire.PgEnvelope;
+import com.bitville.apm.shared.pg.PgEnvelope;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -3,7 +3,7 @@ package com.bitville.apm.pgagent.collect;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.bitville.apm.shared.wire.PgEnvelope;
+import com.bitville.apm.shared.pg.PgEnvelope;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

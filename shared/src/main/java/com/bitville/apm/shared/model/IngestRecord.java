@@ -9,7 +9,7 @@ import java.util.List;
  * A validated, normalized record ready to store: the derived columns the query side filters on and the
  * original payload (compressed, see {@link PayloadCodec}). A PHP request's functions and SQL statements are not
  * separate rows: they are derived from the payload when the request is read (see
- * {@link com.bitville.apm.shared.normalize.PhpProfile}).
+ * {@link com.bitville.apm.shared.php.PhpProfile}).
  *
  * @param correlationIds every correlation id the record can be linked by (its own and those found inside
  *     pg-agent data: sessions, locks, log lines); never null

@@ -1,5 +1,7 @@
 package com.bitville.apm.shared.normalize;
 
+import com.bitville.apm.shared.php.PhpPayloadNormalizer;
+import com.bitville.apm.shared.php.PhpSparseReader;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;

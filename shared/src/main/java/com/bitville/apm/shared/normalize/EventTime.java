@@ -1,7 +1,7 @@
 package com.bitville.apm.shared.normalize;
 
 /** Agent timestamps are float seconds; a value that is clearly milliseconds is accepted and converted. */
-final class EventTime {
+public final class EventTime {
 
   /** 5138-11-16 in seconds: anything above is a millisecond timestamp. */
   private static final double SECONDS_CEILING = 1e11;
@@ -9,7 +9,7 @@ final class EventTime {
   private EventTime() {
   }
 
-  static long toMillis(double timestamp, String path) {
+  public static long toMillis(double timestamp, String path) {
     if (timestamp <= 0) {
       throw new InvalidPayloadException(path + " must be a positive Unix timestamp in seconds");
     }

@@ -8,13 +8,13 @@ import io.vertx.core.json.JsonObject;
  * integers and invalid UTF-8 strings arrive as null. Each read either returns a value, returns null for
  * "absent", or throws an {@link InvalidPayloadException} naming the path.
  */
-final class JsonFields {
+public final class JsonFields {
 
   private JsonFields() {
   }
 
   /** The object at {@code key}; {@code []} and absence both read as an empty object. */
-  static JsonObject object(JsonObject parent, String key, String path) {
+  public static JsonObject object(JsonObject parent, String key, String path) {
     Object value = parent.getValue(key);
     if (value == null) {
       return new JsonObject();
@@ -29,11 +29,11 @@ final class JsonFields {
   }
 
   /** Like {@link #object} but null when absent or explicitly null (e.g. {@code "xhprof": null}). */
-  static JsonObject optionalObject(JsonObject parent, String key, String path) {
+  public static JsonObject optionalObject(JsonObject parent, String key, String path) {
     return parent.getValue(key) == null ? null : object(parent, key, path);
   }
 
-  static JsonArray array(JsonObject parent, String key, String path) {
+  public static JsonArray array(JsonObject parent, String key, String path) {
     Object value = parent.getValue(key);
     if (value == null) {
       return new JsonArray();
@@ -47,7 +47,7 @@ final class JsonFields {
     throw new InvalidPayloadException(path + " must be an array");
   }
 
-  static Double number(JsonObject parent, String key, String path) {
+  public static Double number(JsonObject parent, String key, String path) {
     Object value = parent.getValue(key);
     if (value == null) {
       return null;
@@ -63,7 +63,7 @@ final class JsonFields {
   }
 
   /** A number, or null for absent and also for values of the wrong type: for optional, informative fields. */
-  static Double lenientNumber(JsonObject parent, String key) {
+  public static Double lenientNumber(JsonObject parent, String key) {
     Object value = parent.getValue(key);
     if (value instanceof Number number && Double.isFinite(number.doubleValue())) {
       return number.doubleValue();
@@ -71,7 +71,7 @@ final class JsonFields {
     return null;
   }
 
-  static String string(JsonObject parent, String key, String path) {
+  public static String string(JsonObject parent, String key, String path) {
     Object value = parent.getValue(key);
     if (value == null) {
       return null;
@@ -83,11 +83,11 @@ final class JsonFields {
   }
 
   /** A string, or null for absent and also for values of the wrong type: for optional, informative fields. */
-  static String lenientString(JsonObject parent, String key) {
+  public static String lenientString(JsonObject parent, String key) {
     return parent.getValue(key) instanceof String string ? string : null;
   }
 
-  static String cap(String value, int maxChars) {
+  public static String cap(String value, int maxChars) {
     if (value == null || value.length() <= maxChars) {
       return value;
     }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.bitville.apm.shared.model.IngestRecord;
 import com.bitville.apm.shared.model.PayloadCodec;
+import com.bitville.apm.shared.pg.PostgresEnvelopeNormalizer;
+import com.bitville.apm.shared.php.PhpPayloadNormalizer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
 package com.bitville.apm.listener.gelf;
 
 import com.bitville.apm.shared.model.PayloadCodec;
-import com.bitville.apm.shared.wire.PgSources;
+import com.bitville.apm.shared.pg.PgSources;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;

@@ -3,7 +3,7 @@ package com.bitville.apm.listener.query;
 import com.bitville.apm.shared.model.FunctionCall;
 import com.bitville.apm.shared.model.PayloadCodec;
 import com.bitville.apm.shared.model.SqlCall;
-import com.bitville.apm.shared.normalize.PhpProfile;
+import com.bitville.apm.shared.php.PhpProfile;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.HashSet;

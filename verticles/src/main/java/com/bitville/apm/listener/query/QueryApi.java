@@ -6,7 +6,7 @@ import com.bitville.apm.shared.bus.Addresses;
 import com.bitville.apm.shared.bus.QueryNames;
 import com.bitville.apm.shared.bus.StorageFailure;
 import com.bitville.apm.shared.bus.StorageQuery;
-import com.bitville.apm.shared.normalize.PhpProfile;
+import com.bitville.apm.shared.php.PhpProfile;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;

@@ -8,7 +8,7 @@ import com.bitville.apm.listener.testsupport.Await;
 import com.bitville.apm.listener.testsupport.Fixtures;
 import com.bitville.apm.listener.testsupport.TestListener;
 import com.bitville.apm.shared.model.PayloadCodec;
-import com.bitville.apm.shared.normalize.PhpProfile;
+import com.bitville.apm.shared.php.PhpProfile;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;

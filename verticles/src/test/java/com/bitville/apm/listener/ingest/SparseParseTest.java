@@ -8,7 +8,7 @@ import com.bitville.apm.listener.testsupport.Fixtures;
 import com.bitville.apm.shared.model.IngestRecord;
 import com.bitville.apm.shared.normalize.BodyParser;
 import com.bitville.apm.shared.normalize.InvalidPayloadException;
-import com.bitville.apm.shared.normalize.PhpPayloadNormalizer;
+import com.bitville.apm.shared.php.PhpPayloadNormalizer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package com.bitville.apm.shared.normalize;
+package com.bitville.apm.shared.php;
 
 import static com.bitville.apm.shared.normalize.JsonFields.cap;
 import static com.bitville.apm.shared.normalize.JsonFields.lenientNumber;
@@ -11,6 +11,10 @@ import static com.bitville.apm.shared.normalize.JsonFields.string;
 import com.bitville.apm.shared.model.IngestRecord;
 import com.bitville.apm.shared.model.PayloadCodec;
 import com.bitville.apm.shared.model.RecordKind;
+import com.bitville.apm.shared.normalize.CorrelationIds;
+import com.bitville.apm.shared.normalize.EventTime;
+import com.bitville.apm.shared.normalize.InvalidPayloadException;
+import com.bitville.apm.shared.normalize.RouteNormalizer;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package com.bitville.apm.shared.wire;
+package com.bitville.apm.shared.pg;
 
 /** The {@code source} values of Postgres envelopes that the listener understands specially; others are stored as-is. */
 public final class PgSources {

@@ -1,4 +1,4 @@
-package com.bitville.apm.shared.normalize;
+package com.bitville.apm.shared.php;
 
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
@@ -17,7 +17,7 @@ import java.util.Set;
  * nesting limit are checked over the whole body. Building the full tree was about half of the ingest event
  * loops' CPU (docs/BENCHMARKS.md); the stored payload is always the bytes as received.
  */
-final class PhpSparseReader {
+public final class PhpSparseReader {
 
   /** What to build of one object: its scalars (all, or only some keys), and which containers to descend. */
   private record Spec(Set<String> scalarKeys, Map<String, Spec> objects, Map<String, Spec> arraysOf) {
@@ -43,7 +43,7 @@ final class PhpSparseReader {
   }
 
   /** @param parser positioned on the payload's START_OBJECT; left on its END_OBJECT */
-  static JsonObject read(JsonParser parser) throws IOException {
+  public static JsonObject read(JsonParser parser) throws IOException {
     return object(parser, PAYLOAD);
   }
 

@@ -1,4 +1,4 @@
-package com.bitville.apm.shared.normalize;
+package com.bitville.apm.shared.pg;
 
 import static com.bitville.apm.shared.normalize.JsonFields.cap;
 import static com.bitville.apm.shared.normalize.JsonFields.lenientNumber;
@@ -10,7 +10,9 @@ import static com.bitville.apm.shared.normalize.JsonFields.string;
 import com.bitville.apm.shared.model.IngestRecord;
 import com.bitville.apm.shared.model.PayloadCodec;
 import com.bitville.apm.shared.model.RecordKind;
-import com.bitville.apm.shared.wire.PgSources;
+import com.bitville.apm.shared.normalize.CorrelationIds;
+import com.bitville.apm.shared.normalize.EventTime;
+import com.bitville.apm.shared.normalize.InvalidPayloadException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package com.bitville.apm.shared.wire;
+package com.bitville.apm.shared.pg;
 
 import io.vertx.core.json.JsonObject;
 

@@ -1,4 +1,4 @@
-package com.bitville.apm.shared.normalize;
+package com.bitville.apm.shared.php;
 
 import static com.bitville.apm.shared.normalize.JsonFields.array;
 import static com.bitville.apm.shared.normalize.JsonFields.cap;
@@ -8,6 +8,8 @@ import static com.bitville.apm.shared.normalize.JsonFields.optionalObject;
 
 import com.bitville.apm.shared.model.FunctionCall;
 import com.bitville.apm.shared.model.SqlCall;
+import com.bitville.apm.shared.normalize.InvalidPayloadException;
+import com.bitville.apm.shared.normalize.SqlNormalizer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
