@@ -264,7 +264,9 @@ public final class HttpIngestVerticle extends VerticleBase {
       return;
     }
     IngestResponses.unavailable(request.response(), settings.retryAfterSeconds(),
-        "storage is unavailable or busy; nothing was stored");
+        reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
+            ? "storage is unavailable or busy; nothing was stored"
+            : "storage did not confirm the commit in time; retry later");
   }
 
   /**

@@ -69,7 +69,9 @@ public final class ManagementVerticle extends VerticleBase {
   private void checkStorage(Promise<Status> promise) {
     vertx.eventBus().<JsonObject>request(Addresses.STORAGE_PING, new JsonObject(),
             new DeliveryOptions().setSendTimeout(CHECK_TIMEOUT_MS - 200))
-        .onSuccess(reply -> promise.complete(Status.OK(reply.body())))
+        .onSuccess(reply -> promise.complete(reply.body().getBoolean("writes_failing", false)
+            ? Status.KO(reply.body().put("reason", "writes fail (disk full or I/O error)"))
+            : Status.OK(reply.body())))
         .onFailure(e -> promise.complete(Status.KO(new JsonObject().put("reason", "storage does not answer: "
             + (e instanceof ReplyException r ? r.failureType().name() : "error")))));
   }

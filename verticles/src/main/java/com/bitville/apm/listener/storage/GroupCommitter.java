@@ -37,6 +37,7 @@ final class GroupCommitter {
   private final Timer commitLatency;
   private int queuedRecords;
   private boolean committing;
+  private boolean writesFailing;
   private long nextId;
   private Promise<Void> drained;
 
@@ -70,6 +71,29 @@ final class GroupCommitter {
 
   int queuedRecords() {
     return queuedRecords;
+  }
+
+  /** True from a failed commit until a commit (or a {@link #probeIfFailing() probe}) succeeds again. */
+  boolean writesFailing() {
+    return writesFailing;
+  }
+
+  /**
+   * While writes fail and no agent is sending, tries a minimal transaction, so that the node reports itself
+   * ready again as soon as the cause (a full disk) is gone. Never runs beside a commit.
+   */
+  void probeIfFailing() {
+    if (!writesFailing || committing || drained != null) {
+      return;
+    }
+    committing = true;
+    writer.probe(nextId).onComplete(result -> {
+      committing = false;
+      if (result.succeeded()) {
+        recovered();
+      }
+      commitNext();
+    });
   }
 
   /** Stops taking work and completes when everything already queued is committed (or failed). */
@@ -122,11 +146,13 @@ final class GroupCommitter {
 
   private void finish(List<Pending> group, List<Numbered> batch, Throwable failure) {
     if (failure != null) {
-      LOG.error("Commit of {} records failed", batch.size(), failure);
+      writesFailing = true;
+      LOG.error("Commit of {} records failed and was rolled back", batch.size(), failure);
       StorageException error = new StorageException(StorageFailure.UNAVAILABLE, "commit failed: " + failure.getMessage());
       group.forEach(p -> p.promise().fail(error));
       return;
     }
+    recovered();
     batchSizes.record(batch.size());
     int offset = 0;
     for (Pending pending : group) {
@@ -137,6 +163,13 @@ final class GroupCommitter {
       pending.promise().complete(ids);
     }
     onCommitted.accept(batch);
+  }
+
+  private void recovered() {
+    if (writesFailing) {
+      writesFailing = false;
+      LOG.info("Writes succeed again");
+    }
   }
 
   private void completeDrainIfIdle() {

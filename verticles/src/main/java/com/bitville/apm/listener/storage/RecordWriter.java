@@ -44,11 +44,7 @@ final class RecordWriter {
   /** Opens the writer connection (after migrations) and reads the next record id. */
   Future<Long> open() {
     return thread.executeBlocking(() -> {
-      connection = database.openGroupCommitConnection();
-      connection.setAutoCommit(false);
-      insertRecord = connection.prepareStatement(RecordSql.INSERT_RECORD);
-      insertLink = connection.prepareStatement(RecordSql.INSERT_LINK);
-      saveNextId = connection.prepareStatement(RecordSql.SAVE_NEXT_ID);
+      connect();
       try (ResultSet rows = connection.createStatement().executeQuery(RecordSql.NEXT_ID)) {
         rows.next();
         long next = rows.getLong(1);
@@ -61,6 +57,7 @@ final class RecordWriter {
   Future<Void> write(List<Numbered> batch, long nextId) {
     return thread.executeBlocking(() -> {
       try {
+        connectIfDiscarded();
         addRecords(batch);
         addLinks(batch);
         saveNextId.setLong(1, nextId);
@@ -68,7 +65,26 @@ final class RecordWriter {
         connection.commit();
         return null;
       } catch (SQLException | RuntimeException e) {
-        rollbackQuietly();
+        discardConnection();
+        throw e;
+      }
+    }, true);
+  }
+
+  /**
+   * A minimal write transaction (the id counter saved again), to find out whether writes work again after a
+   * failure without storing anything an agent was told is not stored.
+   */
+  Future<Void> probe(long nextId) {
+    return thread.executeBlocking(() -> {
+      try {
+        connectIfDiscarded();
+        saveNextId.setLong(1, nextId);
+        saveNextId.executeUpdate();
+        connection.commit();
+        return null;
+      } catch (SQLException | RuntimeException e) {
+        discardConnection();
         throw e;
       }
     }, true);
@@ -78,6 +94,7 @@ final class RecordWriter {
     Future<Void> closed = thread.executeBlocking(() -> {
       if (connection != null) {
         connection.close();
+        connection = null;
       }
       return null;
     }, true);
@@ -151,13 +168,41 @@ final class RecordWriter {
     }
   }
 
-  private void rollbackQuietly() {
-    try {
-      insertRecord.clearBatch();
-      insertLink.clearBatch();
-      connection.rollback();
-    } catch (SQLException e) {
-      // the connection is unusable; the failed commit is already reported to every waiting request
+  private void connect() throws SQLException {
+    connection = database.openGroupCommitConnection();
+    connection.setAutoCommit(false);
+    insertRecord = connection.prepareStatement(RecordSql.INSERT_RECORD);
+    insertLink = connection.prepareStatement(RecordSql.INSERT_LINK);
+    saveNextId = connection.prepareStatement(RecordSql.SAVE_NEXT_ID);
+  }
+
+  private void connectIfDiscarded() throws SQLException {
+    if (connection == null) {
+      connect();
     }
+  }
+
+  /**
+   * After a failed write the connection is not trusted again. SQLite may already have rolled the
+   * transaction back by itself (SQLITE_FULL, SQLITE_IOERR); the driver's ROLLBACK then fails and leaves the
+   * connection without an open transaction, so every later statement would commit on its own and a failed
+   * commit would store part of a batch. Rolling back and then closing guarantees that nothing of the failed
+   * batch stays, and the next write starts on a fresh connection.
+   */
+  private void discardConnection() {
+    if (connection == null) {
+      return;
+    }
+    try {
+      connection.rollback();
+    } catch (SQLException | RuntimeException e) {
+      // already rolled back by SQLite, or the connection is broken: closing it below settles both
+    }
+    try {
+      connection.close();
+    } catch (SQLException | RuntimeException e) {
+      // closing a broken connection may fail; it is dropped either way
+    }
+    connection = null;
   }
 }

@@ -36,6 +36,7 @@ public final class StorageVerticle extends VerticleBase {
   private static final String OWNER_LOCK = "bitville.storage.owner";
   private static final long OWNER_LOCK_TIMEOUT_MS = 2_000;
   private static final int MAX_BUFFERED_MESSAGES = 10_000;
+  private static final long WRITE_PROBE_INTERVAL_MS = 1_000;
 
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final Map<String, QueryHandler> queries = new HashMap<>();
@@ -57,6 +58,7 @@ public final class StorageVerticle extends VerticleBase {
             "another StorageVerticle already owns the database in this cluster; run exactly one")))
         .compose(lock -> openDatabase(lock, settings))
         .onSuccess(v -> registerConsumers())
+        .onSuccess(v -> vertx.setPeriodic(WRITE_PROBE_INTERVAL_MS, id -> committer.probeIfFailing()))
         .onSuccess(v -> LOG.info("Storage ready: {} (synchronous={})", settings.dbPath(), settings.synchronous()));
   }
 
@@ -86,7 +88,8 @@ public final class StorageVerticle extends VerticleBase {
     consumers.add(bus.<JsonObject>consumer(bounded(Addresses.STORAGE_WRITE), this::write));
     consumers.add(bus.<JsonObject>consumer(bounded(Addresses.STORAGE_QUERY), this::query));
     consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_PING, msg -> msg.reply(new JsonObject()
-        .put("node", node).put("queued_records", committer.queuedRecords()))));
+        .put("node", node).put("queued_records", committer.queuedRecords())
+        .put("writes_failing", committer.writesFailing()))));
   }
 
   private static MessageConsumerOptions bounded(String address) {
