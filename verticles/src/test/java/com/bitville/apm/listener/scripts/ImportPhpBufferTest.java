@@ -1,0 +1,211 @@
+package com.bitville.apm.listener.scripts;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.bitville.apm.listener.testsupport.Fixtures;
+import com.bitville.apm.listener.testsupport.Script;
+import com.bitville.apm.listener.testsupport.TestListener;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * scripts/import-php-buffer against a real listener, with the PHP agent's real disk-buffer files (a payload per
+ * profile_*.json, a JSON array per buffer_*.json) and one payload over 100 KB, as the include writes them.
+ */
+class ImportPhpBufferTest {
+
+  private static final String DISK_BUFFER = "disk-buffer/";
+  private static final List<String> CAPTURED_FILES = List.of("profile_20261123_181705_dcf29f93.json",
+      "profile_20261123_181709_f310c173.json", "buffer_1763921830.123456_5f2a9c1e.json");
+
+  private TestListener listener;
+  private Path buffer;
+
+  @BeforeEach
+  void start() throws Exception {
+    listener = TestListener.start();
+    buffer = Files.createTempDirectory("bitville-php-buffer-");
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    listener.close();
+    TestListener.deleteRecursively(buffer);
+  }
+
+  @Test
+  @DisplayName("Every buffered request arrives once; the files go; a refused file lands in rejected/ with its answer")
+  void importsEveryFileOnce() throws Exception {
+    List<String> expected = writeCapturedFiles();
+    String big = writeOversizePayload("profile_20261123_181800_0badcafe.json", 110_000);
+    expected.add(big);
+    Files.writeString(buffer.resolve("profile_20261123_181801_00000000.json"), "{\"project\":\"myproject\"}");
+
+    Script.Result run = importBuffer();
+    assertEquals(0, run.exitCode(), run.output());
+    assertTrue(run.output().contains("total: 4 sent (" + expected.size() + " records stored), 1 rejected, 0 left"),
+        run.output());
+    assertStoredOnce(expected);
+    assertEquals(List.of("rejected"), names(buffer));
+    assertEquals(List.of("profile_20261123_181801_00000000.json", "profile_20261123_181801_00000000.json.answer"),
+        names(buffer.resolve("rejected")));
+    assertTrue(Files.readString(buffer.resolve("rejected/profile_20261123_181801_00000000.json.answer"))
+        .startsWith("HTTP 400\n{\"error\":\"bad_request\""));
+
+    Script.Result again = importBuffer();
+    assertEquals(0, again.exitCode(), again.output());
+    assertTrue(again.output().contains("total: 0 sent (0 records stored), 0 rejected, 0 left"), again.output());
+    assertStoredOnce(expected);
+  }
+
+  @Test
+  @DisplayName("Oldest first, one line per file; two concurrent runs with new files store each request once")
+  void concurrentRunsWithNewFiles() throws Exception {
+    List<String> first = writeCapturedFiles();
+    Script.Result initial = importBuffer();
+    assertEquals(0, initial.exitCode(), initial.output());
+    List<String> lines = initial.output().lines().filter(l -> l.startsWith("sent")).toList();
+    assertEquals(3, lines.size(), initial.output());
+    assertTrue(lines.get(0).contains(CAPTURED_FILES.get(0)) && lines.get(2).contains(CAPTURED_FILES.get(2)),
+        "oldest first:\n" + initial.output());
+
+    List<String> fresh = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      fresh.add(writeOversizePayload("profile_20261130_2200" + i + "0_" + i + "abcdef0.json", 20_000));
+    }
+    CompletableFuture<Script.Result> one = Script.start("import-php-buffer", arguments(), Map.of());
+    CompletableFuture<Script.Result> two = Script.start("import-php-buffer", arguments(), Map.of());
+    for (Script.Result result : List.of(one.get(), two.get())) {
+      assertTrue(result.exitCode() == 0 || result.exitCode() == 75, result.output());
+    }
+    List<String> all = new ArrayList<>(first);
+    all.addAll(fresh);
+    assertStoredOnce(all);
+    assertEquals(List.of(), names(buffer));
+  }
+
+  @Test
+  @DisplayName("A wrong key stops the run and keeps every file; an unreachable listener leaves them for the next")
+  void failuresKeepFiles() throws Exception {
+    writeCapturedFiles();
+    Script.Result wrongKey = Script.run("import-php-buffer", List.of("--url", baseUrl(), "--key",
+        "not-the-key-0123456789", "--cacert", listener.certificate().toString(), buffer.toString()));
+    assertEquals(3, wrongKey.exitCode(), wrongKey.output());
+    assertTrue(wrongKey.output().contains("HTTP 401") && wrongKey.output().contains("refuses this key"),
+        wrongKey.output());
+    assertEquals(3, names(buffer).stream().filter(n -> n.endsWith(".json")).count());
+
+    Script.Result unreachable = Script.run("import-php-buffer", List.of("--url", "https://localhost:"
+        + TestListener.freePort(), "--key", TestListener.SHOP_KEY, "--cacert", listener.certificate().toString(),
+        buffer.toString()));
+    assertEquals(1, unreachable.exitCode(), unreachable.output());
+    assertTrue(unreachable.output().contains("3 left"), unreachable.output());
+
+    Script.Result dryRun = Script.run("import-php-buffer", List.of("--dry-run", buffer.toString()));
+    assertEquals(0, dryRun.exitCode(), dryRun.output());
+    assertEquals(3, dryRun.output().lines().filter(l -> l.startsWith("would send")).count(), dryRun.output());
+    assertEquals(3, names(buffer).stream().filter(n -> n.endsWith(".json")).count());
+    assertEquals(0, listener.count("SELECT count(*) FROM records"));
+  }
+
+  @Test
+  @DisplayName("A file still being written is skipped and sent once it is complete")
+  void skipsFileBeingWritten() throws Exception {
+    String id = UUID.randomUUID().toString();
+    String payload = payloadWithId("disk-buffer/profile_20261123_181709_f310c173.json", id);
+    Path file = buffer.resolve("profile_20261130_220000_11111111.json");
+    Files.writeString(file, payload.substring(0, payload.length() / 2));
+    Script.Result partial = importBuffer();
+    assertEquals(1, partial.exitCode(), partial.output());
+    assertTrue(partial.output().contains("still being written"), partial.output());
+    assertTrue(Files.exists(file));
+    Files.writeString(file, payload);
+    Script.Result complete = importBuffer();
+    assertEquals(0, complete.exitCode(), complete.output());
+    assertStoredOnce(List.of(id));
+  }
+
+  private Script.Result importBuffer() throws Exception {
+    return Script.run("import-php-buffer", arguments());
+  }
+
+  private List<String> arguments() {
+    return List.of("--url", baseUrl(), "--key", TestListener.SHOP_KEY, "--cacert",
+        listener.certificate().toString(), buffer.toString());
+  }
+
+  private String baseUrl() {
+    return "https://localhost:" + listener.ingestPort();
+  }
+
+  /** The captured disk-buffer files, stamped with current times, their modification times in capture order. */
+  private List<String> writeCapturedFiles() throws Exception {
+    List<String> ids = new ArrayList<>();
+    long minute = 0;
+    for (String name : CAPTURED_FILES) {
+      String text = Fixtures.php(DISK_BUFFER + name).toString(StandardCharsets.UTF_8);
+      Path file = buffer.resolve(name);
+      Files.writeString(file, text);
+      Files.setLastModifiedTime(file, FileTime.from(Instant.now().minusSeconds(600 - 60 * minute++)));
+      if (text.startsWith("[")) {
+        new JsonArray(text).forEach(item -> ids.add(((JsonObject) item).getString("correlation_id")));
+      } else {
+        ids.add(new JsonObject(text).getString("correlation_id"));
+      }
+    }
+    return ids;
+  }
+
+  /** A real payload grown past {@code minBytes} with more of its own SQL statements, under a new id. */
+  private String writeOversizePayload(String name, int minBytes) throws Exception {
+    String id = UUID.randomUUID().toString();
+    JsonObject payload = new JsonObject(payloadWithId("wire/slow_get.json", id));
+    JsonArray queries = payload.getJsonObject("sql").getJsonArray("queries");
+    JsonArray original = queries.copy();
+    while (payload.encode().length() < minBytes) {
+      original.forEach(query -> queries.add(((JsonObject) query).copy()));
+    }
+    payload.getJsonObject("sql").getJsonObject("summary").put("total_queries", queries.size());
+    String text = payload.encode().replace("/", "\\/");
+    Files.writeString(buffer.resolve(name), text);
+    assertTrue(text.length() >= minBytes);
+    return id;
+  }
+
+  private static String payloadWithId(String fixture, String id) {
+    JsonObject payload = Fixtures.phpJson(fixture);
+    String old = payload.getString("correlation_id");
+    return payload.encode().replace(old, id);
+  }
+
+  private void assertStoredOnce(List<String> correlationIds) throws Exception {
+    for (String id : correlationIds) {
+      assertEquals(1, listener.count("SELECT count(*) FROM records WHERE correlation_id = ?", id), id);
+    }
+    assertEquals(correlationIds.size(), listener.count("SELECT count(*) FROM records"));
+    assertFalse(correlationIds.isEmpty());
+  }
+
+  private static List<String> names(Path dir) throws Exception {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList();
+    }
+  }
+}
