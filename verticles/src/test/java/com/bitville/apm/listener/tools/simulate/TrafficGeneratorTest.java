@@ -3,9 +3,9 @@ package com.bitville.apm.listener.tools.simulate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.bitville.apm.shared.normalize.PhpPayloadNormalizer;
-import com.bitville.apm.shared.normalize.PhpProfile;
-import com.bitville.apm.shared.normalize.PostgresEnvelopeNormalizer;
+import com.bitville.apm.shared.php.PhpPayloadNormalizer;
+import com.bitville.apm.shared.php.PhpProfile;
+import com.bitville.apm.shared.pg.PostgresEnvelopeNormalizer;
 import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
 import java.util.List;
