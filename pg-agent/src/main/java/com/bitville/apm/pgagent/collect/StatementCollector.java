@@ -53,6 +53,7 @@ public final class StatementCollector implements Collector {
   private boolean missingReported;
   private long missingSinceMs;
   private String lastStatsReset;
+  private ResetSeen resetSeen;
   private double lastDealloc = -1;
   private long lastSampleMs;
 
@@ -122,7 +123,7 @@ public final class StatementCollector implements Collector {
   private Future<List<PgEnvelope>> sampleCounters() {
     return statsReset()
         .compose(reset -> db.query(columns.countersSql(schema))
-            .map(rows -> deltas.next(entries(rows), reset)))
+            .map(rows -> deltas.next(entries(rows), reset != null)))
         .compose(this::withTexts)
         .recover(this::missingLibrary);
   }
@@ -136,12 +137,21 @@ public final class StatementCollector implements Collector {
     return Future.failedFuture(failure);
   }
 
-  /** True when pg_stat_statements_reset() ran since the last sample (PostgreSQL 14+; older: per-entry detection). */
-  private Future<Boolean> statsReset() {
+  /** A pg_stat_statements_reset() seen by this sample: when (ISO-8601, UTC) and how long ago, by the server clock. */
+  private record ResetSeen(String at, double secondsAgo) {
+  }
+
+  /**
+   * The reset this sample saw, or null when pg_stat_statements_reset() did not run since the last sample
+   * (PostgreSQL 14+; older versions only have the per-entry detection of {@link StatementDeltas}).
+   */
+  private Future<ResetSeen> statsReset() {
     if (!hasInfo) {
-      return Future.succeededFuture(false);
+      return Future.succeededFuture(null);
     }
     return db.query("/* bitville-pg-agent:statements-info */ SELECT stats_reset::text AS stats_reset, "
+        + "to_char(stats_reset AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS reset_at, "
+        + "extract(epoch FROM clock_timestamp() - stats_reset)::float8 AS reset_ago_s, "
         + "dealloc::float8 AS dealloc FROM \"" + schema.replace("\"", "\"\"") + "\".pg_stat_statements_info")
         .map(rows -> {
           Row row = rows.iterator().next();
@@ -149,7 +159,8 @@ public final class StatementCollector implements Collector {
           boolean changed = lastStatsReset != null && !Objects.equals(lastStatsReset, reset);
           lastStatsReset = reset;
           lastDealloc = row.getDouble("dealloc");
-          return changed;
+          resetSeen = changed ? new ResetSeen(row.getString("reset_at"), row.getDouble("reset_ago_s")) : null;
+          return resetSeen;
         });
   }
 
@@ -181,16 +192,24 @@ public final class StatementCollector implements Collector {
         .map(v -> List.of(envelope(top, result, intervalS)));
   }
 
+  /**
+   * After a pg_stat_statements_reset() the counters cover only the time since the reset, so that is the interval
+   * sent, and the entries that vanished were reset, not evicted.
+   */
   private PgEnvelope envelope(List<StatementDeltas.Entry> top, StatementDeltas.Result result, double intervalS) {
     JsonArray statements = new JsonArray();
     top.forEach(entry -> statements.add(statement(entry)));
+    ResetSeen reset = hasInfo ? resetSeen : null;
     JsonObject data = new JsonObject()
         .put("statements", statements)
         .put("count", statements.size())
         .put("changed_total", result.changed().size())
-        .put("evicted", result.evicted())
-        .put("interval_s", intervalS)
+        .put("evicted", reset != null ? 0 : result.evicted())
+        .put("interval_s", reset != null ? round(Math.min(intervalS, Math.max(0, reset.secondsAgo()))) : intervalS)
         .put("deltas", true);
+    if (reset != null) {
+      data.put("stats_reset", reset.at());
+    }
     if (lastDealloc >= 0) {
       data.put("dealloc_total", (long) lastDealloc);
     }
@@ -200,7 +219,7 @@ public final class StatementCollector implements Collector {
   private JsonObject statement(StatementDeltas.Entry entry) {
     String[] key = entry.key().split("\\|", -1);
     Map<String, Double> v = entry.values();
-    String query = texts.get(key[0]);
+    String query = CorrelationIds.withoutIds(texts.get(key[0]));
     double calls = v.get("calls");
     JsonObject json = new JsonObject()
         .put("queryid", key[0])
@@ -210,7 +229,6 @@ public final class StatementCollector implements Collector {
         .put("username", "null".equals(key[4]) ? null : key[4])
         .put("datname", "null".equals(key[5]) ? null : key[5])
         .put("query", query)
-        .put("correlation_id", CorrelationIds.fromComment(query))
         .put("mean_exec_time", round(v.get("total_exec_time") / calls));
     for (String counter : StatementColumns.COUNTERS) {
       json.put(counter, isCount(counter) ? (Object) Math.round(v.get(counter)) : round(v.get(counter)));

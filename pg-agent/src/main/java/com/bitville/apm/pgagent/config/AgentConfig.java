@@ -88,14 +88,17 @@ public record AgentConfig(String project, String hostName, Database database, Se
     }
   }
 
-  /** pg_stat_statements deltas; query texts are read at most every {@code textRefreshMs}. */
+  /**
+   * pg_stat_statements deltas; query texts of statements not seen before are read in the sample that sends them,
+   * or at most every {@code textRefreshMs} when that is above 0.
+   */
   public record Statements(boolean enabled, long intervalMs, int maxStatements, int queryMaxChars,
       long textRefreshMs) {
 
     static Statements from(JsonObject j, Check c) {
       return new Statements(j.getBoolean("enabled"), c.positive(j, "statements", "interval_ms"),
           (int) c.positive(j, "statements", "max_statements"), (int) c.positive(j, "statements", "query_max_chars"),
-          c.positive(j, "statements", "text_refresh_ms"));
+          c.nonNegative(j, "statements", "text_refresh_ms"));
     }
   }
 
@@ -219,6 +222,14 @@ public record AgentConfig(String project, String hostName, Database database, Se
       long value = j.getLong(key);
       if (value <= 0) {
         problem(name(section, key) + " must be greater than 0, not " + value);
+      }
+      return value;
+    }
+
+    long nonNegative(JsonObject j, String section, String key) {
+      long value = j.getLong(key);
+      if (value < 0) {
+        problem(name(section, key) + " must be 0 or more, not " + value);
       }
       return value;
     }

@@ -32,7 +32,8 @@ public final class LogCollector implements Collector {
   private static final String SETTINGS = """
       /* bitville-pg-agent:log-settings */
       SELECT name, setting FROM pg_settings
-       WHERE name IN ('log_line_prefix', 'log_destination', 'log_directory', 'data_directory', 'logging_collector')""";
+       WHERE name IN ('log_line_prefix', 'log_destination', 'log_directory', 'data_directory', 'logging_collector',
+                    'log_timezone')""";
   private static final int MAX_RECORD_BYTES = 1 << 20;
   private static final Map<String, String> SUFFIXES = Map.of("stderr", ".log", "csvlog", ".csv", "jsonlog", ".json");
 
@@ -45,6 +46,7 @@ public final class LogCollector implements Collector {
   private boolean disabledReported;
   private long entriesRead;
   private volatile List<String> directories = List.of();
+  private volatile java.time.ZoneId logZone;
 
   public LogCollector(Vertx vertx, MonitorConnection db, AgentConfig.Logs config, EnvelopeFactory envelopes) {
     this.vertx = vertx;
@@ -93,6 +95,7 @@ public final class LogCollector implements Collector {
       known.add(directory.toString());
     }
     directories = List.copyOf(known);
+    logZone = LogTimes.zone(settings.get("log_timezone"));
     List<String> formats = config.formats().isEmpty() ? List.of(bestFormat(settings)) : config.formats();
     List<LogSource> created = new ArrayList<>();
     if (directory == null) {
@@ -163,8 +166,14 @@ public final class LogCollector implements Collector {
     }
     offsets.saveIfChanged();
     entries.forEach(LogClassifier::classify);
+    entries.forEach(this::placeInTime);
     entriesRead += entries.size();
     return entries;
+  }
+
+  /** Adds the absolute time, so the listener does not have to guess the server's zone from an abbreviation. */
+  private void placeInTime(JsonObject entry) {
+    entry.put("timestamp_utc", LogTimes.utc(entry.getString("timestamp"), entry.getString("timezone"), logZone));
   }
 
   /** Chunks by count and by size, so one record always stays well below the listener's body limit (2 MiB). */

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -193,32 +194,99 @@ class PostgresCollectorsTest {
   }
 
   @Test
-  @DisplayName("Statements: deltas between samples, survive pg_stat_statements_reset(), texts read rarely")
+  @DisplayName("Statements: deltas between samples, texts read only for statements not seen before")
   void statementDeltas() throws Exception {
-    String id = UUID.randomUUID().toString();
-    String marker = "SELECT count(*) FROM orders WHERE status <> 'x' /* correlation:" + id + " */";
+    String marker = "SELECT count(*) FROM orders WHERE status <> 'x'";
     PgConnection app = Sql.connect(vertx, pg.port(), "app", "workload");
-    JsonObject json = baseJson.copy();
-    json.getJsonObject("statements").put("text_refresh_ms", 3_600_000);
-    AgentConfig config = TestConfigs.config(json);
-    MonitorConnection db = new MonitorConnection(vertx, config.database());
-    StatementCollector collector = new StatementCollector(db, config.statements(), envelopes());
+    MonitorConnection db = new MonitorConnection(vertx, config().database());
+    StatementCollector collector = new StatementCollector(db, config().statements(), envelopes());
     assertTrue(Sql.on(context, collector::sample).isEmpty(), "the first sample only sets the baseline");
     repeat(app, marker, 5);
     JsonObject first = statement(Sql.on(context, collector::sample), "status <> $1");
     assertEquals(5, first.getLong("calls"));
-    assertEquals(id, first.getString("correlation_id"), "text and correlation id from the comment");
     assertFieldsOfFixture("pg_stat_statements.json", "statements", first);
     repeat(app, marker, 3);
     JsonObject second = statement(Sql.on(context, collector::sample), "status <> $1");
     assertEquals(3, second.getLong("calls"), "a delta, not the cumulative 8");
     assertEquals(3, second.getLong("rows"), "rows are deltas too (count(*) returns one row per call)");
+    int readsAfterSecond = collector.textReads();
+    repeat(app, marker, 2);
+    assertEquals(2, statement(Sql.on(context, collector::sample), "status <> $1").getLong("calls"));
+    assertEquals(readsAfterSecond, collector.textReads(), "known texts are not read again");
+    Sql.on(context, db::close);
+    Sql.await(app.close());
+  }
+
+  @Test
+  @DisplayName("Statements: a burst's statements that never run again are sent with their full text")
+  void burstStatementsKeepTheirText() throws Exception {
+    PgConnection app = Sql.connect(vertx, pg.port(), "app", "burst");
+    MonitorConnection db = new MonitorConnection(vertx, config().database());
+    StatementCollector collector = new StatementCollector(db, config().statements(), envelopes());
+    Sql.on(context, collector::sample);
+    repeat(app, "SELECT pg_sleep(0.01) AS burst_one", 3);
+    JsonObject burst = statement(Sql.on(context, collector::sample), "AS burst_one");
+    assertEquals(3, burst.getLong("calls"));
+    repeat(app, "SELECT o.id, p.id FROM orders o JOIN orders p ON p.status = o.status WHERE o.id < 3", 2);
+    JsonObject join = statement(Sql.on(context, collector::sample), "JOIN orders p");
+    assertEquals(2, join.getLong("calls"), "a statement new in a later sample gets its text in that sample");
+    assertTrue(join.getDouble("total_exec_time") > 0);
+    Sql.on(context, db::close);
+    Sql.await(app.close());
+  }
+
+  @Test
+  @DisplayName("Statements: calls of several requests are linked to none of them, the text keeps no request's id")
+  void statementsCarryNoRequestId() throws Exception {
+    String a = UUID.randomUUID().toString();
+    String d = UUID.randomUUID().toString();
+    PgConnection app = Sql.connect(vertx, pg.port(), "app", "php");
+    MonitorConnection db = new MonitorConnection(vertx, config().database());
+    StatementCollector collector = new StatementCollector(db, config().statements(), envelopes());
+    Sql.on(context, collector::sample);
+    Sql.run(app, "SELECT count(*) FROM orders WHERE id > 40 /* correlation:" + a + " */");
+    List<PgEnvelope> firstSample = Sql.on(context, collector::sample);
+    repeat(app, "SELECT count(*) FROM orders WHERE id > 41 /* correlation:" + d + " */", 5);
+    List<PgEnvelope> secondSample = Sql.on(context, collector::sample);
+    JsonObject statement = statement(secondSample, "id > $1");
+    assertEquals(5, statement.getLong("calls"), "request D's five calls");
+    assertTrue(statement.getString("query").contains("/* correlation:(varies) */"), statement.getString("query"));
+    for (PgEnvelope envelope : List.of(firstSample.get(0), secondSample.get(0))) {
+      assertFalse(envelope.toJson().encode().contains(a), "A's id is nowhere in " + envelope.toJson().encode());
+      assertFalse(envelope.toJson().encode().contains(d));
+      assertEquals("", envelope.correlationId());
+    }
+    Sql.on(context, db::close);
+    Sql.await(app.close());
+  }
+
+  @Test
+  @DisplayName("Statements: a pg_stat_statements_reset() is sent as stats_reset with the interval since the reset")
+  void statsResetIsSent() throws Exception {
+    Assumptions.assumeTrue(pg.majorVersion() >= 14, "pg_stat_statements_info exists from PostgreSQL 14 on");
+    String marker = "SELECT max(id) AS reset_test FROM orders WHERE status <> 'x'";
+    PgConnection app = Sql.connect(vertx, pg.port(), "app", "reset-workload");
+    MonitorConnection db = new MonitorConnection(vertx, config().database());
+    StatementCollector collector = new StatementCollector(db, config().statements(), envelopes());
+    Sql.on(context, collector::sample);
+    repeat(app, marker, 4);
+    JsonObject before = Sql.on(context, collector::sample).get(0).data();
+    assertNull(before.getString("stats_reset"), "no reset, no mark");
+    Thread.sleep(1500);
+    long resetAt = System.currentTimeMillis();
     Sql.run(app, "SELECT pg_stat_statements_reset()");
     repeat(app, marker, 2);
-    JsonObject afterReset = statement(Sql.on(context, collector::sample), "status <> $1");
-    assertEquals(2, afterReset.getLong("calls"), "after a reset the counts start from zero, never negative");
-    assertTrue(afterReset.getDouble("total_exec_time") >= 0);
-    assertEquals(1, collector.textReads(), "query texts were read once, not on every sample");
+    Thread.sleep(300);
+    List<PgEnvelope> afterSample = Sql.on(context, collector::sample);
+    JsonObject after = afterSample.get(0).data();
+    double sinceReset = (System.currentTimeMillis() - resetAt) / 1000.0;
+    assertNotNull(after.getString("stats_reset"), after.encode());
+    java.time.Instant reset = java.time.Instant.parse(after.getString("stats_reset"));
+    assertTrue(Math.abs(reset.toEpochMilli() - resetAt) < 5_000, "reset time " + reset);
+    assertTrue(after.getDouble("interval_s") <= sinceReset + 0.5,
+        "interval " + after.getDouble("interval_s") + " s covers only the time since the reset (" + sinceReset + ")");
+    assertEquals(0, after.getInteger("evicted"), "entries gone by the reset are not evictions");
+    assertEquals(2, statement(afterSample, "AS reset_test").getLong("calls"), "counted from zero after the reset");
     Sql.on(context, db::close);
     Sql.await(app.close());
   }

@@ -147,6 +147,38 @@ class ServerLogTest {
     restarted.close();
   }
 
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"stderr", "csvlog", "jsonlog"})
+  @DisplayName("Log lines written in a non-UTC log_timezone carry their true UTC time")
+  void nonUtcLogTimezone(String format) throws Exception {
+    Assumptions.assumeTrue(!format.equals("jsonlog") || pg.majorVersion() >= 15, "jsonlog needs PostgreSQL 15");
+    Sql.run(sql, "ALTER SYSTEM SET log_timezone = 'Europe/Berlin'");
+    Sql.run(sql, "SELECT pg_reload_conf()");
+    try {
+      Path offsets = com.bitville.apm.pgagent.support.TempDirs.create("pgagent-tz-").resolve("offsets.json");
+      Tail tail = new Tail(format, offsets);
+      tail.poll();
+      Sql.eventually(10_000, "the reload reached this session", () -> "Europe/Berlin".equals(
+          Sql.run(sql, "SHOW log_timezone").iterator().next().getString(0)));
+      long before = System.currentTimeMillis();
+      String text = logMarker("berlin-time");
+      long after = System.currentTimeMillis();
+      JsonObject entry = tail.await("marker in Berlin time", e -> e.encode().contains(text));
+      java.time.Instant utc = java.time.Instant.parse(entry.getString("timestamp_utc"));
+      assertTrue(utc.toEpochMilli() >= before - 2_000 && utc.toEpochMilli() <= after + 2_000,
+          "true time " + utc + " between " + java.time.Instant.ofEpochMilli(before) + " and "
+              + java.time.Instant.ofEpochMilli(after) + "; logged " + entry.getString("timestamp") + " "
+              + entry.getString("timezone"));
+      java.time.ZoneOffset berlin = java.time.ZoneId.of("Europe/Berlin").getRules().getOffset(utc);
+      assertEquals(utc.atOffset(berlin).toLocalDateTime().toString().substring(0, 16),
+          entry.getString("timestamp").replace(' ', 'T').substring(0, 16), "the local time as the server wrote it");
+      tail.close();
+    } finally {
+      Sql.run(sql, "ALTER SYSTEM RESET log_timezone");
+      Sql.run(sql, "SELECT pg_reload_conf()");
+    }
+  }
+
   private static String marker(Tail tail, String name) throws InterruptedException {
     String text = logMarker(name);
     tail.await(name, e -> e.encode().contains(text));

@@ -42,6 +42,14 @@ public final class CorrelationIds {
     return matcher.find() ? lower(matcher.group(1)) : null;
   }
 
+  /**
+   * The text with the ids of its correlation comments replaced by {@code (varies)}: for aggregated statistics,
+   * whose text is the first caller's while the counts are everyone's.
+   */
+  public static String withoutIds(String text) {
+    return text == null ? null : COMMENT.matcher(text).replaceAll("/* correlation:(varies) */");
+  }
+
   /** The id of a session: from its application_name, else from a comment in its query. */
   public static String fromSession(String applicationName, String query) {
     String id = fromApplicationName(applicationName);
@@ -49,7 +57,8 @@ public final class CorrelationIds {
   }
 
   /**
-   * Every correlation id inside pg-agent data: {@code correlation_id} fields holding a UUID, and any string
+   * Every correlation id inside pg-agent data: {@code correlation_id} and {@code *_correlation_id} fields holding a
+   * UUID, and any string
    * containing {@code bitville-<uuid>} or a correlation comment, at any depth.
    */
   public static Set<String> findAll(JsonObject data) {
@@ -69,7 +78,7 @@ public final class CorrelationIds {
     }
     if (node instanceof JsonObject object) {
       for (var entry : object) {
-        if ("correlation_id".equals(entry.getKey()) && entry.getValue() instanceof String id && isLinkable(id)) {
+        if (isIdField(entry.getKey()) && entry.getValue() instanceof String id && isLinkable(id)) {
           ids.add(lower(id));
         } else {
           walk(entry.getValue(), ids, depth + 1);
@@ -83,6 +92,11 @@ public final class CorrelationIds {
       addMatches(APPLICATION_NAME.matcher(text), ids);
       addMatches(COMMENT.matcher(text), ids);
     }
+  }
+
+  /** {@code correlation_id} and its qualified forms such as {@code blocked_correlation_id}. */
+  private static boolean isIdField(String key) {
+    return key.equals("correlation_id") || key.endsWith("_correlation_id");
   }
 
   private static void addMatches(Matcher matcher, Set<String> ids) {

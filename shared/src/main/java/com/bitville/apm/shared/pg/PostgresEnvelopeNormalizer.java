@@ -41,17 +41,13 @@ public final class PostgresEnvelopeNormalizer {
     JsonObject data = object(envelope, "data", path + ".data");
     Double timestamp = number(envelope, "timestamp", path + ".timestamp");
     String ownId = string(envelope, "correlation_id", path + ".correlation_id");
-    List<String> links = new ArrayList<>();
-    if (CorrelationIds.isLinkable(ownId)) {
-      links.add(ownId.toLowerCase(Locale.ROOT));
-    }
-    CorrelationIds.findAll(data).stream().filter(id -> !links.contains(id)).forEach(links::add);
+    List<String> links = links(source, ownId, data);
     boolean errors = PgSources.LOG.equals(source) && hasErrorEntries(data);
     return new IngestRecord(
         project,
         RecordKind.POSTGRES,
         source,
-        links.isEmpty() ? null : links.get(0),
+        links.size() == 1 ? links.get(0) : null,
         timestamp == null ? receivedAtMs : EventTime.toMillis(timestamp, path + ".timestamp"),
         receivedAtMs,
         timestamp == null,
@@ -68,6 +64,23 @@ public final class PostgresEnvelopeNormalizer {
         summary(source, data, project),
         rawJson != null ? PayloadCodec.compress(rawJson) : PayloadCodec.compress(envelope.encode()),
         links);
+  }
+
+  /**
+   * Every request the record refers to. A record naming several has no single own id (it is linked to all of them).
+   * Statement statistics are aggregates over every caller: an id in their text is only the first caller's, so they
+   * are linked to none.
+   */
+  private static List<String> links(String source, String ownId, JsonObject data) {
+    List<String> links = new ArrayList<>();
+    if (PgSources.STATEMENTS.equals(source)) {
+      return links;
+    }
+    if (CorrelationIds.isLinkable(ownId)) {
+      links.add(ownId.toLowerCase(Locale.ROOT));
+    }
+    CorrelationIds.findAll(data).stream().filter(id -> !links.contains(id)).forEach(links::add);
+    return links;
   }
 
   private static String source(JsonObject envelope, String path) {
@@ -98,7 +111,8 @@ public final class PostgresEnvelopeNormalizer {
     String what = switch (source) {
       case PgSources.ACTIVITY -> "pg sessions: " + count(data, "sessions") + " active";
       case PgSources.LOCKS -> "pg locks: " + count(data, "locks") + " blocked";
-      case PgSources.STATEMENTS -> "pg statements: " + count(data, "statements") + " changed";
+      case PgSources.STATEMENTS -> "pg statements: " + count(data, "statements") + " changed"
+          + (data.getValue("stats_reset") instanceof String ? ", statistics reset" : "");
       case PgSources.LOG -> "pg log: " + count(data, "entries") + " entries";
       case PgSources.SYSTEM_METRICS -> "host metrics: cpu " + cpu(data) + "%";
       default -> "pg " + source;

@@ -65,6 +65,40 @@ class NormalizationTest {
   }
 
   @Test
+  @DisplayName("A pg record naming several requests has no own id and links all of them")
+  void severalRequestsNoOwnId() {
+    String a = "0a000000-0000-4000-8000-00000000000a";
+    String b = "0b000000-0000-4000-8000-00000000000b";
+    String c = "0c000000-0000-4000-8000-00000000000c";
+    JsonObject locks = new JsonObject().put("correlation_id", b).put("timestamp", 1795457820.5)
+        .put("source", "pg_locks").put("host", "db1").put("data", new JsonObject().put("locks", new JsonArray()
+            .add(new JsonObject().put("blocked_correlation_id", a).put("blocking_correlation_id", b))
+            .add(new JsonObject().put("blocked_correlation_id", c).put("blocking_correlation_id", a))));
+    IngestRecord record = PostgresEnvelopeNormalizer.normalize(locks, "shop", 1L, "$[0]");
+    assertNull(record.correlationId(), "no single request owns a record naming three");
+    assertEquals(Set.of(a, b, c), Set.copyOf(record.correlationIds()));
+    JsonObject one = locks.copy().put("correlation_id", "").put("data", new JsonObject().put("locks", new JsonArray()
+        .add(new JsonObject().put("blocked_correlation_id", a))));
+    assertEquals(a, PostgresEnvelopeNormalizer.normalize(one, "shop", 1L, "$[0]").correlationId());
+  }
+
+  @Test
+  @DisplayName("Statement statistics are linked to no request, even when their text carries a correlation comment")
+  void statementsNeverLinked() {
+    String a = "0a000000-0000-4000-8000-00000000000a";
+    JsonObject statements = new JsonObject().put("correlation_id", a).put("timestamp", 1795457820.5)
+        .put("source", "pg_stat_statements").put("host", "db1").put("data", new JsonObject()
+            .put("stats_reset", "2026-11-30T20:00:00.000Z").put("statements", new JsonArray()
+                .add(new JsonObject().put("query", "SELECT 1 /* correlation:" + a + " */").put("correlation_id", a))));
+    IngestRecord record = PostgresEnvelopeNormalizer.normalize(statements, "shop", 1L, "$[0]");
+    assertNull(record.correlationId());
+    assertEquals(List.of(), record.correlationIds());
+    assertTrue(record.summary().contains("statistics reset"), record.summary());
+    assertEquals("SELECT 1 /* correlation:(varies) */ WHERE 2", CorrelationIds.withoutIds(
+        "SELECT 1 /* correlation:" + a + " */ WHERE 2"));
+  }
+
+  @Test
   @DisplayName("PHP's [] for empty objects, integer floats and null SQL text are accepted")
   void phpQuirks() {
     JsonObject payload = new JsonObject().put("correlation_id", "fallback-123").put("timestamp", 1795457820)

@@ -212,12 +212,15 @@ final class RecordViews {
               begin == null ? sampled : begin, sampled, begin == null, "end = sample time (still blocked then)"));
         }
         case "pg_log" -> {
-          Long at = logMs(item.getValue("timestamp"));
+          Long absolute = isoMs(item.getValue("timestamp_utc"));
+          Long at = absolute != null ? absolute : logMs(item.getValue("timestamp"));
           Double took = item.getValue("duration_ms") instanceof Number n ? n.doubleValue() : null;
           long end = at == null ? sampled : at;
+          String zoneNote = absolute != null ? null : "log time has no zone: read as UTC";
+          String durationNote = took != null ? "start = logged time minus duration" : null;
           events.add(event("log", item.getValue("level") + ": " + item.getValue("message"),
-              took == null ? end : end - Math.round(took), end, true,
-              "log time has no zone: read as UTC" + (took != null ? "; start = logged time minus duration" : "")));
+              took == null ? end : end - Math.round(took), end, absolute == null || took != null,
+              zoneNote == null ? durationNote : durationNote == null ? zoneNote : zoneNote + "; " + durationNote));
         }
         default -> events.add(event(source, source, sampled, sampled, false, null));
       }
