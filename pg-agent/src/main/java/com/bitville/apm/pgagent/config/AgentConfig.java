@@ -143,7 +143,7 @@ public record AgentConfig(String project, String hostName, Database database, Se
   public record Delivery(URI url, String apiKey, String pinSha256, Path caFile, boolean verifyHost, boolean gzip,
       Path queueDir, long queueMaxBytes, int batchMaxRecords, int batchMaxBytes, long flushIntervalMs,
       long requestTimeoutMs, long retryInitialMs, long retryMaxMs, int breakerMaxFailures, long breakerResetMs,
-      long shutdownDrainMs) {
+      long shutdownDrainMs, long probeIntervalMs) {
 
     static Delivery from(JsonObject j, Check c) {
       return new Delivery(url(j.getString("url"), c), c.nonBlank(j, "delivery", "api_key"),
@@ -153,7 +153,8 @@ public record AgentConfig(String project, String hostName, Database database, Se
           (int) c.positive(j, "delivery", "batch_max_bytes"), c.positive(j, "delivery", "flush_interval_ms"),
           c.positive(j, "delivery", "request_timeout_ms"), c.positive(j, "delivery", "retry_initial_ms"),
           c.positive(j, "delivery", "retry_max_ms"), (int) c.positive(j, "delivery", "breaker_max_failures"),
-          c.positive(j, "delivery", "breaker_reset_ms"), c.positive(j, "delivery", "shutdown_drain_ms"));
+          c.positive(j, "delivery", "breaker_reset_ms"), c.positive(j, "delivery", "shutdown_drain_ms"),
+          c.positive(j, "delivery", "probe_interval_ms"));
     }
 
     private static URI url(String text, Check c) {

@@ -1,10 +1,10 @@
 package com.bitville.apm.pgagent.deliver;
 
 import com.bitville.apm.pgagent.config.AgentConfig;
-import io.vertx.circuitbreaker.CircuitBreaker;
-import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,7 +13,9 @@ import org.slf4j.LoggerFactory;
  * Sends queued batches, oldest first, one at a time, for as long as the agent runs (not only at start): after each
  * answer it moves on at once; when the queue is empty it sleeps until woken by a new batch. Retryable failures wait
  * with exponential backoff, never less than the listener's Retry-After; the circuit breaker stops hammering a
- * listener that keeps failing. A batch leaves the disk only after an answer settled its fate.
+ * listener that keeps failing. While a listener that could not be reached is waited for, a TCP connect every
+ * {@code probe_interval_ms} notices its return, so delivery resumes within seconds instead of after the backoff.
+ * A batch leaves the disk only after an answer settled its fate.
  */
 public final class Shipper {
 
@@ -24,13 +26,16 @@ public final class Shipper {
   private final AgentConfig.Delivery config;
   private final DiskQueue queue;
   private final ListenerClient client;
-  private final CircuitBreaker breaker;
+  private final DeliveryBreaker breaker;
+  private final NetClient prober;
   private final DeliveryStats stats = new DeliveryStats();
   private long backoffMs;
   private boolean running;
   private boolean sending;
   private boolean idle;
+  private boolean unreachable;
   private long timerId = -1;
+  private long probeTimerId = -1;
 
   public Shipper(Vertx vertx, AgentConfig.Delivery config, DiskQueue queue) {
     this.vertx = vertx;
@@ -38,13 +43,9 @@ public final class Shipper {
     this.queue = queue;
     this.client = new ListenerClient(vertx, config);
     this.backoffMs = config.retryInitialMs();
-    this.breaker = CircuitBreaker.create("pg-agent-delivery", vertx, new CircuitBreakerOptions()
-            .setMaxFailures(config.breakerMaxFailures())
-            .setTimeout(config.requestTimeoutMs() + 1000)
-            .setResetTimeout(config.breakerResetMs()))
-        .openHandler(v -> LOG.warn("listener circuit open: pausing delivery for {} ms", config.breakerResetMs()))
-        .halfOpenHandler(v -> LOG.info("listener circuit half-open: trying one batch"))
-        .closeHandler(v -> LOG.info("listener circuit closed: delivering normally"));
+    this.breaker = new DeliveryBreaker(config.breakerMaxFailures(), config.breakerResetMs());
+    this.prober = vertx.createNetClient(new NetClientOptions()
+        .setConnectTimeout((int) Math.min(config.probeIntervalMs(), config.requestTimeoutMs())));
   }
 
   public void start() {
@@ -55,7 +56,8 @@ public final class Shipper {
   public void stop() {
     running = false;
     vertx.cancelTimer(timerId);
-    breaker.close();
+    vertx.cancelTimer(probeTimerId);
+    prober.close();
     client.close();
   }
 
@@ -82,6 +84,7 @@ public final class Shipper {
   public Future<Void> drain() {
     running = false;
     vertx.cancelTimer(timerId);
+    vertx.cancelTimer(probeTimerId);
     return drainQueue();
   }
 
@@ -99,17 +102,30 @@ public final class Shipper {
         .compose(this::deliverIfAny)
         .onComplete(done -> {
           sending = false;
-          schedule(done.succeeded() && done.result() ? 0 : done.succeeded() ? IDLE_POLL_MS : nextDelay(done.cause()));
+          if (done.failed() && done.cause() instanceof BreakerOpenException) {
+            schedule(breaker.pauseLeftMs(System.currentTimeMillis()));
+          } else {
+            schedule(done.succeeded() && done.result() ? 0 : done.succeeded() ? IDLE_POLL_MS
+                : nextDelay(done.cause()));
+          }
         });
   }
 
   /** True when a batch was settled (so the next one can go at once). */
   private Future<Boolean> deliverIfAny(Optional<DiskQueue.Batch> next) {
-    return next.isEmpty() ? Future.succeededFuture(false) : deliver(next.get());
+    if (next.isEmpty()) {
+      return Future.succeededFuture(false);
+    }
+    return breaker.allows(System.currentTimeMillis()) ? deliver(next.get())
+        : Future.failedFuture(new BreakerOpenException());
   }
 
   private Future<Boolean> deliver(DiskQueue.Batch batch) {
-    return breaker.<ListenerAnswer>execute(() -> client.post(batch.body()).compose(this::failIfRetryable))
+    return client.post(batch.body()).compose(this::failIfRetryable)
+        .onSuccess(answer -> {
+          unreachable = false;
+          breaker.success();
+        })
         .compose(answer -> settle(batch, answer))
         .onFailure(this::noteFailure);
   }
@@ -145,6 +161,8 @@ public final class Shipper {
   }
 
   private void noteFailure(Throwable failure) {
+    breaker.failure(System.currentTimeMillis());
+    unreachable = !(failure instanceof RetryableAnswerException);
     stats.retries++;
     if (failure instanceof RetryableAnswerException retry) {
       stats.lastStatus = retry.answer().status();
@@ -174,6 +192,52 @@ public final class Shipper {
       vertx.runOnContext(v -> sendNext());
     } else {
       timerId = vertx.setTimer(delayMs, id -> sendNext());
+      if (unreachable && delayMs > config.probeIntervalMs()) {
+        scheduleProbe();
+      }
+    }
+  }
+
+  /**
+   * A listener that answered with an error is left to its Retry-After and the backoff; one that could not be
+   * reached is probed with a bare TCP connect, and the wait is cut short as soon as it accepts connections.
+   */
+  private void scheduleProbe() {
+    vertx.cancelTimer(probeTimerId);
+    probeTimerId = vertx.setTimer(config.probeIntervalMs(), id -> prober
+        .connect(port(), config.url().getHost())
+        .onSuccess(socket -> {
+          socket.close();
+          listenerBack();
+        })
+        .onFailure(e -> {
+          if (running && unreachable && !sending) {
+            scheduleProbe();
+          }
+        }));
+  }
+
+  private void listenerBack() {
+    if (!running || sending || !unreachable) {
+      return;
+    }
+    LOG.info("listener accepts connections again: delivering now");
+    unreachable = false;
+    backoffMs = config.retryInitialMs();
+    breaker.listenerReachable();
+    vertx.cancelTimer(timerId);
+    sendNext();
+  }
+
+  private int port() {
+    int port = config.url().getPort();
+    return port > 0 ? port : 443;
+  }
+
+  /** The breaker is open: nothing is sent until its pause ends or a probe finds the listener back. */
+  private static final class BreakerOpenException extends RuntimeException {
+    BreakerOpenException() {
+      super("circuit open", null, false, false);
     }
   }
 }

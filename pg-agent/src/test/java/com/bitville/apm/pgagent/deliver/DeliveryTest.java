@@ -184,4 +184,23 @@ class DeliveryTest {
     Sql.eventually(8_000, "replayed without restart", () -> receiver.records().size() == 6);
     assertEquals(List.of(0, 1, 2, 3, 4, 5), receivedSeqs());
   }
+
+  @Test
+  @DisplayName("The breaker opens after breaker_max_failures failures in a row; a probe resumes delivery within seconds")
+  void breakerOpensAndProbeResumes() throws Exception {
+    startAgentSide(d -> d.put("retry_initial_ms", 200).put("retry_max_ms", 60_000).put("breaker_max_failures", 5)
+        .put("breaker_reset_ms", 60_000).put("probe_interval_ms", 500));
+    send(0, 3);
+    Sql.eventually(20_000, "five failed deliveries", () -> shipper.stats().retries() >= 5);
+    Sql.eventually(2_000, "breaker open", () -> "OPEN".equals(shipper.breakerState()));
+    assertEquals(5, shipper.stats().retries(), "opens at the fifth failure, as documented");
+    Thread.sleep(1_500);
+    assertEquals(5, shipper.stats().retries(), "an open breaker sends nothing");
+    long back = System.currentTimeMillis();
+    receiver.start();
+    Sql.eventually(30_000, "delivered soon after the listener is back", () -> receiver.records().size() == 3);
+    long tookMs = System.currentTimeMillis() - back;
+    assertTrue(tookMs < 15_000, "resumed " + tookMs + " ms after the listener came back, not after the 60 s pause");
+    Sql.eventually(2_000, "breaker closed", () -> "CLOSED".equals(shipper.breakerState()));
+  }
 }
