@@ -1,0 +1,150 @@
+package com.bitville.apm.listener.analysis;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Per-minute aggregates of a page of records, merged in memory before they are written: a page of a busy minute
+ * becomes a few hundred rows instead of one write per record. Rows are keyed by (project, minute, keys...);
+ * values are summed or maxed as {@link RollupTable} says. Texts (normalized SQL by fingerprint, statement text by
+ * queryid) travel alongside, once per key.
+ */
+public final class RollupBatch {
+
+  /** Key values of one row: project, minute_ms, then the table's own keys. */
+  public record Row(RollupTable table, List<Object> key, double[] values) {
+  }
+
+  private final Map<RollupTable, Map<List<Object>, double[]>> rows = new EnumMap<>(RollupTable.class);
+  private final Map<List<String>, String> sqlTexts = new HashMap<>();
+  private final Map<List<String>, String> statementTexts = new HashMap<>();
+  private long lastId;
+  private long lastReceivedMs;
+
+  /** Adds {@code values} (sums then maxes, in the table's order) to the row of this key. */
+  public void add(RollupTable table, String project, long minuteMs, Object[] keys, double... values) {
+    List<Object> key = new ArrayList<>(keys.length + 2);
+    key.add(project);
+    key.add(minuteMs);
+    for (Object k : keys) {
+      key.add(k instanceof Number number ? (Object) number.longValue() : k == null ? "" : k);
+    }
+    double[] current = rows.computeIfAbsent(table, t -> new LinkedHashMap<>()).get(key);
+    if (current == null) {
+      rows.get(table).put(key, values.clone());
+      return;
+    }
+    int sums = table.sums().size();
+    for (int i = 0; i < values.length; i++) {
+      current[i] = i < sums ? current[i] + values[i] : Math.max(current[i], values[i]);
+    }
+  }
+
+  public void sqlText(String project, String fingerprint, String normalized) {
+    sqlTexts.putIfAbsent(List.of(project, fingerprint), normalized);
+  }
+
+  public void statementText(String project, String queryId, String query) {
+    statementTexts.putIfAbsent(List.of(project, queryId), query);
+  }
+
+  /** The last record of the page (the cursor after this batch) and its receive time. */
+  public void through(long id, long receivedAtMs) {
+    lastId = Math.max(lastId, id);
+    lastReceivedMs = Math.max(lastReceivedMs, receivedAtMs);
+  }
+
+  public long lastId() {
+    return lastId;
+  }
+
+  public long lastReceivedMs() {
+    return lastReceivedMs;
+  }
+
+  public List<Row> rows() {
+    List<Row> all = new ArrayList<>();
+    rows.forEach((table, byKey) -> byKey.forEach((key, values) -> all.add(new Row(table, key, values))));
+    return all;
+  }
+
+  public Map<List<String>, String> sqlTexts() {
+    return sqlTexts;
+  }
+
+  public Map<List<String>, String> statementTexts() {
+    return statementTexts;
+  }
+
+  public int size() {
+    return rows.values().stream().mapToInt(Map::size).sum();
+  }
+
+  public JsonObject toJson() {
+    JsonObject tables = new JsonObject();
+    rows.forEach((table, byKey) -> {
+      JsonArray list = new JsonArray();
+      byKey.forEach((key, values) -> {
+        JsonArray row = new JsonArray(new ArrayList<>(key));
+        for (double v : values) {
+          row.add(v);
+        }
+        list.add(row);
+      });
+      tables.put(table.name(), list);
+    });
+    return new JsonObject().put("tables", tables).put("sql_texts", texts(sqlTexts))
+        .put("statement_texts", texts(statementTexts)).put("last_id", lastId).put("last_received_ms", lastReceivedMs);
+  }
+
+  private static JsonArray texts(Map<List<String>, String> texts) {
+    JsonArray list = new JsonArray();
+    texts.forEach((key, text) -> list.add(new JsonArray().add(key.get(0)).add(key.get(1)).add(text)));
+    return list;
+  }
+
+  /** @throws IllegalArgumentException for a batch of another shape */
+  public static RollupBatch fromJson(JsonObject json) {
+    RollupBatch batch = new RollupBatch();
+    try {
+      JsonObject tables = json.getJsonObject("tables", new JsonObject());
+      for (String name : tables.fieldNames()) {
+        RollupTable table = RollupTable.valueOf(name);
+        int keys = table.keys().size() + 2;
+        for (Object item : tables.getJsonArray(name)) {
+          JsonArray row = (JsonArray) item;
+          if (row.size() != keys + table.valueCount()) {
+            throw new IllegalArgumentException("rollup row of " + name + " has " + row.size() + " columns");
+          }
+          Object[] own = new Object[table.keys().size()];
+          for (int i = 0; i < own.length; i++) {
+            own[i] = row.getValue(i + 2);
+          }
+          double[] values = new double[table.valueCount()];
+          for (int i = 0; i < values.length; i++) {
+            values[i] = ((Number) row.getValue(keys + i)).doubleValue();
+          }
+          batch.add(table, row.getString(0), ((Number) row.getValue(1)).longValue(), own, values);
+        }
+      }
+      for (Object item : json.getJsonArray("sql_texts", new JsonArray())) {
+        JsonArray t = (JsonArray) item;
+        batch.sqlText(t.getString(0), t.getString(1), t.getString(2));
+      }
+      for (Object item : json.getJsonArray("statement_texts", new JsonArray())) {
+        JsonArray t = (JsonArray) item;
+        batch.statementText(t.getString(0), t.getString(1), t.getString(2));
+      }
+      batch.through(json.getLong("last_id", 0L), json.getLong("last_received_ms", 0L));
+      return batch;
+    } catch (ClassCastException | NullPointerException e) {
+      throw new IllegalArgumentException("malformed rollup batch", e);
+    }
+  }
+}

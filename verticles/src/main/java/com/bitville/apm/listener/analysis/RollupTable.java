@@ -1,0 +1,55 @@
+package com.bitville.apm.listener.analysis;
+
+import java.util.List;
+
+/**
+ * The per-minute rollup tables: for each, the key columns (always starting with project and minute) and the
+ * value columns that a new batch adds to ({@code sums}) or raises ({@code maxes}). One description serves the
+ * migration, the upsert and the batch that travels from the rollup verticle to storage.
+ */
+public enum RollupTable {
+  PHP("rollup_php", List.of("route", "host"), List.of("count", "total_ms", "sql_ms", "fatal"), List.of("max_ms")),
+  PHP_HISTOGRAM("rollup_php_hist", List.of("route", "bucket"), List.of("count"), List.of()),
+  FUNCTION("rollup_function", List.of("name"), List.of("calls", "self_us", "wall_us", "requests"), List.of()),
+  SQL("rollup_sql", List.of("fingerprint"), List.of("count", "total_ms", "requests"), List.of("max_ms")),
+  DB("rollup_db", List.of(), List.of("samples", "active", "idle_in_tx", "waiting", "blocked", "host_samples",
+      "load_sum", "cpu_sum", "iowait_sum"), List.of()),
+  DB_WAIT("rollup_db_wait", List.of("wait_event"), List.of("samples"), List.of()),
+  DB_STATEMENT("rollup_db_statement", List.of("queryid"), List.of("calls", "total_ms", "rows"), List.of()),
+  LOCK("rollup_lock", List.of("blocking_query", "blocking_correlation_id"), List.of("waiter_samples", "wait_ms"),
+      List.of("max_waiters")),
+  LOG("rollup_log", List.of("category"), List.of("count"), List.of());
+
+  private final String table;
+  private final List<String> keys;
+  private final List<String> sums;
+  private final List<String> maxes;
+
+  RollupTable(String table, List<String> keys, List<String> sums, List<String> maxes) {
+    this.table = table;
+    this.keys = keys;
+    this.sums = sums;
+    this.maxes = maxes;
+  }
+
+  public String table() {
+    return table;
+  }
+
+  /** Key columns after project and minute_ms. */
+  public List<String> keys() {
+    return keys;
+  }
+
+  public List<String> sums() {
+    return sums;
+  }
+
+  public List<String> maxes() {
+    return maxes;
+  }
+
+  public int valueCount() {
+    return sums.size() + maxes.size();
+  }
+}
