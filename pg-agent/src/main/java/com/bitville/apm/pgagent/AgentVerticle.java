@@ -16,6 +16,7 @@ import com.bitville.apm.pgagent.logs.LogCollector;
 import com.bitville.apm.pgagent.ops.HealthServer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,6 +39,7 @@ public final class AgentVerticle extends VerticleBase {
   private Shipper shipper;
   private Batcher batcher;
   private HealthServer health;
+  private LogCollector logs;
 
   public AgentVerticle(AgentConfig config) {
     this.config = config;
@@ -88,8 +90,14 @@ public final class AgentVerticle extends VerticleBase {
         .put("failures", l.failures())
         .put("interval_ms", l.collector().intervalMs())
         .put("last_sample_ms", l.lastSampleMs())));
+    JsonArray problems = new JsonArray();
+    if (logs != null && logs.problem() != null) {
+      problems.add("logs: " + logs.problem());
+    }
+    String state = !db.isConnected() ? "database_unavailable" : problems.isEmpty() ? "ok" : "degraded";
     return new JsonObject()
-        .put("status", db.isConnected() ? "ok" : "database_unavailable")
+        .put("status", state)
+        .put("problems", problems)
         .put("project", config.project())
         .put("database", new JsonObject().put("connected", db.isConnected())
             .put("server_version_num", db.serverVersionNum()).put("connections_opened", db.openedCount())
@@ -129,13 +137,14 @@ public final class AgentVerticle extends VerticleBase {
     if (config.statements().enabled()) {
       collectors.add(new StatementCollector(db, config.statements(), envelopes));
     }
-    LogCollector logs = config.logs().enabled() ? new LogCollector(vertx, db, config.logs(), envelopes) : null;
+    logs = config.logs().enabled() ? new LogCollector(vertx, db, config.logs(), envelopes) : null;
     if (logs != null) {
       collectors.add(logs);
     }
     if (config.host().enabled()) {
+      LogCollector tailer = logs;
       collectors.add(new HostMetricsCollector(vertx, config.host(), envelopes,
-          () -> logs == null ? List.of() : logs.directories()));
+          () -> tailer == null ? List.of() : tailer.directories()));
     }
     return collectors;
   }

@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,6 +48,7 @@ public final class LogCollector implements Collector {
   private long entriesRead;
   private volatile List<String> directories = List.of();
   private volatile java.time.ZoneId logZone;
+  private volatile String problem;
 
   public LogCollector(Vertx vertx, MonitorConnection db, AgentConfig.Logs config, EnvelopeFactory envelopes) {
     this.vertx = vertx;
@@ -148,6 +150,25 @@ public final class LogCollector implements Collector {
     return "stderr";
   }
 
+  /** Why the log cannot be tailed right now, or null when it can: /health reports it as degraded. */
+  public String problem() {
+    return problem;
+  }
+
+  private void inaccessible(String why) {
+    if (!why.equals(problem)) {
+      LOG.error("SERVER LOG NOT READABLE, no log entries are sent until this is fixed: {}", why);
+    }
+    problem = why;
+  }
+
+  private void accessible() {
+    if (problem != null) {
+      LOG.info("server log readable again: tailing resumed");
+    }
+    problem = null;
+  }
+
   private void reportDisabled(String why) {
     if (!disabledReported) {
       disabledReported = true;
@@ -158,11 +179,19 @@ public final class LogCollector implements Collector {
   /** Worker thread: reads every source, then persists the positions of what was read. */
   private List<JsonObject> readNewEntries() throws IOException {
     List<JsonObject> entries = new ArrayList<>();
-    for (LogSource source : sources) {
-      source.poll(entries);
-      if (source.durablePosition() != null) {
-        offsets.put(source.format(), source.durablePosition());
+    try {
+      for (LogSource source : sources) {
+        source.poll(entries);
+        if (source.durablePosition() != null) {
+          offsets.put(source.format(), source.durablePosition());
+        }
       }
+      accessible();
+    } catch (LogAccessException e) {
+      inaccessible(e.getMessage());
+    } catch (AccessDeniedException e) {
+      inaccessible("permission denied reading " + e.getFile() + " as user " + System.getProperty("user.name")
+          + " (the agent's user must be in the group of the log files, with log_file_mode = 0640)");
     }
     offsets.saveIfChanged();
     entries.forEach(LogClassifier::classify);

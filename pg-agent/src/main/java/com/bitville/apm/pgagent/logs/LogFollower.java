@@ -136,7 +136,9 @@ public final class LogFollower {
 
   private Optional<Path> newest() throws IOException {
     if (!Files.isDirectory(directory)) {
-      return Optional.empty();
+      throw new LogAccessException("log directory " + directory + " does not exist or cannot be entered by user "
+          + System.getProperty("user.name") + " (every parent directory needs the x permission for it; a "
+          + "data directory of mode 0700 blocks a log directory inside it)");
     }
     try (Stream<Path> files = Files.list(directory)) {
       return files.filter(p -> p.getFileName().toString().endsWith(suffix)).filter(Files::isRegularFile)
