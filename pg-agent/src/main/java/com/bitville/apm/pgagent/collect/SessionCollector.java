@@ -16,7 +16,8 @@ import java.util.List;
 /**
  * Samples non-idle sessions from pg_stat_activity, longest-running first, without the agent's own session.
  * Samples every {@code busy_interval_ms} while active or lock-waiting sessions exceed their thresholds, and returns
- * to {@code interval_ms} after {@code calm_samples} calm samples in a row (hysteresis avoids flapping).
+ * to {@code interval_ms} after {@code calm_samples} calm samples in a row (hysteresis avoids flapping). Between full
+ * samples a pulse (two counts, no rows sent) every {@code pulse_interval_ms} notices a spike as it starts.
  */
 public final class SessionCollector implements Collector {
 
@@ -34,11 +35,20 @@ public final class SessionCollector implements Collector {
        ORDER BY query_start ASC NULLS LAST
        LIMIT $2""";
 
+  private static final String PULSE = """
+      /* bitville-pg-agent:sessions-pulse */
+      SELECT count(*) FILTER (WHERE state = 'active') AS active,
+             count(*) FILTER (WHERE wait_event_type = 'Lock') AS waiting
+        FROM pg_stat_activity
+       WHERE pid <> pg_backend_pid()""";
+
   private final MonitorConnection db;
   private final AgentConfig.Sessions config;
   private final EnvelopeFactory envelopes;
   private boolean busy;
   private long calmInARow;
+  private long lastFullSampleMs;
+  private long pulses;
 
   public SessionCollector(MonitorConnection db, AgentConfig.Sessions config, EnvelopeFactory envelopes) {
     this.db = db;
@@ -51,8 +61,14 @@ public final class SessionCollector implements Collector {
     return "sessions";
   }
 
+  /** The tick interval: busy sampling, else the pulse (full samples are then taken every {@code interval_ms}). */
   @Override
   public long intervalMs() {
+    return busy ? config.busyIntervalMs() : Math.min(config.pulseIntervalMs(), config.intervalMs());
+  }
+
+  /** The interval between full samples right now. */
+  public long sampleIntervalMs() {
     return busy ? config.busyIntervalMs() : config.intervalMs();
   }
 
@@ -60,9 +76,33 @@ public final class SessionCollector implements Collector {
     return busy;
   }
 
+  public long pulses() {
+    return pulses;
+  }
+
   @Override
   public Future<List<PgEnvelope>> sample() {
+    boolean fullDue = busy || System.currentTimeMillis() - lastFullSampleMs >= config.intervalMs() - 50;
+    return fullDue ? fullSample() : pulse();
+  }
+
+  /** Two counts: when they cross a threshold the full sample is taken at once and busy sampling starts. */
+  private Future<List<PgEnvelope>> pulse() {
+    pulses++;
+    return db.query(PULSE).compose(rows -> {
+      Row row = rows.iterator().next();
+      return reachesThreshold(row.getLong("active"), row.getLong("waiting")) ? fullSample()
+          : Future.succeededFuture(List.of());
+    });
+  }
+
+  private Future<List<PgEnvelope>> fullSample() {
+    lastFullSampleMs = System.currentTimeMillis();
     return db.query(sql(), Tuple.of(config.queryMaxChars(), config.maxSessions())).map(this::toEnvelopes);
+  }
+
+  private boolean reachesThreshold(long active, long waiting) {
+    return active >= config.busyActiveThreshold() || waiting >= config.busyWaitingThreshold();
   }
 
   /** query_id exists from PostgreSQL 14 on. */
@@ -93,12 +133,12 @@ public final class SessionCollector implements Collector {
         .put("active", active)
         .put("waiting_on_locks", waiting)
         .put("busy", busy)
-        .put("interval_ms", intervalMs());
+        .put("interval_ms", sampleIntervalMs());
     return List.of(envelopes.envelope(PgSources.ACTIVITY, data));
   }
 
   private void updateBusy(long active, long waiting) {
-    boolean busyNow = active >= config.busyActiveThreshold() || waiting >= config.busyWaitingThreshold();
+    boolean busyNow = reachesThreshold(active, waiting);
     if (busyNow) {
       busy = true;
       calmInARow = 0;

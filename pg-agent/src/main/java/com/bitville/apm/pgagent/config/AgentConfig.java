@@ -65,13 +65,14 @@ public record AgentConfig(String project, String hostName, Database database, Se
 
   /** pg_stat_activity sampling; switches to {@code busyIntervalMs} while the server is busy. */
   public record Sessions(boolean enabled, long intervalMs, long busyIntervalMs, long busyActiveThreshold,
-      long busyWaitingThreshold, long calmSamples, int maxSessions, int queryMaxChars) {
+      long busyWaitingThreshold, long calmSamples, int maxSessions, int queryMaxChars, long pulseIntervalMs) {
 
     static Sessions from(JsonObject j, Check c) {
       Sessions s = new Sessions(j.getBoolean("enabled"), c.positive(j, "sessions", "interval_ms"),
           c.positive(j, "sessions", "busy_interval_ms"), c.positive(j, "sessions", "busy_active_threshold"),
           c.positive(j, "sessions", "busy_waiting_threshold"), c.positive(j, "sessions", "calm_samples"),
-          (int) c.positive(j, "sessions", "max_sessions"), (int) c.positive(j, "sessions", "query_max_chars"));
+          (int) c.positive(j, "sessions", "max_sessions"), (int) c.positive(j, "sessions", "query_max_chars"),
+          c.positive(j, "sessions", "pulse_interval_ms"));
       if (s.busyIntervalMs > s.intervalMs) {
         c.problem("sessions.busy_interval_ms must not exceed sessions.interval_ms");
       }
@@ -104,7 +105,7 @@ public record AgentConfig(String project, String hostName, Database database, Se
 
   /** Server log tailing. Empty directory/formats mean "ask the server" (pg_settings). */
   public record Logs(boolean enabled, String directory, List<String> formats, long intervalMs, boolean startAtEnd,
-      int maxEntryBytes, int maxReadBytes, int maxEntriesPerRecord, Path offsetsFile) {
+      int maxEntryBytes, int maxReadBytes, int maxEntriesPerRecord, Path offsetsFile, long settingsCheckMs) {
 
     private static final Set<String> FORMATS = Set.of("stderr", "csvlog", "jsonlog");
 
@@ -124,7 +125,7 @@ public record AgentConfig(String project, String hostName, Database database, Se
           c.positive(j, "logs", "interval_ms"), !"beginning".equals(startAt),
           (int) c.positive(j, "logs", "max_entry_bytes"), (int) c.positive(j, "logs", "max_read_bytes"),
           (int) c.positive(j, "logs", "max_entries_per_record"),
-          Path.of(c.nonBlank(j, "logs", "offsets_file")));
+          Path.of(c.nonBlank(j, "logs", "offsets_file")), c.positive(j, "logs", "settings_check_ms"));
     }
   }
 

@@ -51,7 +51,7 @@ public final class LogClassifier {
   }
 
   static String category(JsonObject entry, String message) {
-    String level = entry.getString("level", "");
+    String level = java.util.Objects.requireNonNullElse(entry.getString("level"), "");
     if (DURATION.matcher(message).find()) {
       return "slow_statement";
     }

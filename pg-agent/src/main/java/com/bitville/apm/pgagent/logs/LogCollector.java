@@ -23,8 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tails the server log. Where the files are and how stderr lines look is asked from the server once (pg_settings),
- * unless configured. With several log destinations the richest single format is tailed (jsonlog, then csvlog, then
+ * Tails the server log. Where the files are and how stderr lines look is asked from the server (pg_settings) at start
+ * and every {@code settings_check_ms}, so a reloaded server's new destinations are followed without a restart. With several log destinations the richest single format is tailed (jsonlog, then csvlog, then
  * stderr), since the server writes the same entries to each. File work runs on a worker thread.
  */
 public final class LogCollector implements Collector {
@@ -43,7 +43,10 @@ public final class LogCollector implements Collector {
   private final AgentConfig.Logs config;
   private final EnvelopeFactory envelopes;
   private final OffsetStore offsets;
-  private List<LogSource> sources;
+  private List<LogSource> sources = List.of();
+  private Plan applied;
+  private volatile Plan wanted;
+  private long lastSettingsCheckMs;
   private boolean disabledReported;
   private long entriesRead;
   private volatile List<String> directories = List.of();
@@ -79,13 +82,26 @@ public final class LogCollector implements Collector {
 
   @Override
   public Future<List<PgEnvelope>> sample() {
-    Future<List<LogSource>> ready = sources != null ? Future.succeededFuture(sources)
-        : db.query(SETTINGS).map(this::setUp);
-    return ready.compose(list -> list.isEmpty() ? Future.succeededFuture(List.of())
+    long now = System.currentTimeMillis();
+    boolean checkDue = wanted == null || now - lastSettingsCheckMs >= config.settingsCheckMs();
+    Future<Plan> ready = !checkDue ? Future.succeededFuture(wanted) : db.query(SETTINGS).map(rows -> {
+      lastSettingsCheckMs = now;
+      return adopt(rows);
+    });
+    return ready.compose(plan -> plan.directory() == null ? Future.succeededFuture(List.of())
         : vertx.executeBlocking(this::readNewEntries).map(this::toEnvelopes));
   }
 
-  private List<LogSource> setUp(RowSet<Row> rows) {
+  /** What to tail, derived from the server's settings; a changed plan is applied by the next poll. */
+  private record Plan(Path directory, List<String> formats, String prefix) {
+
+    boolean tails(String format, Plan other) {
+      return other != null && formats.contains(format) && java.util.Objects.equals(directory, other.directory)
+          && (!format.equals("stderr") || prefix.equals(other.prefix));
+    }
+  }
+
+  private Plan adopt(RowSet<Row> rows) {
     Map<String, String> settings = new HashMap<>();
     rows.forEach(row -> settings.put(row.getString("name"), row.getString("setting")));
     Path directory = directory(settings);
@@ -99,23 +115,57 @@ public final class LogCollector implements Collector {
     directories = List.copyOf(known);
     logZone = LogTimes.zone(settings.get("log_timezone"));
     List<String> formats = config.formats().isEmpty() ? List.of(bestFormat(settings)) : config.formats();
-    List<LogSource> created = new ArrayList<>();
+    Plan plan = new Plan(directory, formats, settings.getOrDefault("log_line_prefix", "%m [%p] "));
     if (directory == null) {
       reportDisabled("log directory unknown: set logs.directory (data_directory is not readable or "
           + "logging_collector is off)");
-    } else {
-      for (String format : formats) {
-        created.add(source(format, directory, settings.getOrDefault("log_line_prefix", "%m [%p] ")));
-      }
-      LOG.info("tailing {} log(s) in {}", formats, directory);
     }
-    sources = created;
-    return created;
+    if (!plan.equals(wanted)) {
+      wanted = plan;
+    }
+    return wanted;
   }
 
-  private LogSource source(String format, Path directory, String prefix) {
-    LogFollower follower = new LogFollower(directory, SUFFIXES.get(format), config.maxReadBytes(),
-        offsets.get(format), config.startAtEnd());
+  /**
+   * Worker thread. Sources the new plan no longer tails are read to their end first. A format added while running
+   * starts at the end of its file: with several destinations the server writes the same entries to each, so
+   * everything up to now came through the old format. A stderr source whose line prefix changed continues at the
+   * exact position of the old one.
+   */
+  private void applyPlan(List<JsonObject> entries) throws IOException {
+    Plan next = wanted;
+    boolean firstStart = applied == null;
+    Map<String, FilePosition> handover = new HashMap<>();
+    List<LogSource> kept = new ArrayList<>();
+    for (LogSource source : sources) {
+      if (next.tails(source.format(), applied)) {
+        kept.add(source);
+        continue;
+      }
+      source.poll(entries);
+      source.finish(entries);
+      if (source.durablePosition() != null) {
+        offsets.put(source.format(), source.durablePosition());
+        handover.put(source.format(), source.durablePosition());
+      }
+    }
+    if (next.directory() != null) {
+      for (String format : next.formats()) {
+        if (kept.stream().noneMatch(s -> s.format().equals(format))) {
+          FilePosition from = firstStart ? offsets.get(format) : handover.get(format);
+          kept.add(source(format, next.directory(), next.prefix(), from, firstStart ? config.startAtEnd() : true));
+        }
+      }
+      LOG.info(firstStart ? "tailing {} log(s) in {}" : "server log settings changed: now tailing {} log(s) in {}",
+          next.formats(), next.directory());
+    }
+    sources = kept;
+    applied = next;
+  }
+
+  private LogSource source(String format, Path directory, String prefix, FilePosition from, boolean startAtEnd) {
+    LogFollower follower = new LogFollower(directory, SUFFIXES.get(format), config.maxReadBytes(), from,
+        startAtEnd);
     LogEntryReader reader = switch (format) {
       case "csvlog" -> new CsvEntryReader(config.maxEntryBytes());
       case "jsonlog" -> new JsonEntryReader(config.maxEntryBytes());
@@ -180,6 +230,9 @@ public final class LogCollector implements Collector {
   private List<JsonObject> readNewEntries() throws IOException {
     List<JsonObject> entries = new ArrayList<>();
     try {
+      if (wanted != applied) {
+        applyPlan(entries);
+      }
       for (LogSource source : sources) {
         source.poll(entries);
         if (source.durablePosition() != null) {
@@ -231,7 +284,7 @@ public final class LogCollector implements Collector {
     JsonObject levels = new JsonObject();
     JsonObject categories = new JsonObject();
     for (JsonObject entry : chunk) {
-      increment(levels, entry.getString("level", "UNKNOWN"));
+      increment(levels, java.util.Objects.requireNonNullElse(entry.getString("level"), "UNKNOWN"));
       increment(categories, entry.getString("category"));
     }
     return new JsonObject().put("entries", new JsonArray(new ArrayList<>(chunk))).put("count", chunk.size())

@@ -38,6 +38,11 @@ final class LogSource {
     }
   }
 
+  /** Releases the entry held back for continuation lines: this source is read for the last time. */
+  void finish(List<JsonObject> out) {
+    reader.flush(out);
+  }
+
   /** The position to persist: before any entry still held back, so a restart reads it again whole. */
   FilePosition durablePosition() {
     FilePosition position = follower.position();

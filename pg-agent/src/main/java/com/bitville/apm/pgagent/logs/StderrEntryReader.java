@@ -7,8 +7,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Plain stderr logs. A line matching the prefix starts an entry; a line that does not (usually tab-indented)
- * continues the previous one. DETAIL/HINT/CONTEXT/STATEMENT/QUERY lines from the same process are folded into the
+ * Plain stderr logs. A line matching the prefix starts an entry; a tab-indented line continues the previous one
+ * (the server indents every further line of a message). Any other line is an entry of its own: the server writes
+ * csvlog/jsonlog lines into the stderr file while their own file is not open yet (around a reload), and those
+ * must not be glued onto the entry before them. DETAIL/HINT/CONTEXT/STATEMENT/QUERY lines from the same process are folded into the
  * entry they explain instead of becoming entries of their own.
  */
 public final class StderrEntryReader implements LogEntryReader {
@@ -31,7 +33,14 @@ public final class StderrEntryReader implements LogEntryReader {
   public void accept(LogLine line, List<JsonObject> out) {
     Matcher m = pattern.matcher(line.text());
     if (!m.matches()) {
-      continuation(line.text());
+      if (line.text().startsWith("\t") || line.text().isEmpty()) {
+        continuation(line.text());
+      } else {
+        flush(out);
+        JsonObject unparsed = new JsonObject().put("format", "stderr").put("unparsed", true);
+        EntryText.put(unparsed, "message", line.text(), maxEntryBytes);
+        out.add(unparsed);
+      }
       return;
     }
     String level = m.group("level");

@@ -49,13 +49,20 @@ class CollectorBenchmark {
       List<PgConnection> sessions = openSessions(vertx, pg.port());
       JsonObject json = TestConfigs.base(pg.port(), "postgres", "https://127.0.0.1:1/x", TempDirs.create("bench-"));
       json.getJsonObject("statements").put("max_statements", 500);
+      // full session samples only: every sample finds the server busy
+      json.getJsonObject("sessions").put("busy_active_threshold", 1);
       AgentConfig config = TestConfigs.config(json);
+      JsonObject calmJson = json.copy();
+      calmJson.getJsonObject("sessions").put("busy_active_threshold", 100_000).put("busy_waiting_threshold", 100_000)
+          .put("interval_ms", 3_600_000);
+      AgentConfig calm = TestConfigs.config(calmJson);
       MonitorConnection db = new MonitorConnection(vertx, config.database());
       EnvelopeFactory envelopes = new EnvelopeFactory("bench", "bench-host");
       long distinct = Sql.run(admin, "SELECT count(*) FROM pg_stat_statements").iterator().next().getLong(0);
       long clients = Sql.run(admin, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'")
           .iterator().next().getLong(0);
-      List<Collector> collectors = List.of(new SessionCollector(db, config.sessions(), envelopes),
+      List<Collector> collectors = List.of(pulseOnly(new SessionCollector(db, calm.sessions(), envelopes)),
+          new SessionCollector(db, config.sessions(), envelopes),
           new LockCollector(db, config.locks(), envelopes), new StatementCollector(db, config.statements(), envelopes));
       report.append(String.format(Locale.ROOT, "server: PostgreSQL %d, %d client sessions, %d statements in "
           + "pg_stat_statements before the run, %d samples per collector%n%n", pg.majorVersion(), clients, distinct,
@@ -76,6 +83,26 @@ class CollectorBenchmark {
     Path out = Path.of("target", "bench-pg-agent.txt");
     Files.writeString(out, report.toString());
     System.out.println(report);
+  }
+
+  /** A calm server between two full samples: each sample is the pulse (two counts over pg_stat_activity). */
+  private static Collector pulseOnly(SessionCollector sessions) {
+    return new Collector() {
+      @Override
+      public String name() {
+        return "sessions-pulse";
+      }
+
+      @Override
+      public long intervalMs() {
+        return sessions.intervalMs();
+      }
+
+      @Override
+      public Future<List<com.bitville.apm.shared.pg.PgEnvelope>> sample() {
+        return sessions.sample();
+      }
+    };
   }
 
   private static String measure(Context context, PgConnection admin, Collector collector) {

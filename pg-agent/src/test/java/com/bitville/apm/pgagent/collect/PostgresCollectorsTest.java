@@ -125,22 +125,54 @@ class PostgresCollectorsTest {
     MonitorConnection db = new MonitorConnection(vertx, config.database());
     SessionCollector collector = new SessionCollector(db, config.sessions(), envelopes());
     Sql.on(context, collector::sample);
-    assertEquals(10_000, collector.intervalMs());
+    assertEquals(10_000, collector.sampleIntervalMs());
     PgConnection a = Sql.connect(vertx, pg.port(), "app", "busy-a");
     PgConnection b = Sql.connect(vertx, pg.port(), "app", "busy-b");
     Future<?> sa = Sql.start(a, "SELECT pg_sleep(2)");
     Future<?> sb = Sql.start(b, "SELECT pg_sleep(2)");
     Sql.eventually(1_500, "busy: two active sessions reach the threshold", () -> {
       Sql.on(context, collector::sample);
-      return collector.intervalMs() == 1_000;
+      return collector.sampleIntervalMs() == 1_000;
     });
     Sql.await(Future.all(sa, sb));
     Sql.on(context, collector::sample);
-    assertEquals(1_000, collector.intervalMs(), "one calm sample is not enough (hysteresis)");
+    assertEquals(1_000, collector.sampleIntervalMs(), "one calm sample is not enough (hysteresis)");
     Sql.on(context, collector::sample);
-    assertEquals(10_000, collector.intervalMs(), "back to normal after two calm samples");
+    assertEquals(10_000, collector.sampleIntervalMs(), "back to normal after two calm samples");
     Sql.on(context, db::close);
     Sql.await(Future.all(a.close(), b.close()));
+  }
+
+  @Test
+  @DisplayName("Sessions: a spike is seen within about a second although full samples are a minute apart")
+  void spikeSeenAtOnce() throws Exception {
+    JsonObject json = baseJson.copy();
+    json.getJsonObject("sessions").put("interval_ms", 60_000).put("busy_interval_ms", 1_000)
+        .put("pulse_interval_ms", 1_000).put("busy_active_threshold", 3);
+    AgentConfig config = TestConfigs.config(json);
+    MonitorConnection db = new MonitorConnection(vertx, config.database());
+    SessionCollector collector = new SessionCollector(db, config.sessions(), envelopes());
+    List<JsonObject> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+    SampleLoop loop = new SampleLoop(vertx, collector, list -> list.forEach(e -> sent.add(e.data())));
+    context.runOnContext(v -> loop.start());
+    Sql.eventually(10_000, "the first full sample", () -> sent.size() == 1);
+    Thread.sleep(1_500);
+    assertEquals(1, sent.size(), "pulses send nothing while calm");
+    List<PgConnection> spike = new ArrayList<>();
+    List<Future<?>> sleeps = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      spike.add(Sql.connect(vertx, pg.port(), "app", "spike-" + i));
+    }
+    long spikeStart = System.currentTimeMillis();
+    spike.forEach(c -> sleeps.add(Sql.start(c, "SELECT pg_sleep(4)")));
+    Sql.eventually(15_000, "a busy sample", () -> sent.stream().anyMatch(d -> d.getBoolean("busy")));
+    long seenAfter = System.currentTimeMillis() - spikeStart;
+    assertTrue(seenAfter < 4_000, "spike seen after " + seenAfter + " ms, not at the next 60 s sample");
+    assertTrue(collector.pulses() >= 1);
+    context.runOnContext(v -> loop.stop());
+    Sql.await(Future.all(sleeps.stream().map(f -> (Future<?>) f).toList()));
+    Sql.on(context, db::close);
+    spike.forEach(c -> Sql.await(c.close()));
   }
 
   @Test

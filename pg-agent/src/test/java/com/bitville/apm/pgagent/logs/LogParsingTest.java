@@ -58,6 +58,13 @@ class LogParsingTest {
     assertEquals("UPDATE a SET\nb = 1 /* correlation:" + ID + " */", deadlock.getString("statement"));
     assertEquals(ID, deadlock.getString("correlation_id"));
 
+    List<JsonObject> foreign = read(new StderrEntryReader("%m [%p] ", 1000),
+        "2026-11-23 17:57:13.001 UTC [1] LOG:  received SIGHUP, reloading configuration files",
+        "2026-11-23 17:57:13.002 UTC,,,1,,abc.1,1,,2026-11-23 17:00:00 UTC,,0,LOG,00000,\"parameter changed\"");
+    assertEquals(2, foreign.size(), "a csv line the server wrote into the stderr file is not glued on: " + foreign);
+    assertEquals("received SIGHUP, reloading configuration files", foreign.get(0).getString("message"));
+    assertTrue(foreign.get(1).getBoolean("unparsed"));
+
     List<JsonObject> capped = read(new StderrEntryReader("%m [%p] ", 40),
         "2026-11-23 17:57:13.001 UTC [1] LOG:  " + "x".repeat(30), "\t" + "y".repeat(100));
     assertEquals(40, capped.get(0).getString("message").length(), "capped at max_entry_bytes");

@@ -66,8 +66,8 @@ class ServerLogTest {
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
-      json.getJsonObject("logs").put("formats", new JsonArray().add(format))
-          .put("offsets_file", offsets.toString());
+      json.getJsonObject("logs").put("formats", format == null ? new JsonArray() : new JsonArray().add(format))
+          .put("offsets_file", offsets.toString()).put("settings_check_ms", 500);
       AgentConfig config = TestConfigs.config(json);
       db = new MonitorConnection(vertx, config.database());
       collector = new LogCollector(vertx, db, config.logs(), new EnvelopeFactory("shop", "h"));
@@ -176,6 +176,52 @@ class ServerLogTest {
     } finally {
       Sql.run(sql, "ALTER SYSTEM RESET log_timezone");
       Sql.run(sql, "SELECT pg_reload_conf()");
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  @DisplayName("A reloaded server's new log destination is followed without a restart of the agent")
+  void followsLogDestinationChange() throws Exception {
+    String original = Sql.run(sql, "SHOW log_destination").iterator().next().getString(0);
+    Sql.run(sql, "ALTER SYSTEM SET log_destination = 'stderr'");
+    Sql.run(sql, "SELECT pg_reload_conf()");
+    try {
+      Sql.eventually(10_000, "stderr only", () -> "stderr".equals(
+          Sql.run(sql, "SHOW log_destination").iterator().next().getString(0)));
+      Tail tail = new Tail(null, com.bitville.apm.pgagent.support.TempDirs.create("pgagent-switch-")
+          .resolve("offsets.json"));
+      tail.poll();
+      String before = marker(tail, "before-switch");
+      assertEquals("stderr", tail.entries.stream().filter(e -> e.encode().contains(before)).findFirst()
+          .orElseThrow().getString("format"));
+
+      Sql.run(sql, "ALTER SYSTEM SET log_destination = 'stderr,csvlog'");
+      Sql.run(sql, "SELECT pg_reload_conf()");
+      Sql.eventually(10_000, "csvlog added", () -> "stderr,csvlog".equals(
+          Sql.run(sql, "SHOW log_destination").iterator().next().getString(0)));
+      String[] after = new String[1];
+      Sql.eventually(20_000, "a marker written after the reload arrives from the csv log", () -> {
+        after[0] = logMarker("after-switch");
+        try {
+          Thread.sleep(700);
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+        tail.poll();
+        return tail.entries.stream().anyMatch(e -> e.encode().contains(after[0])
+            && "csvlog".equals(e.getString("format")));
+      });
+      assertEquals(1, tail.count(before), "nothing read twice across the switch");
+      assertEquals(1, tail.count(after[0]));
+      tail.entries.stream().filter(e -> e.getString("message", "").startsWith("received SIGHUP"))
+          .forEach(e -> assertEquals("received SIGHUP, reloading configuration files", e.getString("message"),
+              "nothing stitched onto the reload entry"));
+      tail.close();
+    } finally {
+      Sql.run(sql, "ALTER SYSTEM SET log_destination = '" + original + "'");
+      Sql.run(sql, "SELECT pg_reload_conf()");
+      Sql.eventually(10_000, "destinations restored", () -> original.equals(
+          Sql.run(sql, "SHOW log_destination").iterator().next().getString(0)));
     }
   }
 
