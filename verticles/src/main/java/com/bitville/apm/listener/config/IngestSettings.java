@@ -9,6 +9,7 @@ public record IngestSettings(
     String host,
     int port,
     int maxBodyBytes,
+    long bodyMemoryBytes,
     int maxDepth,
     int maxItems,
     double perKeyRate,
@@ -22,6 +23,12 @@ public record IngestSettings(
     int idleTimeoutSeconds,
     int retryAfterSeconds) {
 
+  /** 0 (the default) derives the budget from the heap: an eighth of the maximum heap of this JVM. */
+  private static long bodyMemoryBytes(ConfigReader ingest) {
+    long configured = ingest.longValue("bodyMemoryBytes", 0, 0, Long.MAX_VALUE);
+    return configured > 0 ? configured : Runtime.getRuntime().maxMemory() / 8;
+  }
+
   public static IngestSettings from(JsonObject config) {
     ConfigReader ingest = new ConfigReader(config, "ingest");
     ConfigReader rate = ingest.child("rateLimit");
@@ -31,6 +38,7 @@ public record IngestSettings(
         ingest.string("host", "0.0.0.0"),
         ingest.integer("port", 8443, 0, 65535),
         ingest.integer("maxBodyBytes", 2 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+        bodyMemoryBytes(ingest),
         ingest.integer("maxDepth", 64, 8, 512),
         ingest.integer("maxItems", 1000, 1, 100_000),
         perKeyRate,

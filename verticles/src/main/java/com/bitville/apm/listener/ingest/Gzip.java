@@ -26,12 +26,23 @@ final class Gzip {
   private Gzip() {
   }
 
-  static byte[] inflate(byte[] gzip, int maxBytes) throws TooLargeException, CorruptException {
+  /** Thrown when the inflated bytes would pass the node's body memory budget. */
+  static final class OverBudgetException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    OverBudgetException() {
+      super(null, null, false, false);
+    }
+  }
+
+  /** @param reserve asked for every chunk of output before it is kept; false stops with OverBudgetException */
+  static byte[] inflate(byte[] gzip, int maxBytes, java.util.function.IntPredicate reserve)
+      throws TooLargeException, CorruptException, OverBudgetException {
     int headerLength = headerLength(gzip);
     Inflater inflater = new Inflater(true);
     try {
       inflater.setInput(gzip, headerLength, gzip.length - headerLength);
-      ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(maxBytes, gzip.length * 4 + 64));
+      ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(maxBytes, 16384));
       byte[] chunk = new byte[16384];
       while (!inflater.finished()) {
         int n = inflater.inflate(chunk);
@@ -40,6 +51,9 @@ final class Gzip {
         }
         if (out.size() + n > maxBytes) {
           throw new TooLargeException();
+        }
+        if (!reserve.test(n)) {
+          throw new OverBudgetException();
         }
         out.write(chunk, 0, n);
       }

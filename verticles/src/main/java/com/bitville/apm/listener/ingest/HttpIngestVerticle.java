@@ -42,6 +42,7 @@ public final class HttpIngestVerticle extends VerticleBase {
   private ApiKeyRegistry keys;
   private RateLimiter keyLimiter;
   private RateLimiter clientLimiter;
+  private BodyBudget bodyBudget;
   private IngestPipeline pipeline;
   private IngestMetrics metrics;
   private HttpServer server;
@@ -54,8 +55,10 @@ public final class HttpIngestVerticle extends VerticleBase {
     keys = new ApiKeyRegistry(ProjectSettings.from(config()));
     keyLimiter = sharedLimiter("key", settings.perKeyRate(), settings.perKeyBurst());
     clientLimiter = sharedLimiter("client", settings.perClientRate(), settings.perClientBurst());
+    bodyBudget = vertx.sharedData().<String, BodyBudget>getLocalMap("bitville.ingest.body-budget")
+        .computeIfAbsent("node|" + settings.bodyMemoryBytes(), k -> new BodyBudget(settings.bodyMemoryBytes()));
     pipeline = new IngestPipeline(settings.maxDepth(), settings.maxItems());
-    metrics = new IngestMetrics(NodeMetrics.registry());
+    metrics = new IngestMetrics(NodeMetrics.registry(), bodyBudget);
     HttpServerOptions options = ServerTls.apply(new HttpServerOptions(), config())
         .setIdleTimeout(settings.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS)
         .setDecompressionSupported(false).setCompressionSupported(false);
@@ -115,8 +118,23 @@ public final class HttpIngestVerticle extends VerticleBase {
       IngestResponses.unavailable(response, settings.retryAfterSeconds(), "too many requests in flight");
       return;
     }
+    if (!bodyBudget.hasRoomFor(Math.min(BodyReader.declaredLength(request), settings.maxBodyBytes()))) {
+      refuseOverBudget(request);
+      return;
+    }
     inFlight++;
-    ingest(request, kindOf(endpoint), match.project().name()).onComplete(v -> inFlight--);
+    BodyBudget.Reservation reservation = bodyBudget.open();
+    ingest(request, kindOf(endpoint), match.project().name(), reservation).onComplete(v -> {
+      inFlight--;
+      reservation.release();
+    });
+  }
+
+  private void refuseOverBudget(HttpServerRequest request) {
+    reject(request, "body_memory");
+    IngestResponses.unavailable(request.response(), settings.retryAfterSeconds(),
+        "too much request data in memory on this node; nothing was stored");
+    discardRestOfBody(request);
   }
 
   private Match authenticate(HttpServerRequest request) {
@@ -183,18 +201,20 @@ public final class HttpIngestVerticle extends VerticleBase {
     return false;
   }
 
-  private Future<Void> ingest(HttpServerRequest request, Kind kind, String project) {
+  private Future<Void> ingest(HttpServerRequest request, Kind kind, String project,
+      BodyBudget.Reservation reservation) {
     int limit = settings.maxBodyBytes();
-    return BodyReader.read(vertx, request, limit, settings.bodyTimeoutMs())
-        .compose(body -> decodeAndStore(request, body, kind, project))
+    return BodyReader.read(vertx, request, limit, settings.bodyTimeoutMs(), reservation)
+        .compose(body -> decodeAndStore(request, body, kind, project, reservation))
         .recover(failure -> {
           answerFailure(request, failure);
           return Future.succeededFuture();
         });
   }
 
-  private Future<Void> decodeAndStore(HttpServerRequest request, Buffer body, Kind kind, String project) {
-    byte[] bytes = decompress(request, body.getBytes());
+  private Future<Void> decodeAndStore(HttpServerRequest request, Buffer body, Kind kind, String project,
+      BodyBudget.Reservation reservation) {
+    byte[] bytes = decompress(request, body.getBytes(), reservation);
     boolean ndjson = mediaType(request).contains("ndjson");
     Outcome outcome = pipeline.process(bytes, ndjson, kind, project, System.currentTimeMillis());
     if (outcome.records().isEmpty()) {
@@ -217,14 +237,16 @@ public final class HttpIngestVerticle extends VerticleBase {
         });
   }
 
-  private byte[] decompress(HttpServerRequest request, byte[] body) {
+  private byte[] decompress(HttpServerRequest request, byte[] body, BodyBudget.Reservation reservation) {
     if (!"gzip".equalsIgnoreCase(request.getHeader("Content-Encoding"))) {
       return body;
     }
     try {
-      return Gzip.inflate(body, settings.maxBodyBytes());
+      return Gzip.inflate(body, settings.maxBodyBytes(), reservation::grow);
     } catch (Gzip.TooLargeException e) {
       throw new BodyReader.TooLarge();
+    } catch (Gzip.OverBudgetException e) {
+      throw new BodyReader.OverBudget();
     } catch (Gzip.CorruptException e) {
       throw new InvalidPayloadException("body is not valid gzip");
     }
@@ -236,6 +258,8 @@ public final class HttpIngestVerticle extends VerticleBase {
       reject(request, "too_large");
       IngestResponses.tooLarge(response, settings.maxBodyBytes());
       discardRestOfBody(request);
+    } else if (failure instanceof BodyReader.OverBudget) {
+      refuseOverBudget(request);
     } else if (failure instanceof BodyReader.TimedOut) {
       reject(request, "body_timeout");
       IngestResponses.timeout(response);
@@ -264,7 +288,7 @@ public final class HttpIngestVerticle extends VerticleBase {
       return;
     }
     IngestResponses.unavailable(request.response(), settings.retryAfterSeconds(),
-        reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
+        reply.failureType() != ReplyFailure.TIMEOUT
             ? "storage is unavailable or busy; nothing was stored"
             : "storage did not confirm the commit in time; retry later");
   }

@@ -1,21 +1,29 @@
 package com.bitville.apm.listener.ingest;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** Ingest counters: requests by endpoint and status, records accepted, rejections by reason, latency. */
 final class IngestMetrics {
+
+  private static final AtomicReference<BodyBudget> NODE_BODY_BUDGET = new AtomicReference<>();
 
   private final MeterRegistry registry;
   private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
   private final Timer latency;
   private final Counter acceptedRecords;
 
-  IngestMetrics(MeterRegistry registry) {
+  IngestMetrics(MeterRegistry registry, BodyBudget bodyBudget) {
     this.registry = registry;
+    // The registry lives as long as the JVM; the gauge follows the budget of the node started last in it.
+    NODE_BODY_BUDGET.set(bodyBudget);
+    Gauge.builder("bitville_ingest_body_memory_bytes", NODE_BODY_BUDGET, budget -> budget.get().usedBytes())
+        .description("Bytes of request bodies held in memory on this node").strongReference(true).register(registry);
     this.latency = Timer.builder("bitville_ingest_request_seconds").description("Ingest request latency")
         .publishPercentiles(0.5, 0.99).register(registry);
     this.acceptedRecords = Counter.builder("bitville_ingest_records_accepted_total")

@@ -26,9 +26,14 @@ public final class ListenerProcess implements AutoCloseable {
   }
 
   public static ListenerProcess start(JsonObject config, Path configFile) throws Exception {
+    return start(config, configFile, "512m");
+  }
+
+  /** @param heap the maximum heap of the listener process ({@code -Xmx}), e.g. {@code "256m"} */
+  public static ListenerProcess start(JsonObject config, Path configFile, String heap) throws Exception {
     Files.writeString(configFile, config.encodePrettily());
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder builder = new ProcessBuilder(List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+    ProcessBuilder builder = new ProcessBuilder(List.of(java, "-Xmx" + heap, "-cp", System.getProperty("java.class.path"),
         "com.bitville.apm.listener.launcher.Main", "--conf", configFile.toString()))
         .redirectErrorStream(true);
     builder.environment().keySet().removeIf(name -> name.startsWith("BITVILLE") || name.startsWith("GRAYLOG"));
@@ -69,6 +74,10 @@ public final class ListenerProcess implements AutoCloseable {
       return -1;
     }
     return process.exitValue();
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
   }
 
   public String output() {
