@@ -36,6 +36,8 @@ public final class BodyParser {
     }
   }
 
+  private static final String NESTING_PREFIX = "JSON nesting deeper than ";
+
   private final JsonFactory factory;
   private final int maxDepth;
   private final int maxItems;
@@ -48,8 +50,12 @@ public final class BodyParser {
         .build();
   }
 
+  /** The message for a body without a single item ({@code []}, or NDJSON of blank lines). */
+  public static final String NO_ITEMS = "body has no items";
+
   /** @throws InvalidPayloadException when the body as a whole is unusable */
   public List<Item> parse(byte[] body, boolean ndjson) {
+    requireUtf8(body);
     return ndjson ? parseNdjson(body, false) : parseJson(body, false);
   }
 
@@ -59,7 +65,15 @@ public final class BodyParser {
    * bytes as sent. Items of a JSON array, which have no bytes of their own, are read whole.
    */
   public List<Item> parsePhp(byte[] body, boolean ndjson) {
+    requireUtf8(body);
     return ndjson ? parseNdjson(body, true) : parseJson(body, true);
+  }
+
+  private static void requireUtf8(byte[] body) {
+    int invalid = Utf8.firstInvalid(body, 0, body.length);
+    if (invalid >= 0) {
+      throw new InvalidPayloadException("body is not valid UTF-8 (byte offset " + invalid + ")");
+    }
   }
 
   private List<Item> parseJson(byte[] body, boolean sparse) {
@@ -70,6 +84,9 @@ public final class BodyParser {
     }
     if (body[start] == '[') {
       JsonArray array = decode(body, start, end, JsonArray.class);
+      if (array.isEmpty()) {
+        throw new InvalidPayloadException(NO_ITEMS);
+      }
       checkCount(array.size());
       List<Item> items = new ArrayList<>(array.size());
       for (int i = 0; i < array.size(); i++) {
@@ -100,7 +117,7 @@ public final class BodyParser {
       from = to + 1;
     }
     if (items.isEmpty()) {
-      throw new InvalidPayloadException("body is empty");
+      throw new InvalidPayloadException(NO_ITEMS);
     }
     return items;
   }
@@ -113,7 +130,7 @@ public final class BodyParser {
       JsonObject object = sparse ? decodeSparse(body, start, end) : decode(body, start, end, JsonObject.class);
       return new Item(index, object, null, slice(body, start, end));
     } catch (InvalidPayloadException e) {
-      if (e.getMessage().startsWith("JSON nesting") || e.getMessage().contains("UTF-8")) {
+      if (e.getMessage().startsWith(NESTING_PREFIX) || e.getMessage().contains("UTF-8")) {
         throw e;
       }
       return new Item(index, null, "line " + lineNo + " is not a JSON object: " + e.getMessage());
@@ -158,14 +175,33 @@ public final class BodyParser {
 
   /** A precise message that never echoes the body: what is wrong and where. */
   private InvalidPayloadException describe(Throwable failure) {
-    if (failure instanceof StreamConstraintsException) {
-      return new InvalidPayloadException("JSON nesting deeper than " + maxDepth + " levels");
+    if (failure instanceof StreamConstraintsException constraint) {
+      return new InvalidPayloadException(constraintMessage(constraint));
     }
     String message = String.valueOf(failure.getMessage());
     if (message.contains("Invalid UTF-8") || message.contains("Invalid UTF8")) {
       return new InvalidPayloadException("body is not valid UTF-8" + location(failure));
     }
     return new InvalidPayloadException("body is not valid JSON" + location(failure));
+  }
+
+  /** Names the limit that was passed; Jackson's own message names its API, which is not ours to show. */
+  private String constraintMessage(StreamConstraintsException constraint) {
+    String message = String.valueOf(constraint.getMessage());
+    StreamReadConstraints limits = factory.streamReadConstraints();
+    if (message.startsWith("Number value length")) {
+      return "a JSON number longer than " + limits.getMaxNumberLength() + " characters";
+    }
+    if (message.startsWith("String value length")) {
+      return "a JSON string longer than " + limits.getMaxStringLength() + " characters";
+    }
+    if (message.startsWith("Name length")) {
+      return "a JSON field name longer than " + limits.getMaxNameLength() + " characters";
+    }
+    if (message.startsWith("Document nesting depth") || message.contains("nesting")) {
+      return NESTING_PREFIX + maxDepth + " levels";
+    }
+    return "a JSON value exceeds the parser's limits";
   }
 
   private static String location(Throwable failure) {

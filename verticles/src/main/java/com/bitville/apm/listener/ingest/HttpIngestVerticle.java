@@ -12,6 +12,7 @@ import com.bitville.apm.shared.bus.Addresses;
 import com.bitville.apm.shared.bus.StorageFailure;
 import com.bitville.apm.shared.bus.StoreReply;
 import com.bitville.apm.shared.bus.StoreRequest;
+import com.bitville.apm.shared.normalize.BodyParser;
 import com.bitville.apm.shared.normalize.InvalidPayloadException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -185,8 +186,9 @@ public final class HttpIngestVerticle extends VerticleBase {
       return false;
     }
     String type = mediaType(request);
-    if (type.isEmpty() || type.equals("application/json") || type.equals("application/x-ndjson")
-        || type.equals("application/ndjson") || type.equals("text/plain")) {
+    boolean absent = request.getHeader("Content-Type") == null;
+    if (absent || type.equals("application/json") || type.equals("application/x-ndjson")
+        || type.equals("application/ndjson")) {
       String charset = request.getHeader("Content-Type") == null ? "" : request.getHeader("Content-Type")
           .toLowerCase(Locale.ROOT);
       if (!charset.contains("charset=") || charset.contains("charset=utf-8") || charset.contains("charset=\"utf-8\"")) {
@@ -219,7 +221,8 @@ public final class HttpIngestVerticle extends VerticleBase {
     Outcome outcome = pipeline.process(bytes, ndjson, kind, project, System.currentTimeMillis());
     if (outcome.records().isEmpty()) {
       reject(request, "invalid_payload");
-      String first = outcome.rejected().getJsonObject(0).getString("error");
+      String first = outcome.rejected().isEmpty() ? BodyParser.NO_ITEMS
+          : outcome.rejected().getJsonObject(0).getString("error");
       IngestResponses.badRequest(request.response(), first, outcome.rejected());
       return Future.succeededFuture();
     }

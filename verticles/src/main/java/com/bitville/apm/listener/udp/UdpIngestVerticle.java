@@ -8,6 +8,7 @@ import com.bitville.apm.listener.support.NodeMetrics;
 import com.bitville.apm.shared.bus.Addresses;
 import com.bitville.apm.shared.bus.StorageFailure;
 import com.bitville.apm.shared.bus.StoreRequest;
+import com.bitville.apm.shared.normalize.BodyParser;
 import com.bitville.apm.shared.normalize.InvalidPayloadException;
 import com.bitville.apm.shared.udp.SignedDatagram;
 import com.bitville.apm.shared.udp.SignedDatagram.MalformedException;
@@ -161,7 +162,7 @@ public final class UdpIngestVerticle extends VerticleBase {
     try {
       outcome = pipeline.processByShape(body, project, System.currentTimeMillis());
     } catch (InvalidPayloadException e) {
-      drop(UdpDrop.INVALID_JSON, packet);
+      drop(BodyParser.NO_ITEMS.equals(e.getMessage()) ? UdpDrop.INVALID_PAYLOAD : UdpDrop.INVALID_JSON, packet);
       return;
     }
     if (outcome.records().isEmpty()) {
