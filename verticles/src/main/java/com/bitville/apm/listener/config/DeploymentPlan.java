@@ -32,6 +32,11 @@ public record DeploymentPlan(Map<String, Integer> instances) {
     return new DeploymentPlan(instances);
   }
 
+  /** The instances of one verticle as configured for this node (0 = left out), for status checks. */
+  public static int configuredInstances(JsonObject config, String name) {
+    return new ConfigReader(config, "verticles").integer(name, 1, 0, 64);
+  }
+
   public int instancesOf(String name) {
     return instances.getOrDefault(name, 0);
   }

@@ -1,5 +1,6 @@
 package com.bitville.apm.listener.ingest;
 
+import com.bitville.apm.listener.config.DeploymentPlan;
 import com.bitville.apm.listener.config.IngestSettings;
 import com.bitville.apm.listener.config.ProjectSettings;
 import com.bitville.apm.listener.ingest.ApiKeyRegistry.Match;
@@ -18,6 +19,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpMethod;
@@ -47,6 +49,7 @@ public final class HttpIngestVerticle extends VerticleBase {
   private IngestPipeline pipeline;
   private IngestMetrics metrics;
   private HttpServer server;
+  private MessageConsumer<JsonObject> status;
   private int inFlight;
   private boolean stopping;
 
@@ -64,7 +67,14 @@ public final class HttpIngestVerticle extends VerticleBase {
         .setIdleTimeout(settings.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS)
         .setDecompressionSupported(false).setCompressionSupported(false);
     server = vertx.createHttpServer(options).requestHandler(this::handle);
-    return server.listen(settings.port(), settings.host());
+    return server.listen(settings.port(), settings.host()).onSuccess(bound -> reportStatus());
+  }
+
+  /** Answers /ready's status request once this instance is listening; gone again when it stops. */
+  private void reportStatus() {
+    status = vertx.eventBus().localConsumer(Addresses.NODE_STATUS_PREFIX + DeploymentPlan.HTTP_INGEST,
+        message -> message.reply(new JsonObject().put("up", !stopping).put("port", server.actualPort())
+            .put("in_flight", inFlight)));
   }
 
   private RateLimiter sharedLimiter(String scope, double rate, int burst) {
@@ -351,6 +361,9 @@ public final class HttpIngestVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
+    if (status != null) {
+      status.unregister();
+    }
     return server == null ? Future.succeededFuture() : server.shutdown(20, TimeUnit.SECONDS);
   }
 }

@@ -1,5 +1,6 @@
 package com.bitville.apm.listener.management;
 
+import com.bitville.apm.listener.config.DeploymentPlan;
 import com.bitville.apm.listener.config.ManagementSettings;
 import com.bitville.apm.listener.config.NodeSettings;
 import com.bitville.apm.listener.config.ProjectSettings;
@@ -22,13 +23,14 @@ import java.util.List;
 
 /**
  * The per-node management endpoint, on loopback by default: {@code /health} (the process is alive),
- * {@code /ready} (storage answers over the event bus, disk has room, keys are loaded, and every component
- * running on this node reports itself up) and {@code /metrics} (Prometheus text of this node).
+ * {@code /ready} (storage answers over the event bus and its writes succeed, disk has room, keys are loaded,
+ * and every component configured on this node is deployed, serving and reports itself up) and {@code /metrics} (Prometheus text of this node).
  */
 public final class ManagementVerticle extends VerticleBase {
 
   /** Components that report their status on {@code Addresses.NODE_STATUS_PREFIX + name} when deployed here. */
-  static final List<String> COMPONENTS = List.of("udp-ingest", "retention", "gelf-forwarder", "query-server");
+  static final List<String> COMPONENTS = List.of(DeploymentPlan.HTTP_INGEST, "udp-ingest", "retention",
+      "gelf-forwarder", "query-server");
   private static final long CHECK_TIMEOUT_MS = 2_000;
 
   private HttpServer server;
@@ -101,8 +103,14 @@ public final class ManagementVerticle extends VerticleBase {
             .setData(reply.body())))
         .onFailure(e -> {
           boolean absent = e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS;
-          promise.complete(absent ? Status.OK(new JsonObject().put("deployed", false))
-              : Status.KO(new JsonObject().put("reason", "component does not answer")));
+          if (!absent) {
+            promise.complete(Status.KO(new JsonObject().put("reason", "component does not answer")));
+          } else if (DeploymentPlan.configuredInstances(config(), name) > 0) {
+            promise.complete(Status.KO(new JsonObject().put("deployed", false)
+                .put("reason", "configured on this node but not serving (starting, or failed)")));
+          } else {
+            promise.complete(Status.OK(new JsonObject().put("deployed", false)));
+          }
         });
   }
 
