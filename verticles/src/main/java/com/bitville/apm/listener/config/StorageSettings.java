@@ -7,6 +7,8 @@ import java.util.List;
 /**
  * The SQLite file and its group commit. {@code synchronous=FULL} by default: an acknowledged record survives
  * a power cut, not only a crash; group commit amortizes the fsync over every record of a batch.
+ * {@code deduplicatePhp}: a PHP request already stored (same project and correlation id) is not stored again,
+ * so retried and re-imported agent data never doubles; off only to measure what the check costs.
  */
 public record StorageSettings(
     Path dbPath,
@@ -14,7 +16,8 @@ public record StorageSettings(
     int maxBatchRecords,
     int maxQueuedRecords,
     int readPoolSize,
-    int busyTimeoutMs) {
+    int busyTimeoutMs,
+    boolean deduplicatePhp) {
 
   public static StorageSettings from(JsonObject config, NodeSettings node) {
     ConfigReader storage = new ConfigReader(config, "storage");
@@ -25,6 +28,7 @@ public record StorageSettings(
         storage.integer("maxBatchRecords", 500, 1, 100_000),
         storage.integer("maxQueuedRecords", 20_000, 10, 10_000_000),
         storage.integer("readPoolSize", 4, 1, 64),
-        storage.integer("busyTimeoutMs", 5_000, 0, 600_000));
+        storage.integer("busyTimeoutMs", 5_000, 0, 600_000),
+        storage.bool("deduplicatePhp", true));
   }
 }

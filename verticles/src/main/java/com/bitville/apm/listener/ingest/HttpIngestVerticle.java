@@ -244,8 +244,8 @@ public final class HttpIngestVerticle extends VerticleBase {
             new StoreRequest(outcome.records()).toJson(), delivery)
         .map(reply -> {
           StoreReply stored = StoreReply.fromJson(reply.body());
-          metrics.accepted(stored.ids().size());
-          IngestResponses.accepted(request.response(), stored.ids(), outcome.rejected());
+          metrics.accepted(stored.ids().size(), stored.duplicateCount());
+          IngestResponses.accepted(request.response(), stored, outcome.rejected());
           return null;
         });
   }

@@ -17,6 +17,7 @@ final class IngestMetrics {
   private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
   private final Timer latency;
   private final Counter acceptedRecords;
+  private final Counter duplicateRecords;
 
   IngestMetrics(MeterRegistry registry, BodyBudget bodyBudget) {
     this.registry = registry;
@@ -28,6 +29,9 @@ final class IngestMetrics {
         .publishPercentiles(0.5, 0.99).register(registry);
     this.acceptedRecords = Counter.builder("bitville_ingest_records_accepted_total")
         .description("Records committed for ingest requests").register(registry);
+    this.duplicateRecords = Counter.builder("bitville_ingest_records_duplicate_total")
+        .description("PHP requests accepted but not stored again: already stored under the same correlation id")
+        .register(registry);
   }
 
   void request(String endpoint, int status, long startedNanos) {
@@ -43,7 +47,8 @@ final class IngestMetrics {
         .increment(count);
   }
 
-  void accepted(int records) {
-    acceptedRecords.increment(records);
+  void accepted(int records, int duplicates) {
+    acceptedRecords.increment(records - duplicates);
+    duplicateRecords.increment(duplicates);
   }
 }

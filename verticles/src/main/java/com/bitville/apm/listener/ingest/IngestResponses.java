@@ -1,5 +1,6 @@
 package com.bitville.apm.listener.ingest;
 
+import com.bitville.apm.shared.bus.StoreReply;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -11,8 +12,17 @@ final class IngestResponses {
   private IngestResponses() {
   }
 
-  static void accepted(HttpServerResponse response, List<Long> ids, JsonArray rejected) {
-    JsonObject body = new JsonObject().put("accepted", ids.size()).put("ids", new JsonArray(List.copyOf(ids)));
+  /**
+   * 200: every valid item is stored, now or before. {@code items} says per item whether it was already stored
+   * (a PHP request with the same project and correlation id): then its id is the stored record's.
+   */
+  static void accepted(HttpServerResponse response, StoreReply stored, JsonArray rejected) {
+    JsonArray items = new JsonArray();
+    for (int i = 0; i < stored.ids().size(); i++) {
+      items.add(new JsonObject().put("id", stored.ids().get(i)).put("duplicate", stored.duplicates().get(i)));
+    }
+    JsonObject body = new JsonObject().put("accepted", stored.ids().size())
+        .put("ids", new JsonArray(List.copyOf(stored.ids()))).put("items", items);
     if (!rejected.isEmpty()) {
       body.put("rejected", rejected);
     }

@@ -2,6 +2,7 @@ package com.bitville.apm.listener.storage;
 
 import com.bitville.apm.listener.storage.RecordWriter.Numbered;
 import com.bitville.apm.shared.bus.StorageFailure;
+import com.bitville.apm.shared.bus.StoreReply;
 import com.bitville.apm.shared.model.IngestRecord;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -25,7 +26,7 @@ final class GroupCommitter {
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GroupCommitter.class);
 
-  private record Pending(List<IngestRecord> records, Promise<List<Long>> promise) {
+  private record Pending(List<IngestRecord> records, Promise<StoreReply> promise) {
   }
 
   private final RecordWriter writer;
@@ -55,14 +56,14 @@ final class GroupCommitter {
     metrics.gauge("bitville_storage_queue_records", this, c -> c.queuedRecords);
   }
 
-  Future<List<Long>> submit(List<IngestRecord> records) {
+  Future<StoreReply> submit(List<IngestRecord> records) {
     if (drained != null) {
       return Future.failedFuture(new StorageException(StorageFailure.SHUTTING_DOWN, "storage is shutting down"));
     }
     if (queuedRecords + records.size() > maxQueuedRecords) {
       return Future.failedFuture(new StorageException(StorageFailure.BUSY, "storage queue is full"));
     }
-    Promise<List<Long>> promise = Promise.promise();
+    Promise<StoreReply> promise = Promise.promise();
     queue.add(new Pending(records, promise));
     queuedRecords += records.size();
     commitNext();
@@ -117,7 +118,7 @@ final class GroupCommitter {
     writer.write(batch, nextId).onComplete(result -> {
       commitLatency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
       committing = false;
-      finish(group, batch, result.cause());
+      finish(group, batch, result.result(), result.cause());
       commitNext();
     });
   }
@@ -144,7 +145,7 @@ final class GroupCommitter {
     return batch;
   }
 
-  private void finish(List<Pending> group, List<Numbered> batch, Throwable failure) {
+  private void finish(List<Pending> group, List<Numbered> batch, RecordWriter.Written written, Throwable failure) {
     if (failure != null) {
       writesFailing = true;
       LOG.error("Commit of {} records failed and was rolled back", batch.size(), failure);
@@ -157,12 +158,21 @@ final class GroupCommitter {
     int offset = 0;
     for (Pending pending : group) {
       List<Long> ids = new ArrayList<>(pending.records().size());
-      for (int i = 0; i < pending.records().size(); i++) {
-        ids.add(batch.get(offset++).id());
+      List<Boolean> duplicates = new ArrayList<>(pending.records().size());
+      for (int i = 0; i < pending.records().size(); i++, offset++) {
+        boolean duplicate = written.isDuplicate(offset);
+        ids.add(duplicate ? written.existingIds().get(offset) : batch.get(offset).id());
+        duplicates.add(duplicate);
       }
-      pending.promise().complete(ids);
+      pending.promise().complete(new StoreReply(ids, duplicates));
     }
-    onCommitted.accept(batch);
+    List<Numbered> stored = new ArrayList<>(batch.size());
+    for (int i = 0; i < batch.size(); i++) {
+      if (!written.isDuplicate(i)) {
+        stored.add(batch.get(i));
+      }
+    }
+    onCommitted.accept(stored);
   }
 
   private void recovered() {

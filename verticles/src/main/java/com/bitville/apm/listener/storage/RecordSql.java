@@ -9,6 +9,10 @@ public final class RecordSql {
         memory_peak_bytes, fatal, summary, node, payload)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
 
+  /** The stored PHP request with this project and correlation id (index records_correlation). */
+  static final String FIND_PHP_REQUEST = """
+      SELECT id FROM records WHERE correlation_id = ? AND project = ? AND kind = 'php' ORDER BY id LIMIT 1""";
+
   static final String INSERT_LINK = "INSERT OR IGNORE INTO record_links (correlation_id, record_id) VALUES (?, ?)";
 
   static final String NEXT_ID = """

@@ -1,6 +1,7 @@
 package com.bitville.apm.listener.storage;
 
 import com.bitville.apm.shared.model.IngestRecord;
+import com.bitville.apm.shared.model.RecordKind;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -9,7 +10,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Writes one group of records, their correlation links and the id counter, in a single transaction.
@@ -27,17 +31,31 @@ final class RecordWriter {
   record Numbered(long id, IngestRecord record) {
   }
 
+  /**
+   * What a write did with each record of its batch (same order): the id of an already stored PHP request with
+   * the same project and correlation id, or null where the record was inserted under its assigned id.
+   */
+  record Written(List<Long> existingIds) {
+
+    boolean isDuplicate(int index) {
+      return existingIds.get(index) != null;
+    }
+  }
+
   private final Database database;
   private final String node;
   private final WorkerExecutor thread;
+  private final boolean deduplicatePhp;
   private Connection connection;
+  private PreparedStatement findPhpRequest;
   private PreparedStatement insertRecord;
   private PreparedStatement insertLink;
   private PreparedStatement saveNextId;
 
-  RecordWriter(Vertx vertx, Database database, String node) {
+  RecordWriter(Vertx vertx, Database database, String node, boolean deduplicatePhp) {
     this.database = database;
     this.node = node;
+    this.deduplicatePhp = deduplicatePhp;
     this.thread = vertx.createSharedWorkerExecutor("bitville-sqlite-group-commit", 1);
   }
 
@@ -54,16 +72,29 @@ final class RecordWriter {
     }, true);
   }
 
-  Future<Void> write(List<Numbered> batch, long nextId) {
+  /**
+   * Commits the batch. The duplicate check runs in the same transaction on the single writer, so a request
+   * sent twice at the same moment (a retry racing its original, two importers) is still stored once.
+   */
+  Future<Written> write(List<Numbered> batch, long nextId) {
     return thread.executeBlocking(() -> {
       try {
         connectIfDiscarded();
-        addRecords(batch);
-        addLinks(batch);
+        // the write comes first so that the transaction holds the write lock before it reads: a read first would
+        // make it a read transaction that SQLite cannot upgrade (SQLITE_BUSY) once another connection committed
         saveNextId.setLong(1, nextId);
         saveNextId.executeUpdate();
+        Written written = findStoredRequests(batch);
+        List<Numbered> fresh = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+          if (!written.isDuplicate(i)) {
+            fresh.add(batch.get(i));
+          }
+        }
+        addRecords(fresh);
+        addLinks(fresh);
         connection.commit();
-        return null;
+        return written;
       } catch (SQLException | RuntimeException e) {
         discardConnection();
         throw e;
@@ -101,7 +132,39 @@ final class RecordWriter {
     return closed.eventually(thread::close);
   }
 
+  /** Existing ids of PHP requests already stored, or earlier in this batch, under the same project and id. */
+  private Written findStoredRequests(List<Numbered> batch) throws SQLException {
+    List<Long> existing = new ArrayList<>(batch.size());
+    Map<String, Long> inBatch = new HashMap<>();
+    for (Numbered numbered : batch) {
+      IngestRecord r = numbered.record();
+      if (!deduplicatePhp || r.kind() != RecordKind.PHP || r.correlationId() == null) {
+        existing.add(null);
+        continue;
+      }
+      String key = r.project() + '\n' + r.correlationId();
+      Long id = inBatch.get(key);
+      if (id == null) {
+        id = storedPhpRequest(r.project(), r.correlationId());
+      }
+      existing.add(id);
+      inBatch.putIfAbsent(key, id != null ? id : numbered.id());
+    }
+    return new Written(existing);
+  }
+
+  private Long storedPhpRequest(String project, String correlationId) throws SQLException {
+    findPhpRequest.setString(1, correlationId);
+    findPhpRequest.setString(2, project);
+    try (ResultSet rows = findPhpRequest.executeQuery()) {
+      return rows.next() ? rows.getLong(1) : null;
+    }
+  }
+
   private void addRecords(List<Numbered> batch) throws SQLException {
+    if (batch.isEmpty()) {
+      return;
+    }
     for (Numbered numbered : batch) {
       IngestRecord r = numbered.record();
       int i = 0;
@@ -172,6 +235,7 @@ final class RecordWriter {
     connection = database.openGroupCommitConnection();
     connection.setAutoCommit(false);
     insertRecord = connection.prepareStatement(RecordSql.INSERT_RECORD);
+    findPhpRequest = connection.prepareStatement(RecordSql.FIND_PHP_REQUEST);
     insertLink = connection.prepareStatement(RecordSql.INSERT_LINK);
     saveNextId = connection.prepareStatement(RecordSql.SAVE_NEXT_ID);
   }

@@ -7,7 +7,6 @@ import com.bitville.apm.listener.support.NodeMetrics;
 import com.bitville.apm.shared.bus.Addresses;
 import com.bitville.apm.shared.bus.StorageFailure;
 import com.bitville.apm.shared.bus.StorageQuery;
-import com.bitville.apm.shared.bus.StoreReply;
 import com.bitville.apm.shared.bus.StoreRequest;
 import com.bitville.apm.shared.bus.StoredEvent;
 import com.bitville.apm.shared.model.IngestRecord;
@@ -65,7 +64,7 @@ public final class StorageVerticle extends VerticleBase {
   private Future<Void> openDatabase(Lock lock, StorageSettings settings) {
     ownerLock = lock;
     database = Database.open(vertx, settings);
-    RecordWriter writer = new RecordWriter(vertx, database, node);
+    RecordWriter writer = new RecordWriter(vertx, database, node, settings.deduplicatePhp());
     recordWriter = writer;
     return Schema.migrate(database.writer())
         .compose(version -> writer.open())
@@ -106,7 +105,7 @@ public final class StorageVerticle extends VerticleBase {
     }
     committer.submit(records).onComplete(result -> {
       if (result.succeeded()) {
-        message.reply(new StoreReply(result.result()).toJson());
+        message.reply(result.result().toJson());
       } else {
         replyFailure(message, result.cause());
       }
@@ -153,6 +152,9 @@ public final class StorageVerticle extends VerticleBase {
   }
 
   private void publishStored(List<Numbered> batch) {
+    if (batch.isEmpty()) {
+      return;
+    }
     storedRecords.increment(batch.size());
     List<JsonObject> summaries = new ArrayList<>(batch.size());
     for (Numbered numbered : batch) {

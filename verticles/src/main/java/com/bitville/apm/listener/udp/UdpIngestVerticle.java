@@ -7,6 +7,7 @@ import com.bitville.apm.listener.ingest.IngestPipeline.Outcome;
 import com.bitville.apm.listener.support.NodeMetrics;
 import com.bitville.apm.shared.bus.Addresses;
 import com.bitville.apm.shared.bus.StorageFailure;
+import com.bitville.apm.shared.bus.StoreReply;
 import com.bitville.apm.shared.bus.StoreRequest;
 import com.bitville.apm.shared.normalize.BodyParser;
 import com.bitville.apm.shared.normalize.InvalidPayloadException;
@@ -179,7 +180,7 @@ public final class UdpIngestVerticle extends VerticleBase {
         .onComplete(done -> {
           inFlight--;
           if (done.succeeded()) {
-            stored.increment(outcome.records().size());
+            stored.increment(outcome.records().size() - StoreReply.fromJson(done.result().body()).duplicateCount());
           } else {
             drop(storageReason(done.cause()), packet);
           }

@@ -18,9 +18,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The ingest benchmark (run by scripts/bench-ingest): starts the listener jar as its own process on a
- * fresh data directory, drives it with C connections for T seconds with the real PHP fixtures, counts the
- * rows found in SQLite afterwards, then measures the ceiling (a trivial HTTPS endpoint) the same way and
- * prints the ratio. Usage: BenchIngest LISTENER_JAR CONNECTIONS SECONDS [INGEST_INSTANCES]
+ * fresh data directory, drives it with C connections for T seconds with the real PHP fixtures (stamped with
+ * current times, each request under a fresh correlation id), counts the rows found in SQLite afterwards;
+ * does the same once more with the duplicate check off ({@code storage.deduplicatePhp=false}) on another
+ * fresh directory, then measures the ceiling (a trivial HTTPS endpoint) the same way and prints the ratios.
+ * Usage: BenchIngest LISTENER_JAR CONNECTIONS SECONDS [INGEST_INSTANCES]
  */
 public final class BenchIngest {
 
@@ -34,43 +36,31 @@ public final class BenchIngest {
     int instances = args.length > 3 ? Integer.parseInt(args[3]) : 2;
     // under this load both JVMs compile for 30-40 s (C2 took about half a core 10-20 s in): measure after that
     int warmUp = Integer.parseInt(System.getenv().getOrDefault("BENCH_WARMUP_SECONDS", "45"));
-    Path dataDir = Files.createTempDirectory("bitville-bench-");
     List<Buffer> bodies = Fixtures.PHP_WIRE.stream().map(Fixtures::php).toList();
     Vertx vertx = Vertx.vertx();
+    Path dataDir = null;
     try {
-      JsonObject config = TestListener.baseConfig(dataDir)
-          .put("verticles", new JsonObject().put("http-ingest", instances).put("storage", 1).put("management", 1))
-          .put("ingest", TestListener.baseConfig(dataDir).getJsonObject("ingest").put("rateLimit",
-              new JsonObject().put("perKeyPerSecond", 1_000_000).put("perClientPerSecond", 1_000_000)));
-      Files.writeString(dataDir.resolve("listener.json"), config.encodePrettily());
-      int port = config.getJsonObject("ingest").getInteger("port");
       LoadGenerator generator = new LoadGenerator(vertx, bodies, TestListener.SHOP_KEY);
       System.out.printf(Locale.ROOT, "machine: %d cores, %s; connections=%d, warm-up=%ds, duration=%ds, "
           + "ingest instances=%d%n", Runtime.getRuntime().availableProcessors(), cpuModel(), connections, warmUp,
           seconds, instances);
-      LoadGenerator.Result listener;
-      long rows;
-      List<String> command = new java.util.ArrayList<>(List.of(java()));
-      String jvmOptions = System.getenv().getOrDefault("BENCH_LISTENER_JVM_OPTS", "");
-      if (!jvmOptions.isBlank()) {
-        command.addAll(List.of(jvmOptions.trim().split("\\s+")));
+      LoadGenerator.Result listener = null;
+      for (boolean deduplicate : List.of(true, false)) {
+        if (dataDir != null) {
+          TestListener.deleteRecursively(dataDir);
+        }
+        dataDir = Files.createTempDirectory("bitville-bench-");
+        String name = deduplicate ? "listener" : "listener without duplicate check";
+        LoadGenerator.Result result = measureListener(jar, dataDir, generator, bodies, connections, warmUp, seconds,
+            instances, deduplicate, name);
+        if (deduplicate) {
+          listener = result;
+        } else {
+          System.out.printf(Locale.ROOT, "duplicate check: requests/s with/without %.2f, p99 with/without %.2f%n",
+              (listener.requests() / listener.seconds()) / (result.requests() / result.seconds()),
+              listener.p99Ms() / result.p99Ms());
+        }
       }
-      command.addAll(List.of("-jar", jar.toString(), "--conf", dataDir.resolve("listener.json").toString()));
-      Process process = startProcess(command, "listener is ready");
-      try {
-        generator.run(port, dataDir.resolve("tls/listener-cert.pem"), "/ingest/php", connections, warmUp);
-        long warmRows = countRows(dataDir);
-        listener = generator.run(port, dataDir.resolve("tls/listener-cert.pem"), "/ingest/php", connections, seconds);
-        rows = countRows(dataDir) - warmRows;
-        printStorageSize(dataDir, bodies);
-        printStorageMetrics(config.getJsonObject("management").getInteger("port"));
-      } finally {
-        process.destroy();
-        process.waitFor(40, TimeUnit.SECONDS);
-      }
-      print("listener", listener);
-      System.out.printf(Locale.ROOT, "listener: rows found in SQLite for the measured run: %d (accepted %d) -> %s%n",
-          rows, listener.acceptedRecords(), rows == listener.acceptedRecords() ? "MATCH" : "MISMATCH");
       int ceilingPort = TestListener.freePort();
       Process ceilingProcess = startProcess(List.of(java(), "-cp", System.getProperty("java.class.path"),
           CeilingServer.class.getName(), String.valueOf(ceilingPort), dataDir.resolve("tls/listener.p12").toString(),
@@ -89,8 +79,47 @@ public final class BenchIngest {
           (listener.requests() / listener.seconds()) / (ceiling.requests() / ceiling.seconds()));
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      TestListener.deleteRecursively(dataDir);
+      if (dataDir != null) {
+        TestListener.deleteRecursively(dataDir);
+      }
     }
+  }
+
+  /** One listener process on a fresh directory: warm-up, measured run, rows counted in SQLite. */
+  private static LoadGenerator.Result measureListener(Path jar, Path dataDir, LoadGenerator generator,
+      List<Buffer> bodies, int connections, int warmUp, int seconds, int instances, boolean deduplicate, String name)
+      throws Exception {
+    JsonObject config = TestListener.baseConfig(dataDir)
+        .put("verticles", new JsonObject().put("http-ingest", instances).put("storage", 1).put("management", 1))
+        .put("storage", new JsonObject().put("deduplicatePhp", deduplicate))
+        .put("ingest", TestListener.baseConfig(dataDir).getJsonObject("ingest").put("rateLimit",
+            new JsonObject().put("perKeyPerSecond", 1_000_000).put("perClientPerSecond", 1_000_000)));
+    Files.writeString(dataDir.resolve("listener.json"), config.encodePrettily());
+    int port = config.getJsonObject("ingest").getInteger("port");
+    List<String> command = new java.util.ArrayList<>(List.of(java()));
+    String jvmOptions = System.getenv().getOrDefault("BENCH_LISTENER_JVM_OPTS", "");
+    if (!jvmOptions.isBlank()) {
+      command.addAll(List.of(jvmOptions.trim().split("\\s+")));
+    }
+    command.addAll(List.of("-jar", jar.toString(), "--conf", dataDir.resolve("listener.json").toString()));
+    Process process = startProcess(command, "listener is ready");
+    LoadGenerator.Result result;
+    long rows;
+    try {
+      generator.run(port, dataDir.resolve("tls/listener-cert.pem"), "/ingest/php", connections, warmUp);
+      long warmRows = countRows(dataDir);
+      result = generator.run(port, dataDir.resolve("tls/listener-cert.pem"), "/ingest/php", connections, seconds);
+      rows = countRows(dataDir) - warmRows;
+      printStorageSize(dataDir, bodies);
+      printStorageMetrics(config.getJsonObject("management").getInteger("port"));
+    } finally {
+      process.destroy();
+      process.waitFor(40, TimeUnit.SECONDS);
+    }
+    print(name, result);
+    System.out.printf(Locale.ROOT, "%s: rows found in SQLite for the measured run: %d (accepted %d) -> %s%n", name,
+        rows, result.acceptedRecords(), rows == result.acceptedRecords() ? "MATCH" : "MISMATCH");
+    return result;
   }
 
   private static void print(String name, LoadGenerator.Result result) {

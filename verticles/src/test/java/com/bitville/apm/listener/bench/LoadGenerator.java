@@ -18,7 +18,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Closed-loop HTTPS load: C connections, each with one request in flight, for T seconds, cycling through
- * real agent payloads. Records latency in a log-linear histogram (1 us resolution up to 60 s).
+ * real agent payloads. Records latency in a log-linear histogram (1 us resolution up to 60 s). Each PHP
+ * payload is sent as a new request: its correlation id is replaced by a fresh one (the listener stores a
+ * request once per correlation id), without re-encoding the rest of the bytes.
  */
 final class LoadGenerator {
 
@@ -27,13 +29,41 @@ final class LoadGenerator {
   }
 
   private final Vertx vertx;
-  private final List<Buffer> bodies;
+  private final List<List<Buffer>> bodies;
   private final String key;
 
   LoadGenerator(Vertx vertx, List<Buffer> bodies, String key) {
     this.vertx = vertx;
-    this.bodies = bodies;
+    this.bodies = bodies.stream().map(LoadGenerator::splitAtCorrelationId).toList();
     this.key = key;
+  }
+
+  /** The body cut at every occurrence of its correlation id, so that a fresh one can be put in between. */
+  private static List<Buffer> splitAtCorrelationId(Buffer body) {
+    String text = body.toString(java.nio.charset.StandardCharsets.UTF_8);
+    java.util.regex.Matcher id = java.util.regex.Pattern.compile("\"correlation_id\"\\s*:\\s*\"([^\"]+)\"")
+        .matcher(text);
+    if (!id.find()) {
+      return List.of(body);
+    }
+    return java.util.Arrays.stream(text.split(java.util.regex.Pattern.quote(id.group(1)), -1))
+        .map(part -> Buffer.buffer(part, "UTF-8")).toList();
+  }
+
+  private Buffer nextBody(long sequence) {
+    List<Buffer> parts = bodies.get((int) (sequence % bodies.size()));
+    if (parts.size() == 1) {
+      return parts.get(0);
+    }
+    Buffer fresh = Buffer.buffer(parts.get(0).length() * 2);
+    String id = java.util.UUID.randomUUID().toString();
+    for (int i = 0; i < parts.size(); i++) {
+      if (i > 0) {
+        fresh.appendString(id);
+      }
+      fresh.appendBuffer(parts.get(i));
+    }
+    return fresh;
   }
 
   Result run(int port, Path certificate, String path, int connections, int seconds) throws Exception {
@@ -68,7 +98,7 @@ final class LoadGenerator {
       }
       return;
     }
-    Buffer body = bodies.get((int) (requests.get() + index) % bodies.size());
+    Buffer body = nextBody(requests.get() + index);
     long sent = System.nanoTime();
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("localhost").setPort(port)
         .setURI(path).putHeader("Authorization", "Bearer " + key).putHeader("Content-Type", "application/json");
@@ -77,8 +107,11 @@ final class LoadGenerator {
           byStatus.merge(r.statusCode(), 1L, Long::sum);
           return r.body().map(b -> {
             if (r.statusCode() == 200 && b.length() > 0 && b.getByte(0) == '{') {
-              Integer accepted = new io.vertx.core.json.JsonObject(b).getInteger("accepted");
-              records.addAndGet(accepted == null ? 1 : accepted);
+              io.vertx.core.json.JsonObject answer = new io.vertx.core.json.JsonObject(b);
+              Integer accepted = answer.getInteger("accepted");
+              long duplicates = answer.getJsonArray("items", new io.vertx.core.json.JsonArray()).stream()
+                  .filter(item -> ((io.vertx.core.json.JsonObject) item).getBoolean("duplicate", false)).count();
+              records.addAndGet((accepted == null ? 1 : accepted) - duplicates);
             } else if (r.statusCode() == 200) {
               records.incrementAndGet();
             }

@@ -169,7 +169,7 @@ class GelfForwardingTest {
   @Test
   @DisplayName("A payload over fullMessageMaxBytes is cut on a character boundary with a marker; frame stays valid")
   void hugePayloadIsCapped() throws Exception {
-    JsonObject payload = Fixtures.phpJson("wire/nosql_noxhprof.json");
+    JsonObject payload = new JsonObject(Fixtures.phpNewRequest("wire/nosql_noxhprof.json"));
     payload.put("custom", new JsonObject().put("blob", "é".repeat(400_000)));
     long id = post("/ingest/php", payload.toBuffer(), "application/json").get(0);
     JsonObject gelf = received(id);
@@ -182,7 +182,7 @@ class GelfForwardingTest {
   @Test
   @DisplayName("Status on /ready and /metrics: circuit closed, connected, backlog reported")
   void statusReported() throws Exception {
-    long id = post("/ingest/php", Fixtures.php("wire/nosql_noxhprof.json"), "application/json").get(0);
+    long id = post("/ingest/php", Fixtures.phpNewRequest("wire/nosql_noxhprof.json"), "application/json").get(0);
     received(id); // forwarding follows the commit asynchronously: the counter moves once the receiver has it
     JsonObject status = Await.result(listener.vertx().eventBus().<JsonObject>request(
         Addresses.NODE_STATUS_PREFIX + "gelf-forwarder", new JsonObject(),

@@ -45,13 +45,13 @@ class IngestLimitsTest {
         .put("perKeyPerSecond", 0.5).put("perKeyBurst", 2)));
     try (TestListener listener = TestListener.start(limits)) {
       WebClient client = listener.httpsClient(vertx);
-      Buffer body = Fixtures.php("wire/nosql_noxhprof.json");
-      assertEquals(200, post(client, TestListener.SHOP_KEY, body).statusCode());
-      assertEquals(200, post(client, TestListener.SHOP_KEY, body).statusCode());
-      HttpResponse<Buffer> limited = post(client, TestListener.SHOP_KEY, body);
+      String body = "wire/nosql_noxhprof.json";
+      assertEquals(200, post(client, TestListener.SHOP_KEY, Fixtures.phpNewRequest(body)).statusCode());
+      assertEquals(200, post(client, TestListener.SHOP_KEY, Fixtures.phpNewRequest(body)).statusCode());
+      HttpResponse<Buffer> limited = post(client, TestListener.SHOP_KEY, Fixtures.phpNewRequest(body));
       assertEquals(429, limited.statusCode());
       assertTrue(Integer.parseInt(limited.getHeader("Retry-After")) >= 1);
-      assertEquals(200, post(client, TestListener.OTHER_KEY, body).statusCode());
+      assertEquals(200, post(client, TestListener.OTHER_KEY, Fixtures.phpNewRequest(body)).statusCode());
       assertEquals(3, listener.count("SELECT count(*) FROM records"));
     }
   }
@@ -121,7 +121,7 @@ class IngestLimitsTest {
       WebClient client = listener.httpsClient(vertx);
       JsonArray batch = new JsonArray();
       for (int i = 0; i < 11; i++) {
-        batch.add(Fixtures.phpJson("wire/nosql_noxhprof.json"));
+        batch.add(new JsonObject(Fixtures.phpNewRequest("wire/nosql_noxhprof.json")));
       }
       HttpResponse<Buffer> busy = post(client, TestListener.SHOP_KEY, batch.toBuffer());
       assertEquals(503, busy.statusCode());

@@ -250,7 +250,7 @@ class BrowserUiTest {
     driver.findElement(By.id("live-toggle")).click();
     wait.until(ExpectedConditions.textToBe(By.id("live-state"), "connected"));
     Thread.sleep(300);
-    long id = post("/ingest/php", Fixtures.php("wire/slow_post.json"));
+    long id = post("/ingest/php", Fixtures.phpNewRequest("wire/slow_post.json"));
     wait.until(d -> !requestRows().isEmpty() && requestRows().get(0).getAttribute("data-id").equals(String.valueOf(id)));
     assertTrue(requestRows().get(0).getAttribute("class").contains("fresh"));
     screenshot("live");

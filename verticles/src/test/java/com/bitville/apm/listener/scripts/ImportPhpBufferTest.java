@@ -60,8 +60,8 @@ class ImportPhpBufferTest {
 
     Script.Result run = importBuffer();
     assertEquals(0, run.exitCode(), run.output());
-    assertTrue(run.output().contains("total: 4 sent (" + expected.size() + " records stored), 1 rejected, 0 left"),
-        run.output());
+    assertTrue(run.output().contains("total: 4 sent (" + expected.size() + " records accepted, 0 of them already "
+        + "stored), 1 rejected, 0 left"), run.output());
     assertStoredOnce(expected);
     assertEquals(List.of("rejected"), names(buffer));
     assertEquals(List.of("profile_20261123_181801_00000000.json", "profile_20261123_181801_00000000.json.answer"),
@@ -71,12 +71,13 @@ class ImportPhpBufferTest {
 
     Script.Result again = importBuffer();
     assertEquals(0, again.exitCode(), again.output());
-    assertTrue(again.output().contains("total: 0 sent (0 records stored), 0 rejected, 0 left"), again.output());
+    assertTrue(again.output().contains("total: 0 sent (0 records accepted, 0 of them already stored), 0 rejected, "
+        + "0 left"), again.output());
     assertStoredOnce(expected);
   }
 
   @Test
-  @DisplayName("Oldest first, one line per file; two concurrent runs with new files store each request once")
+  @DisplayName("Oldest first, one line per file; concurrent runs over new and re-sent files store each request once")
   void concurrentRunsWithNewFiles() throws Exception {
     List<String> first = writeCapturedFiles();
     Script.Result initial = importBuffer();
@@ -86,15 +87,19 @@ class ImportPhpBufferTest {
     assertTrue(lines.get(0).contains(CAPTURED_FILES.get(0)) && lines.get(2).contains(CAPTURED_FILES.get(2)),
         "oldest first:\n" + initial.output());
 
+    assertEquals(first, writeCapturedFiles(), "the same files again, as a daemon replaying its buffer would send");
     List<String> fresh = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       fresh.add(writeOversizePayload("profile_20261130_2200" + i + "0_" + i + "abcdef0.json", 20_000));
     }
     CompletableFuture<Script.Result> one = Script.start("import-php-buffer", arguments(), Map.of());
     CompletableFuture<Script.Result> two = Script.start("import-php-buffer", arguments(), Map.of());
+    String output = "";
     for (Script.Result result : List.of(one.get(), two.get())) {
       assertTrue(result.exitCode() == 0 || result.exitCode() == 75, result.output());
+      output += result.output();
     }
+    assertTrue(output.contains(", " + first.size() + " of them already stored)"), "the re-sent requests:\n" + output);
     List<String> all = new ArrayList<>(first);
     all.addAll(fresh);
     assertStoredOnce(all);

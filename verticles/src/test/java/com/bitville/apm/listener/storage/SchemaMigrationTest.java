@@ -43,7 +43,7 @@ class SchemaMigrationTest {
 
     Vertx vertx = Vertx.vertx();
     try {
-      Database database = Database.open(vertx, new StorageSettings(file, "FULL", 10, 100, 1, 1000));
+      Database database = Database.open(vertx, new StorageSettings(file, "FULL", 10, 100, 1, 1000, true));
       assertEquals(22, Await.result(Schema.migrate(database.writer())));
       Await.result(database.close());
     } finally {

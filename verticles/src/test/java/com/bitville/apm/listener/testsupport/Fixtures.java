@@ -38,6 +38,16 @@ public final class Fixtures {
         StandardCharsets.UTF_8.name());
   }
 
+  /**
+   * The stamped capture as another request: its correlation id replaced by a fresh one everywhere (the
+   * listener stores a request once per correlation id), every other byte as in {@link #php}.
+   */
+  public static Buffer phpNewRequest(String name) {
+    String text = php(name).toString(StandardCharsets.UTF_8);
+    String id = new JsonObject(text).getString("correlation_id");
+    return Buffer.buffer(text.replace(id, java.util.UUID.randomUUID().toString()), StandardCharsets.UTF_8.name());
+  }
+
   /** The capture exactly as recorded, with its original (old) timestamps. */
   public static Buffer phpAsCaptured(String name) {
     return read("fixtures/php-agent/" + name);
