@@ -22,6 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Entry point of the listener jar: {@code java -jar listener.jar [--conf FILE] [--cluster]}. Exit codes:
  * 0 after a clean shutdown, 1 when start-up failed, 2 for a configuration error.
+ * {@code --hash-password} reads one password line from stdin and prints its bcrypt hash (for
+ * {@code users.<name>.passwordHash}; used by scripts/install-listener), so that no password is ever an argument.
  */
 public final class Main {
 
@@ -39,8 +41,12 @@ public final class Main {
       switch (args[i]) {
         case "--conf", "-conf" -> configFile = Path.of(args[++i]);
         case "--cluster", "-cluster" -> cluster = true;
+        case "--hash-password" -> {
+          printPasswordHash();
+          return;
+        }
         default -> {
-          System.err.println("usage: listener [--conf FILE] [--cluster]");
+          System.err.println("usage: listener [--conf FILE] [--cluster] | --hash-password < password");
           System.exit(2);
         }
       }
@@ -49,6 +55,17 @@ public final class Main {
       configFile = DEFAULT_CONFIG;
     }
     run(configFile, cluster);
+  }
+
+  private static void printPasswordHash() throws java.io.IOException {
+    String password = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+        java.nio.charset.StandardCharsets.UTF_8)).readLine();
+    if (password == null || password.isEmpty()) {
+      System.err.println("--hash-password: give the password on stdin");
+      System.exit(2);
+    }
+    System.out.println(com.bitville.apm.listener.query.Passwords.hash(password.toCharArray(),
+        com.bitville.apm.listener.query.Passwords.DEFAULT_COST));
   }
 
   private static void run(Path configFile, boolean cluster) throws Exception {

@@ -4,13 +4,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.bitville.apm.listener.config.ApiKeyHash;
+import com.bitville.apm.listener.query.Passwords;
 import com.bitville.apm.listener.testsupport.Script;
 import com.bitville.apm.listener.testsupport.SystemdVerify;
 import com.bitville.apm.listener.testsupport.TestListener;
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -57,6 +68,114 @@ class InstallScriptsTest {
     } finally {
       TestListener.deleteRecursively(root);
     }
+  }
+
+  @Test
+  @DisplayName("install-listener: user, jar, generated config with key hashes and admin, modes, a unit that verifies; idempotent")
+  void listener() throws Exception {
+    Path root = Files.createTempDirectory("bitville-root-");
+    try {
+      seedSystemFiles(root);
+      Path jar = launcherJar(root.resolve("build/bitville-listener.jar"));
+      Script.Result first = Script.run("install-listener", List.of("--root", root.toString(), "--jar", jar.toString(),
+          "shop", "blog"));
+      assertEquals(0, first.exitCode(), first.output());
+      Map<String, String> keys = printedKeys(first.output());
+      assertEquals(Set.of("shop", "blog"), keys.keySet(), first.output());
+      String password = printedSecret(first.output(), "UI user 'admin'");
+
+      JsonObject config = new JsonObject(Files.readString(root.resolve("etc/bitville/listener.json")));
+      for (Map.Entry<String, String> key : keys.entrySet()) {
+        assertEquals("sha256:" + HexFormat.of().formatHex(ApiKeyHash.of(key.getValue())), config
+            .getJsonObject("projects").getJsonObject(key.getKey()).getJsonArray("keyHashes").getString(0));
+      }
+      JsonObject admin = config.getJsonObject("users").getJsonObject("admin");
+      assertEquals("*", admin.getString("projects"));
+      assertTrue(Passwords.verify(password, admin.getString("passwordHash")), "the printed password is the admin's");
+      assertEquals("/var/lib/bitville", config.getJsonObject("node").getString("dataDir"));
+      String all = Files.readString(root.resolve("etc/bitville/listener.json")) + first.output();
+      assertFalse(Files.readString(root.resolve("etc/bitville/listener.json")).contains(password));
+
+      assertTrue(Files.readString(root.resolve("etc/passwd")).contains("bitville:x:"), "system user");
+      assertEquals("rw-r-----", mode(root.resolve("etc/bitville/listener.json")));
+      assertEquals("rwxr-x---", mode(root.resolve("etc/bitville")));
+      assertEquals("rwx------", mode(root.resolve("etc/bitville/listener-keys")));
+      assertEquals("rwxr-x---", mode(root.resolve("var/lib/bitville")));
+      assertEquals("rw-r--r--", mode(root.resolve("opt/bitville/listener/bitville-listener.jar")));
+      String unit = Files.readString(root.resolve("etc/systemd/system/bitville-listener.service"));
+      for (String line : List.of("User=bitville", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
+          "NoNewPrivileges=yes", "CapabilityBoundingSet=\n", "RestrictAddressFamilies=", "SystemCallFilter=@system-service",
+          "MemoryMax=", "Restart=on-failure")) {
+        assertTrue(unit.contains(line), line);
+      }
+      Path java = root.resolve("usr/bin/java");
+      Files.createDirectories(java.getParent());
+      Files.writeString(java, "#!/bin/sh\n");
+      Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+      assertEquals("", SystemdVerify.verify(root, List.of("/etc/systemd/system/bitville-listener.service")));
+
+      Script.Result again = Script.run("install-listener", List.of("--root", root.toString(), "--jar", jar.toString(),
+          "shop", "blog", "wiki"));
+      assertEquals(0, again.exitCode(), again.output());
+      assertEquals(Set.of("wiki"), printedKeys(again.output()).keySet(), "only the new project gets a key");
+      JsonObject updated = new JsonObject(Files.readString(root.resolve("etc/bitville/listener.json")));
+      assertEquals(config.getJsonObject("projects").getJsonObject("shop"),
+          updated.getJsonObject("projects").getJsonObject("shop"));
+      assertEquals(admin, updated.getJsonObject("users").getJsonObject("admin"));
+
+      Script.Result uninstall = Script.run("install-listener", List.of("--root", root.toString(), "--uninstall"));
+      assertEquals(0, uninstall.exitCode(), uninstall.output());
+      assertFalse(Files.exists(root.resolve("etc/systemd/system/bitville-listener.service")));
+      assertTrue(Files.isDirectory(root.resolve("var/lib/bitville")), "data kept");
+      assertTrue(all.length() > 0);
+    } finally {
+      TestListener.deleteRecursively(root);
+    }
+  }
+
+  /** What useradd needs in a scratch root. */
+  private static void seedSystemFiles(Path root) throws Exception {
+    Files.createDirectories(root.resolve("etc"));
+    Files.writeString(root.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/bash\n");
+    Files.writeString(root.resolve("etc/group"), "root:x:0:\n");
+    Files.writeString(root.resolve("etc/shadow"), "root:*:19000:0:99999:7:::\n");
+    Files.writeString(root.resolve("etc/gshadow"), "root:*::\n");
+  }
+
+  /**
+   * A runnable listener jar for the installer (which hashes the admin password with it): the real launcher
+   * from this build's classes, its dependencies named in the manifest (the shaded jar is built after the tests).
+   */
+  private static Path launcherJar(Path jar) throws Exception {
+    Files.createDirectories(jar.getParent());
+    Manifest manifest = new Manifest();
+    manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, "com.bitville.apm.listener.launcher.Main");
+    StringBuilder classPath = new StringBuilder();
+    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      classPath.append(Path.of(entry).toAbsolutePath().toUri()).append(' ');
+    }
+    manifest.getMainAttributes().put(Attributes.Name.CLASS_PATH, classPath.toString().trim());
+    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
+      out.flush();
+    }
+    return jar;
+  }
+
+  private static Map<String, String> printedKeys(String output) {
+    Map<String, String> keys = new java.util.HashMap<>();
+    Matcher matcher = Pattern.compile("API key for project '([a-z0-9_.-]+)' \\(shown once[^\\n]*\\n\\s+(bv_\\S+)")
+        .matcher(output);
+    while (matcher.find()) {
+      keys.put(matcher.group(1), matcher.group(2));
+    }
+    return keys;
+  }
+
+  private static String printedSecret(String output, String label) {
+    Matcher matcher = Pattern.compile(Pattern.quote(label) + "[^\\n]*shown once[^\\n]*\\n\\s+(\\S+)").matcher(output);
+    assertTrue(matcher.find(), output);
+    return matcher.group(1);
   }
 
   private static String mode(Path path) throws Exception {
