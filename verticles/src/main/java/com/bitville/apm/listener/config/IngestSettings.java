@@ -20,6 +20,7 @@ public record IngestSettings(
     int maxInFlight,
     int storageTimeoutMs,
     int bodyTimeoutMs,
+    int headerTimeoutMs,
     int idleTimeoutSeconds,
     int retryAfterSeconds) {
 
@@ -49,6 +50,7 @@ public record IngestSettings(
         ingest.integer("maxInFlightPerInstance", 512, 1, 1_000_000),
         ingest.integer("storageTimeoutMs", 10_000, 100, 600_000),
         ingest.integer("bodyTimeoutMs", 30_000, 100, 600_000),
+        ingest.integer("headerTimeoutMs", 10_000, 100, 600_000),
         ingest.integer("idleTimeoutSeconds", 60, 1, 3600),
         ingest.integer("retryAfterSeconds", 2, 1, 3600));
   }

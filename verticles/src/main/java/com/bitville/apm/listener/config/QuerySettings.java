@@ -13,7 +13,8 @@ public record QuerySettings(
     int storageTimeoutMs,
     int maxPageSize,
     long maxWindowDays,
-    int liveMaxPerSecond) {
+    int liveMaxPerSecond,
+    int headerTimeoutMs) {
 
   public static QuerySettings from(JsonObject config) {
     ConfigReader query = new ConfigReader(config, "query");
@@ -28,6 +29,7 @@ public record QuerySettings(
         query.integer("storageTimeoutMs", 15_000, 100, 600_000),
         query.integer("maxPageSize", 200, 1, 500),
         query.longValue("maxWindowDays", 31, 1, 3650),
-        query.integer("liveMaxPerSecond", 50, 1, 100_000));
+        query.integer("liveMaxPerSecond", 50, 1, 100_000),
+        query.integer("headerTimeoutMs", 10_000, 100, 600_000));
   }
 }

@@ -7,6 +7,7 @@ import com.bitville.apm.listener.ingest.ApiKeyRegistry.Match;
 import com.bitville.apm.listener.ingest.IngestPipeline.Kind;
 import com.bitville.apm.listener.ingest.IngestPipeline.Outcome;
 import com.bitville.apm.listener.support.Cidr;
+import com.bitville.apm.listener.support.HeaderDeadline;
 import com.bitville.apm.listener.support.NodeMetrics;
 import com.bitville.apm.listener.support.ServerTls;
 import com.bitville.apm.shared.bus.Addresses;
@@ -66,7 +67,8 @@ public final class HttpIngestVerticle extends VerticleBase {
     HttpServerOptions options = ServerTls.apply(new HttpServerOptions(), config())
         .setIdleTimeout(settings.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS)
         .setDecompressionSupported(false).setCompressionSupported(false);
-    server = vertx.createHttpServer(options).requestHandler(this::handle);
+    server = HeaderDeadline.install(vertx, vertx.createHttpServer(options), this::handle,
+        settings.headerTimeoutMs());
     return server.listen(settings.port(), settings.host()).onSuccess(bound -> reportStatus());
   }
 

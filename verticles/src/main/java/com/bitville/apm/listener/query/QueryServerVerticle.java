@@ -4,6 +4,7 @@ import com.bitville.apm.listener.config.ProjectSettings;
 import com.bitville.apm.listener.config.QuerySettings;
 import com.bitville.apm.listener.config.TlsSettings;
 import com.bitville.apm.listener.config.UserSettings;
+import com.bitville.apm.listener.support.HeaderDeadline;
 import com.bitville.apm.listener.support.ServerTls;
 import com.bitville.apm.shared.bus.Addresses;
 import io.vertx.core.Future;
@@ -79,8 +80,8 @@ public final class QueryServerVerticle extends VerticleBase {
             : server.actualPort())));
     HttpServerOptions options = ServerTls.apply(new HttpServerOptions(), config())
         .setCompressionSupported(true).setIdleTimeout(120).setIdleTimeoutUnit(TimeUnit.SECONDS);
-    return vertx.createHttpServer(options).requestHandler(router).listen(settings.port(), settings.host())
-        .onSuccess(s -> server = s);
+    return HeaderDeadline.install(vertx, vertx.createHttpServer(options), router, settings.headerTimeoutMs())
+        .listen(settings.port(), settings.host()).onSuccess(s -> server = s);
   }
 
   private SessionHandler sessions(boolean tls) {

@@ -5,10 +5,21 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PfxOptions;
+import java.util.List;
 import java.util.Set;
 
-/** Applies the node's TLS settings to an HTTPS server: TLS 1.2+ with the configured or generated certificate. */
+/**
+ * Applies the node's TLS settings to an HTTPS server: TLS 1.2+ with the configured or generated certificate,
+ * and only AEAD cipher suites with forward secrecy (no CBC, no static RSA key exchange).
+ */
 public final class ServerTls {
+
+  /** TLS 1.3's suites (all AEAD) and TLS 1.2's ECDHE suites with AES-GCM or ChaCha20-Poly1305. */
+  public static final List<String> CIPHER_SUITES = List.of(
+      "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+      "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+      "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+      "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
   private ServerTls() {
   }
@@ -19,6 +30,7 @@ public final class ServerTls {
       return options.setSsl(false);
     }
     options.setSsl(true).setEnabledSecureTransportProtocols(Set.of("TLSv1.2", "TLSv1.3"));
+    CIPHER_SUITES.forEach(options::addEnabledCipherSuite);
     if (tls.hasConfiguredCertificate()) {
       return options.setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certPath()).setKeyPath(tls.keyPath()));
     }
