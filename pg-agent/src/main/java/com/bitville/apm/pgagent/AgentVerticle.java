@@ -1,5 +1,6 @@
 package com.bitville.apm.pgagent;
 
+import com.bitville.apm.pgagent.collect.AgentStatusCollector;
 import com.bitville.apm.pgagent.collect.Collector;
 import com.bitville.apm.pgagent.collect.EnvelopeFactory;
 import com.bitville.apm.pgagent.collect.LockCollector;
@@ -90,10 +91,7 @@ public final class AgentVerticle extends VerticleBase {
         .put("failures", l.failures())
         .put("interval_ms", l.collector().intervalMs())
         .put("last_sample_ms", l.lastSampleMs())));
-    JsonArray problems = new JsonArray();
-    if (logs != null && logs.problem() != null) {
-      problems.add("logs: " + logs.problem());
-    }
+    JsonArray problems = problems();
     String state = !db.isConnected() ? "database_unavailable" : problems.isEmpty() ? "ok" : "degraded";
     return new JsonObject()
         .put("status", state)
@@ -106,6 +104,14 @@ public final class AgentVerticle extends VerticleBase {
         .put("delivery", shipper.stats().toJson().put("breaker", shipper.breakerState())
             .put("queue_batches", queue.depth()).put("queue_bytes", queue.sizeBytes())
             .put("dropped_oldest_records", queue.droppedOldestRecords()));
+  }
+
+  private JsonArray problems() {
+    JsonArray problems = new JsonArray();
+    if (logs != null && logs.problem() != null) {
+      problems.add("logs: " + logs.problem());
+    }
+    return problems;
   }
 
   private Future<Void> drainBriefly() {
@@ -128,6 +134,7 @@ public final class AgentVerticle extends VerticleBase {
   private List<Collector> collectors() {
     EnvelopeFactory envelopes = new EnvelopeFactory(config.project(), config.hostName());
     List<Collector> collectors = new ArrayList<>();
+    collectors.add(new AgentStatusCollector(db, envelopes, this::problems));
     if (config.sessions().enabled()) {
       collectors.add(new SessionCollector(db, config.sessions(), envelopes));
     }

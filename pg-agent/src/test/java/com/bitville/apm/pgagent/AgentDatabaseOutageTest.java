@@ -40,10 +40,20 @@ class AgentDatabaseOutageTest {
           () -> "database_unavailable".equals(health(healthPort).getString("status")));
       Sql.eventually(10_000, "host metrics during the outage", () -> receiver.records("system_metrics").stream()
           .anyMatch(r -> r.getDouble("timestamp") > downAt + 0.5));
+      Sql.eventually(25_000, "the outage recorded while it lasts, with its reason", () -> receiver.records("pg_agent")
+          .stream().anyMatch(r -> "database_unavailable".equals(r.getJsonObject("data").getString("state"))
+              && !r.getJsonObject("data").getString("reason", "").isBlank()));
       pg.startServer();
       double upAt = now();
       Sql.eventually(15_000, "sessions sampled again after the restart", () -> receiver.records("pg_stat_activity")
           .stream().anyMatch(r -> r.getDouble("timestamp") > upAt));
+      Sql.eventually(25_000, "the whole outage recorded once it is over", () -> receiver.records("pg_agent")
+          .stream().anyMatch(r -> "database_recovered".equals(r.getJsonObject("data").getString("state"))));
+      JsonObject recovered = receiver.records("pg_agent").stream().map(r -> r.getJsonObject("data"))
+          .filter(d -> "database_recovered".equals(d.getString("state"))).findFirst().orElseThrow();
+      double from = java.time.Instant.parse(recovered.getString("outage_from")).toEpochMilli() / 1000.0;
+      double to = java.time.Instant.parse(recovered.getString("outage_to")).toEpochMilli() / 1000.0;
+      assertTrue(from >= downAt - 5 && from <= upAt && to >= upAt - 1, recovered.encode());
       JsonObject health = health(healthPort);
       assertEquals("ok", health.getString("status"));
       assertEquals(2, health.getJsonObject("database").getInteger("connections_opened"), "one reconnect");

@@ -32,11 +32,27 @@ final class BlockingChains {
     return chains;
   }
 
+  /**
+   * Every wait gets its chain's root blocker, and that root's PHP request, so the request that holds everyone up
+   * is linked to every wait behind it, not only to the waits it causes directly.
+   */
   void annotate(JsonArray locks) {
+    Map<Integer, String> requestOf = new HashMap<>();
+    for (Object item : locks) {
+      JsonObject lock = (JsonObject) item;
+      if (lock.getString("blocking_correlation_id") != null) {
+        requestOf.putIfAbsent(lock.getInteger("blocking_pid"), lock.getString("blocking_correlation_id"));
+      }
+    }
     for (Object item : locks) {
       JsonObject lock = (JsonObject) item;
       int pid = lock.getInteger("blocked_pid");
-      lock.put("root_blocking_pid", root(pid)).put("chain_depth", depth(pid));
+      int root = root(pid);
+      lock.put("root_blocking_pid", root).put("chain_depth", depth(pid))
+          .put("root_blocking_correlation_id", requestOf.get(root));
+      if (requestOf.get(root) != null) {
+        rootRequests.put(root, requestOf.get(root));
+      }
     }
   }
 
@@ -49,9 +65,16 @@ final class BlockingChains {
     JsonArray chains = new JsonArray();
     byRoot.forEach((root, waiting) -> chains.add(new JsonObject()
         .put("root_pid", root)
+        .put("root_correlation_id", rootRequest(root))
         .put("waiting_pids", new JsonArray(new ArrayList<>(waiting)))
         .put("max_depth", waiting.stream().mapToInt(this::depth).max().orElse(1))));
     return chains;
+  }
+
+  private final Map<Integer, String> rootRequests = new HashMap<>();
+
+  private String rootRequest(int root) {
+    return rootRequests.get(root);
   }
 
   /** Follows the first blocker of each waiter until a pid that does not wait. */

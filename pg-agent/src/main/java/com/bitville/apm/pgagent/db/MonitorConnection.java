@@ -34,6 +34,9 @@ public final class MonitorConnection {
   private int serverVersionNum;
   private int opened;
   private String lastError = "";
+  private long unavailableSinceMs;
+  private String firstReason;
+  private Outage endedOutage;
 
   public MonitorConnection(Vertx vertx, AgentConfig.Database config) {
     this.vertx = vertx;
@@ -76,6 +79,22 @@ public final class MonitorConnection {
 
   public String lastError() {
     return lastError;
+  }
+
+  /** A time the database could not be reached: from the first failure to the next successful connection. */
+  public record Outage(long fromMs, long toMs, String reason) {
+  }
+
+  /** When the current outage began (0 while connected or never tried). */
+  public long unavailableSinceMs() {
+    return unavailableSinceMs;
+  }
+
+  /** The outage that ended with the last reconnect, once (null when none ended since the last call). */
+  public Outage takeEndedOutage() {
+    Outage ended = endedOutage;
+    endedOutage = null;
+    return ended;
   }
 
   public Future<Void> close() {
@@ -131,6 +150,10 @@ public final class MonitorConnection {
     connection = c;
     opened++;
     backoffMs = config.backoffInitialMs();
+    if (unavailableSinceMs > 0) {
+      endedOutage = new Outage(unavailableSinceMs, System.currentTimeMillis(), firstReason);
+      unavailableSinceMs = 0;
+    }
     lastError = "";
     // a server shutdown arrives as an exception then a close; the close handler does the bookkeeping
     c.exceptionHandler(e -> LOG.debug("database session error: {}", e.getMessage()));
@@ -148,6 +171,10 @@ public final class MonitorConnection {
     lastError = cause instanceof TimeoutException ? "connect timeout after " + config.connectTimeoutMs() + " ms"
         : String.valueOf(cause.getMessage());
     nextAttemptAtMs = System.currentTimeMillis() + backoffMs;
+    if (unavailableSinceMs == 0) {
+      unavailableSinceMs = System.currentTimeMillis();
+      firstReason = lastError;
+    }
     LOG.warn("database unavailable ({}); next connection attempt in {} ms", lastError, backoffMs);
     backoffMs = Math.min(backoffMs * 2, config.backoffMaxMs());
   }

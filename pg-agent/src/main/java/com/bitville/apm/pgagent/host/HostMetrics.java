@@ -118,6 +118,10 @@ public final class HostMetrics {
     return result.put("interfaces", interfaces);
   }
 
+  /**
+   * As {@code df} reports it: used = total - free blocks; percent = used / (used + available to unprivileged users),
+   * rounded up, so blocks reserved for root count as unavailable (a disk "100 %" full for PostgreSQL says 100).
+   */
   private static JsonObject diskUsage(List<String> paths) {
     JsonObject usage = new JsonObject();
     for (String path : paths) {
@@ -126,11 +130,18 @@ public final class HostMetrics {
       if (total <= 0) {
         continue; // missing or unreadable path
       }
-      long free = file.getUsableSpace();
-      usage.put(path, new JsonObject().put("total", total).put("used", total - file.getFreeSpace())
-          .put("free", free).put("percent", pct(total - file.getFreeSpace(), total)));
+      long used = total - file.getFreeSpace();
+      long available = file.getUsableSpace();
+      usage.put(path, new JsonObject().put("total", total).put("used", used).put("free", available)
+          .put("reserved", Math.max(0, file.getFreeSpace() - available))
+          .put("percent", dfPercent(used, available)));
     }
     return usage;
+  }
+
+  static double dfPercent(long used, long available) {
+    long base = used + available;
+    return base <= 0 ? 0.0 : Math.ceil(100.0 * used / base);
   }
 
   private static double pct(double part, double whole) {

@@ -17,6 +17,22 @@ public final class LogClassifier {
       "^duration: (\\d+(?:\\.\\d+)?) ms(?:\\s+(?:statement|execute [^:]*|parse [^:]*|bind [^:]*|fastpath function call)"
           + ":\\s?(.*))?", Pattern.DOTALL);
   private static final Pattern TEMP_FILE = Pattern.compile("^temporary file: path \"[^\"]*\", size (\\d+)");
+  private static final Pattern WAITED = Pattern.compile(
+      "(?:still waiting for|acquired|detected deadlock while waiting for|avoided deadlock for) .* after "
+          + "(\\d+(?:\\.\\d+)?) ms");
+  private static final Pattern CRASH = Pattern.compile("^(server process \\(PID \\d+\\) (was terminated by|exited with)"
+      + "|terminating any other active server processes|all server processes terminated; reinitializing"
+      + "|terminating connection because of crash of another server process"
+      + "|[a-z ]*process \\(PID \\d+\\) was terminated by signal)");
+  private static final Pattern RECOVERY = Pattern.compile("^(database system was interrupted"
+      + "|database system was not properly shut down|redo starts at|redo done at|invalid record length at"
+      + "|automatic recovery in progress|consistent recovery state reached|entering standby mode"
+      + "|starting archive recovery|archive recovery complete|last completed transaction was|selected new timeline ID)");
+  private static final Pattern STARTUP = Pattern.compile("^(database system is ready to accept|starting PostgreSQL"
+      + "|listening on|database system was shut down at)");
+  private static final Pattern SHUTDOWN = Pattern.compile("^(received (smart|fast|immediate) shutdown request"
+      + "|aborting any active transactions|background worker \".*\" \\(PID \\d+\\) exited with exit code 1"
+      + "|shutting down|database system is shut down|the database system is shutting down)");
   private static final Pattern LOCK_WAIT = Pattern.compile("still waiting for|acquired \\S+ on .* after"
       + "|canceling statement due to lock timeout|could not obtain lock");
   private static final Pattern CONNECTION = Pattern.compile("^(connection received|connection authorized"
@@ -41,6 +57,10 @@ public final class LogClassifier {
         entry.put("statement", duration.group(2));
       }
     }
+    Matcher waited = WAITED.matcher(message);
+    if (waited.find()) {
+      entry.put("lock_wait_ms", Double.parseDouble(waited.group(1)));
+    }
     Matcher temp = TEMP_FILE.matcher(message);
     if (temp.find()) {
       entry.put("temp_file_bytes", Long.parseLong(temp.group(1)));
@@ -55,7 +75,8 @@ public final class LogClassifier {
     if (DURATION.matcher(message).find()) {
       return "slow_statement";
     }
-    if (message.contains("deadlock detected") || "40P01".equals(entry.getString("sql_state"))) {
+    if (message.contains("deadlock detected") || message.contains("detected deadlock while waiting")
+        || "40P01".equals(entry.getString("sql_state"))) {
       return "deadlock";
     }
     if (LOCK_WAIT.matcher(message).find() || "55P03".equals(entry.getString("sql_state"))) {
@@ -70,6 +91,18 @@ public final class LogClassifier {
     if (message.startsWith("automatic vacuum") || message.startsWith("automatic analyze")
         || message.contains("autovacuum")) {
       return "autovacuum";
+    }
+    if (CRASH.matcher(message).find()) {
+      return "crash";
+    }
+    if (SHUTDOWN.matcher(message).find()) {
+      return "shutdown";
+    }
+    if (RECOVERY.matcher(message).find()) {
+      return "recovery";
+    }
+    if (STARTUP.matcher(message).find()) {
+      return "startup";
     }
     if (CONNECTION.matcher(message).find()) {
       return "connection";

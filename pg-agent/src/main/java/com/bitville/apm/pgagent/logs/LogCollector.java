@@ -84,10 +84,12 @@ public final class LogCollector implements Collector {
   public Future<List<PgEnvelope>> sample() {
     long now = System.currentTimeMillis();
     boolean checkDue = wanted == null || now - lastSettingsCheckMs >= config.settingsCheckMs();
-    Future<Plan> ready = !checkDue ? Future.succeededFuture(wanted) : db.query(SETTINGS).map(rows -> {
+    if (checkDue) {
       lastSettingsCheckMs = now;
-      return adopt(rows);
-    });
+    }
+    // while the database is down the log is still read with the settings known: crash and shutdown lines matter most
+    Future<Plan> ready = !checkDue ? Future.succeededFuture(wanted) : db.query(SETTINGS).map(this::adopt)
+        .recover(e -> wanted != null ? Future.succeededFuture(wanted) : Future.failedFuture(e));
     return ready.compose(plan -> plan.directory() == null ? Future.succeededFuture(List.of())
         : vertx.executeBlocking(this::readNewEntries).map(this::toEnvelopes));
   }

@@ -217,6 +217,9 @@ class PostgresCollectorsTest {
     assertEquals(holderPid, indirect.getInteger("root_blocking_pid"));
     assertEquals(2, indirect.getInteger("chain_depth"));
     assertEquals(holderPid, data[0].getJsonArray("chains").getJsonObject(0).getInteger("root_pid"));
+    assertEquals(holderId, indirect.getString("root_blocking_correlation_id"),
+        "the root blocker's request is named on the wait two steps behind it too");
+    assertEquals(holderId, data[0].getJsonArray("chains").getJsonObject(0).getString("root_correlation_id"));
     assertFieldsOfFixture("pg_locks.json", "locks", direct);
     Sql.run(holder, "ROLLBACK");
     Sql.await(Future.all(w, t));

@@ -43,6 +43,23 @@ class HostMetricsTest {
   }
 
   @Test
+  @DisplayName("Disk use is what df says: reserved blocks count as unavailable, rounded up")
+  void diskUseAsDf() throws Exception {
+    assertEquals(23.0, HostMetrics.dfPercent(2_200, 7_400), "2200 used of 9600 usable is 22.9 %, df says 23");
+    for (String path : List.of("/", System.getProperty("java.io.tmpdir"))) {
+      Process df = new ProcessBuilder("df", "-P", path).redirectErrorStream(true).start();
+      String[] lines = new String(df.getInputStream().readAllBytes()).trim().split("\n");
+      assertTrue(df.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && df.exitValue() == 0);
+      double dfPercent = Double.parseDouble(lines[lines.length - 1].trim().split("\\s+")[4].replace("%", ""));
+      JsonObject usage = HostMetrics.between(ProcSnapshot.read(java.nio.file.Path.of("/proc")),
+          ProcSnapshot.read(java.nio.file.Path.of("/proc")), List.of(path)).getJsonObject("disk_usage")
+          .getJsonObject(path);
+      assertTrue(Math.abs(usage.getDouble("percent") - dfPercent) <= 1.0,
+          path + ": ours " + usage.getDouble("percent") + " %, df " + dfPercent + " %");
+    }
+  }
+
+  @Test
   @DisplayName("The real /proc of this machine parses and gives sane values")
   void realProc() throws Exception {
     ProcSnapshot a = ProcSnapshot.read(Path.of("/proc"));

@@ -90,16 +90,25 @@ class LogParsingTest {
   }
 
   @Test
-  @DisplayName("Classification covers locks, temp files, autovacuum, connections and errors")
+  @DisplayName("Classification covers locks, deadlocks, crash, recovery, startup, shutdown, temp files, connections, errors")
   void categories() {
     assertEquals("lock_wait",
         category("LOG", "process 41877 still waiting for ShareLock on transaction 5 after 1000.1 ms"));
     assertEquals("temp_file", category("LOG", "temporary file: path \"base/pgsql_tmp/x\", size 1048576"));
     assertEquals("autovacuum", category("LOG", "automatic vacuum of table \"db.public.t\": index scans: 0"));
     assertEquals("connection", category("FATAL", "password authentication failed for user \"bob\""));
-    assertEquals("fatal", category("FATAL", "the database system is shutting down"));
+    assertEquals("shutdown", category("FATAL", "the database system is shutting down"));
+    assertEquals("fatal", category("FATAL", "out of memory"));
     assertEquals("panic", category("PANIC", "could not write to file"));
-    assertEquals("other", category("LOG", "database system is ready to accept connections"));
+    assertEquals("startup", category("LOG", "database system is ready to accept connections"));
+    assertEquals("deadlock", category("LOG", "process 7 detected deadlock while waiting for ShareLock on transaction "
+        + "5 after 38928.798 ms"));
+    assertEquals("crash", category("LOG", "server process (PID 41) was terminated by signal 9: Killed"));
+    assertEquals("recovery", category("LOG", "redo starts at 0/1A2B3C"));
+    assertEquals("other", category("LOG", "parameter \"work_mem\" changed to \"8MB\""));
+    JsonObject waited = LogClassifier.classify(new JsonObject().put("level", "LOG")
+        .put("message", "process 7 acquired ShareLock on transaction 5 after 38928.798 ms"));
+    assertEquals(38928.798, waited.getDouble("lock_wait_ms"));
   }
 
   @Test

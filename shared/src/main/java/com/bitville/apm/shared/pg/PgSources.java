@@ -8,6 +8,8 @@ public final class PgSources {
   public static final String LOCKS = "pg_locks";
   public static final String LOG = "pg_log";
   public static final String SYSTEM_METRICS = "system_metrics";
+  /** The agent's own state: database unreachable (and why), recovered, or a heartbeat. */
+  public static final String AGENT = "pg_agent";
 
   private PgSources() {
   }

@@ -115,6 +115,8 @@ public final class PostgresEnvelopeNormalizer {
           + (data.getValue("stats_reset") instanceof String ? ", statistics reset" : "");
       case PgSources.LOG -> "pg log: " + count(data, "entries") + " entries";
       case PgSources.SYSTEM_METRICS -> "host metrics: cpu " + cpu(data) + "%";
+      case PgSources.AGENT -> "pg-agent: " + (data.getValue("state") instanceof String state ? state : "?")
+          + (data.getValue("reason") instanceof String reason ? " (" + cap(reason, 200) + ")" : "");
       default -> "pg " + source;
     };
     return what + " [" + project + "]";
