@@ -66,7 +66,7 @@ public final class RecordRollup {
     double sqlMs = record.sqlTimeMs() != null ? record.sqlTimeMs()
         : profile.queries().stream().mapToDouble(SqlCall::timeMs).sum();
     batch.add(RollupTable.PHP, project, minute, new Object[] {route, record.host() == null ? "" : record.host()},
-        1, duration, sqlMs, record.fatal() ? 1 : 0, duration);
+        1, us(duration), us(sqlMs), record.fatal() ? 1 : 0, us(duration));
     batch.add(RollupTable.PHP_HISTOGRAM, project, minute, new Object[] {route, bucketOf(duration)}, 1);
     for (SelfTime.Function function : SelfTime.of(profile.functions())) {
       batch.add(RollupTable.FUNCTION, project, minute, new Object[] {function.name()}, function.calls(),
@@ -84,7 +84,7 @@ public final class RecordRollup {
       batch.sqlText(project, call.fingerprint(), cap(call.normalized()));
     }
     bySql.forEach((fingerprint, t) -> batch.add(RollupTable.SQL, project, minute, new Object[] {fingerprint},
-        t[0], t[1], 1, t[2]));
+        t[0], us(t[1]), 1, us(t[2])));
   }
 
   private static void addPostgres(RollupBatch batch, StoredRecord record, JsonObject data) {
@@ -133,7 +133,7 @@ public final class RecordRollup {
       }
       String id = String.valueOf(queryId);
       batch.add(RollupTable.DB_STATEMENT, project, minute, new Object[] {id}, number(statement, "calls"),
-          number(statement, "total_exec_time"), number(statement, "rows"));
+          us(number(statement, "total_exec_time")), number(statement, "rows"));
       if (statement.getValue("query") instanceof String query) {
         batch.statementText(project, id, cap(query));
       }
@@ -151,7 +151,7 @@ public final class RecordRollup {
           .add(lock.getValue("blocked_pid"));
     }
     waitersByBlocker.forEach((blocker, waiters) -> batch.add(RollupTable.LOCK, project, minute,
-        new Object[] {blocker.get(0), blocker.get(1)}, waiters.size(), waiters.size() * intervalMs, waiters.size()));
+        new Object[] {blocker.get(0), blocker.get(1)}, waiters.size(), us(waiters.size() * intervalMs), waiters.size()));
   }
 
   private static void addLog(RollupBatch batch, String project, long minute, JsonObject data) {
@@ -191,8 +191,8 @@ public final class RecordRollup {
     if (!(data.getValue("cpu") instanceof JsonObject cpu)) {
       return;
     }
-    batch.add(RollupTable.DB, project, minute, new Object[0], 0, 0, 0, 0, 0, 1, number(cpu, "load_avg_1m"),
-        number(cpu, "percent"), number(cpu, "iowait_percent"));
+    batch.add(RollupTable.DB, project, minute, new Object[0], 0, 0, 0, 0, 0, 1, milli(number(cpu, "load_avg_1m")),
+        milli(number(cpu, "percent")), milli(number(cpu, "iowait_percent")));
   }
 
   private static Iterable<JsonObject> objects(JsonObject data, String key) {
@@ -220,6 +220,14 @@ public final class RecordRollup {
       }
     }
     return 0;
+  }
+
+  private static double us(double ms) {
+    return Math.round(ms * 1000);
+  }
+
+  private static double milli(double value) {
+    return Math.round(value * 1000);
   }
 
   private static String cap(String text) {

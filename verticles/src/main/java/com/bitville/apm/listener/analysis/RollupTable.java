@@ -5,18 +5,20 @@ import java.util.List;
 /**
  * The per-minute rollup tables: for each, the key columns (always starting with project and minute) and the
  * value columns that a new batch adds to ({@code sums}) or raises ({@code maxes}). One description serves the
- * migration, the upsert and the batch that travels from the rollup verticle to storage.
+ * migration, the upsert and the batch that travels from the rollup verticle to storage. Every value is a whole
+ * number: times in microseconds ({@code _us}), host metrics in thousandths ({@code _milli}), the rest counts; so
+ * sums stay exact (SQLite REAL would come back through JDBC with float precision).
  */
 public enum RollupTable {
-  PHP("rollup_php", List.of("route", "host"), List.of("count", "total_ms", "sql_ms", "fatal"), List.of("max_ms")),
+  PHP("rollup_php", List.of("route", "host"), List.of("count", "total_us", "sql_us", "fatal"), List.of("max_us")),
   PHP_HISTOGRAM("rollup_php_hist", List.of("route", "bucket"), List.of("count"), List.of()),
   FUNCTION("rollup_function", List.of("name"), List.of("calls", "self_us", "wall_us", "requests"), List.of()),
-  SQL("rollup_sql", List.of("fingerprint"), List.of("count", "total_ms", "requests"), List.of("max_ms")),
+  SQL("rollup_sql", List.of("fingerprint"), List.of("count", "total_us", "requests"), List.of("max_us")),
   DB("rollup_db", List.of(), List.of("samples", "active", "idle_in_tx", "waiting", "blocked", "host_samples",
-      "load_sum", "cpu_sum", "iowait_sum"), List.of()),
+      "load_milli", "cpu_milli", "iowait_milli"), List.of()),
   DB_WAIT("rollup_db_wait", List.of("wait_event"), List.of("samples"), List.of()),
-  DB_STATEMENT("rollup_db_statement", List.of("queryid"), List.of("calls", "total_ms", "rows"), List.of()),
-  LOCK("rollup_lock", List.of("blocking_query", "blocking_correlation_id"), List.of("waiter_samples", "wait_ms"),
+  DB_STATEMENT("rollup_db_statement", List.of("queryid"), List.of("calls", "total_us", "rows"), List.of()),
+  LOCK("rollup_lock", List.of("blocking_query", "blocking_correlation_id"), List.of("waiter_samples", "wait_us"),
       List.of("max_waiters")),
   LOG("rollup_log", List.of("category"), List.of("count"), List.of());
 

@@ -17,7 +17,9 @@ import java.util.Set;
  * flat baseline does not make every wiggle infinite); the interval is flagged when its value is at least
  * {@code threshold} spreads above the median, at least {@code minRatio} times the median, and above it by at least
  * the signal's minimum rise. Flagged intervals at most one interval apart form one spike; a spike needs
- * {@code minIntervals} flagged intervals. Every spike says which signals fired and how far above their baseline.
+ * {@code minIntervals} flagged intervals. The baseline never reaches back before the project's first data (so a
+ * project that starts sending is not a spike), and an interval with fewer than {@code minBaselineIntervals}
+ * preceding intervals gets no verdict. Every spike says which signals fired and how far above their baseline.
  */
 public final class SpikeDetector {
 
@@ -28,6 +30,10 @@ public final class SpikeDetector {
 
   /** One interval of the series: slow requests, their summed time, average waiting database sessions. */
   public record Point(long t, double requests, double timeMs, double dbWaiting) {
+    boolean isEmpty() {
+      return requests == 0 && timeMs == 0 && dbWaiting == 0;
+    }
+
     double value(String signal) {
       return switch (signal) {
         case REQUESTS -> requests;
@@ -71,13 +77,17 @@ public final class SpikeDetector {
    */
   public List<Spike> detect(List<Point> series, long stepMs, long fromMs) {
     List<Spike> spikes = new ArrayList<>();
+    int firstData = 0;
+    while (firstData < series.size() && series.get(firstData).isEmpty()) {
+      firstData++;
+    }
     List<Integer> flagged = new ArrayList<>();
     Map<Integer, List<Finding>> findings = new LinkedHashMap<>();
     for (int i = 0; i < series.size(); i++) {
       if (series.get(i).t() < fromMs) {
         continue;
       }
-      List<Finding> found = findings(series, i, stepMs);
+      List<Finding> found = findings(series, i, stepMs, firstData);
       if (!found.isEmpty()) {
         flagged.add(i);
         findings.put(i, found);
@@ -96,8 +106,8 @@ public final class SpikeDetector {
     return spikes;
   }
 
-  private List<Finding> findings(List<Point> series, int index, long stepMs) {
-    int from = Math.max(0, index - settings.baselineIntervals());
+  private List<Finding> findings(List<Point> series, int index, long stepMs, int firstData) {
+    int from = Math.max(firstData, index - settings.baselineIntervals());
     if (index - from < settings.minBaselineIntervals()) {
       return List.of();
     }

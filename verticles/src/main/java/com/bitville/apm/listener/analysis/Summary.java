@@ -10,8 +10,9 @@ import java.util.Locale;
 /**
  * The plain-language summary of an analysis, generated from its rankings: the overall change, the route that
  * added most, then each ranking whose top item explains a real share of the added time (a SQL statement or a
- * function's self time over 10 %, a lock, a host holding over half of it, a database statement that at least
- * doubled, a log category that at least doubled). Every sentence carries the evidence it rests on, as
+ * function's self time over 10 %, a lock wait of 10 s or more, a host holding over half of it, a database
+ * statement that at least doubled and added 5 % of it, a log category that at least doubled). Request counts are
+ * always called slow requests: the agent sends only requests over its threshold. Every sentence carries the evidence it rests on, as
  * references into the analysis ({@code {"type": "sql", "fingerprint": ...}} and so on).
  */
 final class Summary {
@@ -19,6 +20,9 @@ final class Summary {
   static final double SIGNIFICANT_SHARE = 0.10;
   static final double HOST_SHARE = 0.5;
   static final int MAX_TEXT = 120;
+  static final double N_PLUS_ONE_RUNS = 10;
+  static final double STATEMENT_SHARE = 0.05;
+  static final double MIN_STATEMENT_ADDED_MS = 5_000;
 
   private record Sentence(double weight, JsonObject json) {
   }
@@ -45,7 +49,7 @@ final class Summary {
     function(analysis, added, causes);
     lock(analysis, causes);
     host(analysis, added, causes);
-    statement(analysis, causes);
+    statement(analysis, added, causes);
     log(analysis, causes);
     causes.sort(Comparator.comparingDouble(Sentence::weight).reversed());
     causes.forEach(s -> summary.add(s.json()));
@@ -57,12 +61,13 @@ final class Summary {
     if (route == null || route.getDouble("added_ms") <= 0) {
       return;
     }
-    String text = String.format(Locale.ROOT, "%s spent %s more per minute than before (%d slow requests vs %.0f",
-        route.getString("route"), seconds(route.getDouble("added_ms") / minutes), route.getLong("count"),
-        route.getDouble("baseline_count"));
+    String text = String.format(Locale.ROOT, "%s added %s in this window, %s per minute (%d slow requests vs %.0f",
+        route.getString("route"), seconds(route.getDouble("added_ms")), seconds(route.getDouble("added_ms") / minutes),
+        route.getLong("count"), route.getDouble("baseline_count"));
     Double change = route.getDouble("change");
     if (change == null || change >= 3) {
-      text += change == null ? "; none in the baseline" : String.format(Locale.ROOT, "; %.1fx its usual volume", change);
+      text += change == null ? "; none in the baseline"
+          : String.format(Locale.ROOT, "; %.1fx its usual number of slow requests", change);
     }
     summary.add(sentence(text + ").", new JsonObject().put("type", "route").put("route", route.getString("route"))));
   }
@@ -71,11 +76,17 @@ final class Summary {
     JsonObject sql = first(analysis, "sql");
     if (sql != null && added > 0 && sql.getDouble("added_ms") >= SIGNIFICANT_SHARE * added) {
       causes.add(new Sentence(sql.getDouble("added_ms"), sentence(String.format(Locale.ROOT,
-          "%s of the added time is in one SQL statement `%s` (%s more; %d runs in %d requests).",
+          "%s of the added time is in one SQL statement `%s` (%s more; %d runs in %d requests%s).",
           percent(sql.getDouble("added_ms") / added), cut(sql.getString("normalized")),
-          seconds(sql.getDouble("added_ms")), sql.getLong("count"), sql.getLong("requests")),
+          seconds(sql.getDouble("added_ms")), sql.getLong("count"), sql.getLong("requests"), perRequest(sql)),
           new JsonObject().put("type", "sql").put("fingerprint", sql.getString("fingerprint")))));
     }
+  }
+
+  /** Many runs of one statement per request is the N+1 pattern: say so. */
+  private static String perRequest(JsonObject sql) {
+    double each = sql.getLong("requests") == 0 ? 0 : (double) sql.getLong("count") / sql.getLong("requests");
+    return each >= N_PLUS_ONE_RUNS ? String.format(Locale.ROOT, ", about %.0f per request: an N+1 pattern?", each) : "";
   }
 
   private static void function(JsonObject analysis, double added, List<Sentence> causes) {
@@ -118,9 +129,10 @@ final class Summary {
     }
   }
 
-  private static void statement(JsonObject analysis, List<Sentence> causes) {
+  private static void statement(JsonObject analysis, double added, List<Sentence> causes) {
     JsonObject statement = first(analysis, "db_statements");
-    if (statement != null && statement.getDouble("added_ms") > 1_000
+    if (statement != null
+        && statement.getDouble("added_ms") >= Math.max(MIN_STATEMENT_ADDED_MS, STATEMENT_SHARE * added)
         && statement.getDouble("total_ms") >= 2 * statement.getDouble("baseline_total_ms")) {
       causes.add(new Sentence(statement.getDouble("added_ms") * 0.5, sentence(String.format(Locale.ROOT,
           "On the database, `%s` took %s (%s more than before; %d calls).", cut(statement.getString("query")),

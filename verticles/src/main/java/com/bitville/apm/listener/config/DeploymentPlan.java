@@ -15,7 +15,7 @@ public record DeploymentPlan(Map<String, Integer> instances) {
   public static final String STORAGE = "storage";
   public static final String MANAGEMENT = "management";
   private static final Set<String> SINGLE_INSTANCE = Set.of(STORAGE, MANAGEMENT, "retention", "gelf-forwarder",
-      "udp-ingest");
+      "rollup", "udp-ingest");
 
   public static DeploymentPlan from(JsonObject config, Set<String> known) {
     ConfigReader verticles = new ConfigReader(config, "verticles");

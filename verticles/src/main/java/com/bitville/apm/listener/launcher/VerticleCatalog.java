@@ -25,6 +25,7 @@ final class VerticleCatalog {
     VERTICLES.put("udp-ingest", com.bitville.apm.listener.udp.UdpIngestVerticle::new);
     VERTICLES.put("retention", com.bitville.apm.listener.retention.RetentionVerticle::new);
     VERTICLES.put("gelf-forwarder", com.bitville.apm.listener.gelf.GelfForwarderVerticle::new);
+    VERTICLES.put("rollup", com.bitville.apm.listener.rollup.RollupVerticle::new);
   }
 
   private VerticleCatalog() {

@@ -30,7 +30,7 @@ public final class ManagementVerticle extends VerticleBase {
 
   /** Components that report their status on {@code Addresses.NODE_STATUS_PREFIX + name} when deployed here. */
   static final List<String> COMPONENTS = List.of(DeploymentPlan.HTTP_INGEST, "udp-ingest", "retention",
-      "gelf-forwarder", "query-server");
+      "gelf-forwarder", "rollup", "query-server");
   private static final long CHECK_TIMEOUT_MS = 2_000;
 
   private HttpServer server;

@@ -47,6 +47,8 @@ public final class QueryServerVerticle extends VerticleBase {
     boolean tls = TlsSettings.from(config()).enabled();
     Auth auth = new Auth(vertx, settings, UserSettings.from(config()), ProjectSettings.from(config()));
     QueryApi api = new QueryApi(vertx, settings, auth);
+    AnalysisApi analysis = new AnalysisApi(vertx, settings, auth,
+        com.bitville.apm.listener.analysis.SpikeSettings.from(config()));
     live = new LiveFeed(vertx, auth, settings.liveMaxPerSecond(), deploymentID() + "/" + hashCode());
     Router router = Router.router(vertx);
     router.route().handler(ctx -> SecurityHeaders.apply(ctx, tls));
@@ -69,6 +71,9 @@ public final class QueryServerVerticle extends VerticleBase {
     router.get("/api/routes").handler(guard(api::routes));
     router.get("/api/routes/:route/histogram").handler(guard(api::histogram));
     router.get("/api/database/:kind").handler(guard(api::database));
+    router.get("/api/overview").handler(guard(analysis::overview));
+    router.get("/api/spikes").handler(guard(analysis::spikes));
+    router.get("/api/analysis").handler(guard(analysis::analysis));
     router.route("/api/*").handler(ctx -> QueryResponses.error(ctx, 404, "not_found", "no such API endpoint"));
     // ---- live feed and UI ----
     router.route("/eventbus/*").subRouter(live.bridge());

@@ -105,7 +105,10 @@ public final class Schema {
               "DROP INDEX IF EXISTS records_project_route_time",
               """
               DELETE FROM record_links WHERE EXISTS (SELECT 1 FROM records r WHERE r.id = record_links.record_id
-                AND r.correlation_id = record_links.correlation_id)""")));
+                AND r.correlation_id = record_links.correlation_id)""")),
+      // ---- 30-39: per-minute rollups for spike analysis; statements in RollupSchema ----
+      new Migration(30, "per-minute rollups: PHP routes and hosts, functions, SQL, pg-agent; texts; cursor",
+          RollupSchema.tables()));
 
   private Schema() {
   }

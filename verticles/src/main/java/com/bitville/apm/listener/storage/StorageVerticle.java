@@ -79,7 +79,7 @@ public final class StorageVerticle extends VerticleBase {
   /** Every group of storage operations; a new concern adds its module here. */
   private static List<QueryModule> modules() {
     return List.of(new RecordReads(), new RetentionOps(), new OutboxOps(), new RequestQueries(),
-        new RouteStats());
+        new RouteStats(), new RollupOps());
   }
 
   private void registerConsumers() {

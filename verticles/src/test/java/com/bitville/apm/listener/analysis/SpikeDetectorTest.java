@@ -67,6 +67,16 @@ class SpikeDetectorTest {
   }
 
   @Test
+  void aProjectThatStartsSendingIsNotASpike() {
+    List<Point> series = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      series.add(new Point(i * STEP, 0, 0, 0));
+    }
+    quiet(60, 4).forEach(p -> series.add(new Point(p.t() + 60 * STEP, p.requests(), p.timeMs(), p.dbWaiting())));
+    assertEquals(List.of(), detector.detect(series, STEP, 0));
+  }
+
+  @Test
   void intervalsBeforeTheRangeOnlyServeAsBaseline() {
     List<Point> series = quiet(120, 9);
     for (int i = 30; i < 35; i++) {

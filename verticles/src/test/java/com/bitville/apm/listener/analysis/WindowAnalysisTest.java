@@ -56,7 +56,7 @@ class WindowAnalysisTest {
     assertEquals("abc", analysis.getJsonArray("locks").getJsonObject(0).getString("blocking_correlation_id"));
     String text = analysis.getJsonArray("summary").stream().map(s -> ((JsonObject) s).getString("text"))
         .reduce("", (a, b) -> a + "\n" + b);
-    assertTrue(text.contains("/b spent 50 s more per minute") || text.contains("/b spent"), text);
+    assertTrue(text.contains("/b added 50 s in this window, 10 s per minute"), text);
     assertTrue(text.contains("Slow::thing") && text.contains("request abc"), text);
     JsonObject functionClaim = analysis.getJsonArray("summary").stream().map(s -> (JsonObject) s)
         .filter(s -> s.getString("text").contains("Slow::thing")).findFirst().orElseThrow();

@@ -1,0 +1,210 @@
+package com.bitville.apm.listener.storage;
+
+import com.bitville.apm.listener.analysis.RollupBatch;
+import com.bitville.apm.listener.analysis.RollupQueryNames;
+import com.bitville.apm.listener.analysis.RollupTable;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The rollup operations: the rollup verticle's cursor and pages, the batched write that adds a page's aggregates
+ * and moves the cursor in one transaction, expiry, and the range reads of the overview and the window analysis.
+ * Reads run on the read pool, writes on the writer in short transactions.
+ */
+final class RollupOps implements QueryModule {
+
+  static final int MAX_PAGE = 2_000;
+  static final int MAX_LIST = 5_000;
+  static final long MAX_POINTS = 20_000;
+
+  @Override
+  public Map<String, QueryHandler> handlers(Database database) {
+    return Map.of(
+        RollupQueryNames.CURSOR, params -> cursor(database),
+        RollupQueryNames.PAGE, params -> page(database, params),
+        RollupQueryNames.WRITE, params -> write(database, params),
+        RollupQueryNames.EXPIRE, params -> expire(database, params),
+        RollupQueryNames.OVERVIEW, params -> overview(database, params),
+        RollupQueryNames.WINDOW, params -> window(database, params));
+  }
+
+  private static Future<JsonObject> cursor(Database database) {
+    var reader = database.reader();
+    return reader.query(RollupSql.CURSOR).execute().map(rows -> rows.iterator().next()).compose(cursor -> {
+      long rolled = cursor.getLong("rolled_id");
+      return Future.all(reader.query(RollupSql.MAX_ID).execute(),
+              reader.preparedQuery(RollupSql.BACKLOG).execute(Tuple.of(rolled)))
+          .map(all -> new JsonObject().put("rolled_id", rolled)
+              .put("caught_up_received_ms", cursor.getLong("caught_up_received_ms"))
+              .put("max_id", first(all.resultAt(0)).getLong("max_id"))
+              .put("backlog", first(all.resultAt(1)).getLong("backlog")));
+    });
+  }
+
+  private static Row first(Object rows) {
+    @SuppressWarnings("unchecked")
+    RowSet<Row> set = (RowSet<Row>) rows;
+    return set.iterator().next();
+  }
+
+  private static Future<JsonObject> page(Database database, JsonObject params) {
+    long after = params.getLong("after_id", 0L);
+    int limit = params.getInteger("limit", 500);
+    if (limit < 1 || limit > MAX_PAGE) {
+      return Future.failedFuture(new IllegalArgumentException("limit must be between 1 and " + MAX_PAGE));
+    }
+    return database.reader().preparedQuery(RollupSql.PAGE).execute(Tuple.of(after, limit)).map(rows -> {
+      JsonArray records = new JsonArray();
+      rows.forEach(row -> records.add(RecordReads.toJson(row)));
+      return new JsonObject().put("records", records);
+    });
+  }
+
+  private static Future<JsonObject> write(Database database, JsonObject params) {
+    Long after = params.getLong("after_id");
+    if (after == null || !(params.getValue("batch") instanceof JsonObject json)) {
+      return Future.failedFuture(new IllegalArgumentException("after_id and batch are required"));
+    }
+    RollupBatch batch = RollupBatch.fromJson(json);
+    if (batch.lastId() <= after) {
+      return Future.failedFuture(new IllegalArgumentException("the batch must end after after_id"));
+    }
+    Map<RollupTable, List<Tuple>> tuples = tuples(batch);
+    return database.writer().withTransaction(connection -> connection.query(RollupSql.CURSOR).execute()
+        .compose(rows -> {
+          long rolled = rows.iterator().next().getLong("rolled_id");
+          if (rolled != after) {
+            // another node (or an earlier attempt that did commit) moved the cursor: this page is not ours
+            return Future.succeededFuture(new JsonObject().put("applied", false).put("rolled_id", rolled));
+          }
+          return apply(connection, tuples, batch).map(v -> new JsonObject().put("applied", true)
+              .put("rolled_id", batch.lastId()));
+        }));
+  }
+
+  private static Map<RollupTable, List<Tuple>> tuples(RollupBatch batch) {
+    Map<RollupTable, List<Tuple>> tuples = new EnumMap<>(RollupTable.class);
+    for (RollupBatch.Row row : batch.rows()) {
+      Tuple tuple = Tuple.tuple();
+      row.key().forEach(tuple::addValue);
+      for (double value : row.values()) {
+        tuple.addLong(Math.round(value));
+      }
+      tuples.computeIfAbsent(row.table(), t -> new ArrayList<>()).add(tuple);
+    }
+    return tuples;
+  }
+
+  private static Future<Void> apply(SqlConnection connection, Map<RollupTable, List<Tuple>> tuples,
+      RollupBatch batch) {
+    Future<?> chain = Future.succeededFuture();
+    for (Map.Entry<RollupTable, List<Tuple>> entry : tuples.entrySet()) {
+      chain = chain.compose(v -> connection.preparedQuery(RollupSql.upsert(entry.getKey()))
+          .executeBatch(entry.getValue()));
+    }
+    List<Tuple> sqlTexts = new ArrayList<>();
+    batch.sqlTexts().forEach((key, text) -> sqlTexts.add(Tuple.of(key.get(0), key.get(1), text)));
+    List<Tuple> statementTexts = new ArrayList<>();
+    batch.statementTexts().forEach((key, text) -> statementTexts.add(Tuple.of(key.get(0), key.get(1), text)));
+    if (!sqlTexts.isEmpty()) {
+      chain = chain.compose(v -> connection.preparedQuery(RollupSql.SQL_TEXT).executeBatch(sqlTexts));
+    }
+    if (!statementTexts.isEmpty()) {
+      chain = chain.compose(v -> connection.preparedQuery(RollupSql.STATEMENT_TEXT).executeBatch(statementTexts));
+    }
+    return chain.compose(v -> connection.preparedQuery(RollupSql.ADVANCE)
+        .execute(Tuple.of(batch.lastId(), batch.lastReceivedMs(), System.currentTimeMillis()))).mapEmpty();
+  }
+
+  private static Future<JsonObject> expire(Database database, JsonObject params) {
+    Long before = params.getLong("before_ms");
+    if (before == null) {
+      return Future.failedFuture(new IllegalArgumentException("before_ms is required"));
+    }
+    return database.reader().query(RollupSql.PROJECTS).execute().compose(rows -> {
+      List<String> projects = new ArrayList<>();
+      rows.forEach(row -> projects.add(row.getString("project")));
+      return database.writer().withTransaction(connection -> {
+        Future<Long> deleted = Future.succeededFuture(0L);
+        for (String project : projects) {
+          for (RollupTable table : RollupTable.values()) {
+            deleted = deleted.compose(n -> connection.preparedQuery(RollupSql.expire(table))
+                .execute(Tuple.of(project, before)).map(result -> n + result.rowCount()));
+          }
+        }
+        return deleted;
+      });
+    }).map(n -> new JsonObject().put("deleted", n));
+  }
+
+  private record Range(String project, long from, long to) {
+    Tuple tuple() {
+      return Tuple.of(project, from, to);
+    }
+  }
+
+  private static Range range(JsonObject params) {
+    String project = params.getString("project");
+    Long from = params.getLong("from_ms");
+    Long to = params.getLong("to_ms");
+    if (project == null || from == null || to == null || from >= to) {
+      throw new IllegalArgumentException("project, from_ms < to_ms are required");
+    }
+    return new Range(project, from, to);
+  }
+
+  private static Future<JsonObject> overview(Database database, JsonObject params) {
+    Range range = range(params);
+    Long step = params.getLong("step_ms");
+    if (step == null || step < 60_000 || step % 60_000 != 0 || (range.to() - range.from()) / step > MAX_POINTS) {
+      return Future.failedFuture(new IllegalArgumentException("step_ms must be whole minutes, at most "
+          + MAX_POINTS + " intervals"));
+    }
+    var reader = database.reader();
+    Tuple tuple = Tuple.of(range.from(), step, range.project(), range.from(), range.to());
+    return Future.all(reader.preparedQuery(RollupSql.OVERVIEW_PHP).execute(tuple),
+            reader.preparedQuery(RollupSql.OVERVIEW_HISTOGRAM).execute(tuple),
+            reader.preparedQuery(RollupSql.OVERVIEW_DB).execute(tuple))
+        .map(all -> new JsonObject().put("php", rows(all.resultAt(0))).put("histogram", rows(all.resultAt(1)))
+            .put("db", rows(all.resultAt(2))));
+  }
+
+  private static Future<JsonObject> window(Database database, JsonObject params) {
+    Range range = range(params);
+    var reader = database.reader();
+    Tuple limited = range.tuple().addInteger(MAX_LIST);
+    Tuple joined = Tuple.of(range.project(), range.from(), range.to(), MAX_LIST, range.project());
+    return Future.all(List.of(reader.preparedQuery(RollupSql.ROUTES).execute(range.tuple()),
+            reader.preparedQuery(RollupSql.ROUTE_HISTOGRAM).execute(range.tuple()),
+            reader.preparedQuery(RollupSql.HOSTS).execute(range.tuple()),
+            reader.preparedQuery(RollupSql.FUNCTIONS).execute(limited),
+            reader.preparedQuery(RollupSql.SQL).execute(joined),
+            reader.preparedQuery(RollupSql.STATEMENTS).execute(joined),
+            reader.preparedQuery(RollupSql.LOCKS).execute(limited),
+            reader.preparedQuery(RollupSql.LOGS).execute(range.tuple()),
+            reader.preparedQuery(RollupSql.DB).execute(range.tuple())))
+        .map(all -> new JsonObject().put("from_ms", range.from()).put("to_ms", range.to())
+            .put("routes", rows(all.resultAt(0))).put("route_histogram", rows(all.resultAt(1)))
+            .put("hosts", rows(all.resultAt(2))).put("functions", rows(all.resultAt(3)))
+            .put("sql", rows(all.resultAt(4))).put("statements", rows(all.resultAt(5)))
+            .put("locks", rows(all.resultAt(6))).put("logs", rows(all.resultAt(7)))
+            .put("db", rows(all.resultAt(8)).getJsonObject(0)));
+  }
+
+  private static JsonArray rows(Object result) {
+    @SuppressWarnings("unchecked")
+    RowSet<Row> rows = (RowSet<Row>) result;
+    JsonArray list = new JsonArray();
+    rows.forEach(row -> list.add(row.toJson()));
+    return list;
+  }
+}

@@ -1,0 +1,51 @@
+package com.bitville.apm.listener.storage;
+
+import com.bitville.apm.listener.analysis.RollupTable;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Schema of the per-minute rollups (migrations 30-39): one table per {@link RollupTable}, keyed by project and
+ * minute first so that every read of a project's range is a primary-key range; the texts of SQL fingerprints and
+ * database statements once per key; the rollup verticle's durable cursor.
+ */
+final class RollupSchema {
+
+  static List<String> tables() {
+    List<String> statements = new ArrayList<>();
+    for (RollupTable table : RollupTable.values()) {
+      StringBuilder create = new StringBuilder("CREATE TABLE ").append(table.table())
+          .append(" (project TEXT NOT NULL, minute_ms INTEGER NOT NULL");
+      for (String key : table.keys()) {
+        create.append(", ").append(key).append(key.equals("bucket") ? " INTEGER NOT NULL" : " TEXT NOT NULL");
+      }
+      for (String value : columnsOf(table)) {
+        create.append(", ").append(value).append(" INTEGER NOT NULL");
+      }
+      create.append(", PRIMARY KEY (project, minute_ms");
+      table.keys().forEach(key -> create.append(", ").append(key));
+      statements.add(create.append(")) WITHOUT ROWID").toString());
+    }
+    statements.add("""
+        CREATE TABLE rollup_sql_text (project TEXT NOT NULL, fingerprint TEXT NOT NULL, normalized TEXT NOT NULL,
+          PRIMARY KEY (project, fingerprint)) WITHOUT ROWID""");
+    statements.add("""
+        CREATE TABLE rollup_statement_text (project TEXT NOT NULL, queryid TEXT NOT NULL, query TEXT NOT NULL,
+          PRIMARY KEY (project, queryid)) WITHOUT ROWID""");
+    statements.add("""
+        CREATE TABLE rollup_cursor (name TEXT PRIMARY KEY, rolled_id INTEGER NOT NULL,
+          caught_up_received_ms INTEGER NOT NULL, updated_at_ms INTEGER NOT NULL)""");
+    statements.add("INSERT INTO rollup_cursor (name, rolled_id, caught_up_received_ms, updated_at_ms) VALUES "
+        + "('rollup', 0, 0, 0)");
+    return statements;
+  }
+
+  static List<String> columnsOf(RollupTable table) {
+    List<String> columns = new ArrayList<>(table.sums());
+    columns.addAll(table.maxes());
+    return columns;
+  }
+
+  private RollupSchema() {
+  }
+}

@@ -1,0 +1,108 @@
+package com.bitville.apm.listener.storage;
+
+import com.bitville.apm.listener.analysis.RollupTable;
+import java.util.ArrayList;
+import java.util.List;
+
+/** SQL of the rollups: the cursor, pages of records to roll up, upserts that add, range reads, expiry. */
+final class RollupSql {
+
+  static final String CURSOR = "SELECT rolled_id, caught_up_received_ms FROM rollup_cursor WHERE name = 'rollup'";
+
+  static final String MAX_ID = "SELECT coalesce(max(id), 0) AS max_id FROM records";
+
+  static final String BACKLOG = "SELECT count(*) AS backlog FROM records WHERE id > ?";
+
+  /** REAL columns as exact text: the JDBC layer would hand them over with float precision. */
+  static final String PAGE = """
+      SELECT id, project, kind, source, event_time_ms, received_at_ms, printf('%.17g', duration_ms) AS duration_ms_text,
+        route, host, printf('%.17g', sql_time_ms) AS sql_time_ms_text, fatal, payload
+      FROM records WHERE id > ? ORDER BY id LIMIT ?""";
+
+  static final String ADVANCE = """
+      UPDATE rollup_cursor SET rolled_id = ?, caught_up_received_ms = max(caught_up_received_ms, ?), updated_at_ms = ?
+      WHERE name = 'rollup'""";
+
+  static final String SQL_TEXT = """
+      INSERT INTO rollup_sql_text (project, fingerprint, normalized) VALUES (?, ?, ?)
+      ON CONFLICT (project, fingerprint) DO NOTHING""";
+
+  /** Statement texts are read rarely by the pg-agent; the newest one wins. */
+  static final String STATEMENT_TEXT = """
+      INSERT INTO rollup_statement_text (project, queryid, query) VALUES (?, ?, ?)
+      ON CONFLICT (project, queryid) DO UPDATE SET query = excluded.query""";
+
+  static final String PROJECTS = "SELECT DISTINCT project FROM rollup_db UNION SELECT DISTINCT project FROM rollup_php";
+
+  /** Adds a row's sums to the stored row of the same key and raises its maxima. */
+  static String upsert(RollupTable table) {
+    List<String> columns = new ArrayList<>(List.of("project", "minute_ms"));
+    columns.addAll(table.keys());
+    List<String> keys = new ArrayList<>(columns);
+    columns.addAll(RollupSchema.columnsOf(table));
+    List<String> updates = new ArrayList<>();
+    table.sums().forEach(c -> updates.add(c + " = " + c + " + excluded." + c));
+    table.maxes().forEach(c -> updates.add(c + " = max(" + c + ", excluded." + c + ")"));
+    return "INSERT INTO " + table.table() + " (" + String.join(", ", columns) + ") VALUES ("
+        + String.join(", ", columns.stream().map(c -> "?").toList()) + ") ON CONFLICT (" + String.join(", ", keys)
+        + ") DO UPDATE SET " + String.join(", ", updates);
+  }
+
+  static String expire(RollupTable table) {
+    return "DELETE FROM " + table.table() + " WHERE project = ? AND minute_ms < ?";
+  }
+
+  private static final String RANGE = " WHERE project = ? AND minute_ms >= ? AND minute_ms < ?";
+
+  // ---- overview: interval index i = (minute_ms - from) / step ----
+
+  static final String OVERVIEW_PHP = "SELECT (minute_ms - ?) / ? AS i, sum(count) AS requests, sum(total_us) AS "
+      + "total_us, sum(sql_us) AS sql_us, sum(fatal) AS fatal FROM rollup_php" + RANGE + " GROUP BY i";
+
+  static final String OVERVIEW_HISTOGRAM = "SELECT (minute_ms - ?) / ? AS i, bucket, sum(count) AS count FROM "
+      + "rollup_php_hist" + RANGE + " GROUP BY i, bucket";
+
+  static final String OVERVIEW_DB = "SELECT (minute_ms - ?) / ? AS i, sum(samples) AS samples, sum(active) AS active,"
+      + " sum(idle_in_tx) AS idle_in_tx, sum(waiting) AS waiting, sum(blocked) AS blocked, sum(host_samples) AS "
+      + "host_samples, sum(load_milli) AS load_milli, sum(cpu_milli) AS cpu_milli, sum(iowait_milli) AS "
+      + "iowait_milli FROM rollup_db" + RANGE + " GROUP BY i";
+
+  // ---- a window's totals; long lists are cut to their biggest items ----
+
+  static final String ROUTES = "SELECT route, sum(count) AS count, sum(total_us) AS total_us, max(max_us) AS max_us "
+      + "FROM rollup_php" + RANGE + " GROUP BY route";
+
+  static final String ROUTE_HISTOGRAM = "SELECT route, bucket, sum(count) AS count FROM rollup_php_hist" + RANGE
+      + " GROUP BY route, bucket";
+
+  static final String HOSTS = "SELECT host, sum(count) AS count, sum(total_us) AS total_us FROM rollup_php" + RANGE
+      + " GROUP BY host";
+
+  static final String FUNCTIONS = "SELECT name, sum(calls) AS calls, sum(self_us) AS self_us, sum(wall_us) AS "
+      + "wall_us, sum(requests) AS requests FROM rollup_function" + RANGE + " GROUP BY name ORDER BY self_us DESC "
+      + "LIMIT ?";
+
+  static final String SQL = "SELECT s.fingerprint, t.normalized, s.count, s.total_us, s.requests FROM (SELECT "
+      + "fingerprint, sum(count) AS count, sum(total_us) AS total_us, sum(requests) AS requests FROM rollup_sql"
+      + RANGE + " GROUP BY fingerprint ORDER BY total_us DESC LIMIT ?) s LEFT JOIN rollup_sql_text t ON "
+      + "t.project = ? AND t.fingerprint = s.fingerprint";
+
+  static final String STATEMENTS = "SELECT s.queryid, t.query, s.calls, s.total_us FROM (SELECT queryid, sum(calls) "
+      + "AS calls, sum(total_us) AS total_us FROM rollup_db_statement" + RANGE + " GROUP BY queryid ORDER BY "
+      + "total_us DESC LIMIT ?) s LEFT JOIN rollup_statement_text t ON t.project = ? AND t.queryid = s.queryid";
+
+  static final String LOCKS = "SELECT blocking_query, blocking_correlation_id, sum(waiter_samples) AS waiter_samples,"
+      + " sum(wait_us) AS wait_us, max(max_waiters) AS max_waiters FROM rollup_lock" + RANGE
+      + " GROUP BY blocking_query, blocking_correlation_id ORDER BY wait_us DESC LIMIT ?";
+
+  static final String LOGS = "SELECT category, sum(count) AS count FROM rollup_log" + RANGE + " GROUP BY category";
+
+  static final String DB = "SELECT coalesce(sum(samples), 0) AS samples, coalesce(sum(active), 0) AS active, "
+      + "coalesce(sum(idle_in_tx), 0) AS idle_in_tx, coalesce(sum(waiting), 0) AS waiting, coalesce(sum(blocked), 0)"
+      + " AS blocked, coalesce(sum(host_samples), 0) AS host_samples, coalesce(sum(load_milli), 0) AS load_milli, "
+      + "coalesce(sum(cpu_milli), 0) AS cpu_milli, coalesce(sum(iowait_milli), 0) AS iowait_milli FROM rollup_db"
+      + RANGE;
+
+  private RollupSql() {
+  }
+}
