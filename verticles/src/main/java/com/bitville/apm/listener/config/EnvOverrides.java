@@ -2,9 +2,11 @@ package com.bitville.apm.listener.config;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 
 /**
  * Environment and system-property overrides. The earlier listener's variables keep working unchanged
@@ -30,6 +32,11 @@ public final class EnvOverrides {
   private static final String API_KEY_PREFIX = "BITVILLE_API_KEY_";
   private static final String GENERIC_ENV_PREFIX = "BITVILLE__";
   private static final String GENERIC_PROPERTY_PREFIX = "bitville.";
+  /** Sections whose keys are names the operator chooses (users, projects): lower-cased from the environment. */
+  private static final Set<String> NAME_MAPS = Set.of("users", "projects", "retention.projects");
+  /** Fields of entries in those sections, which the defaults cannot show (UserSettings, ProjectSettings, ...). */
+  private static final List<String> ENTRY_FIELDS = List.of("passwordHash", "projects", "keys", "keyHashes",
+      "allowedNetworks", "udpUnsigned", "days");
 
   private EnvOverrides() {
   }
@@ -62,22 +69,40 @@ public final class EnvOverrides {
     settings.put("keys", keys.add(key));
   }
 
-  /** Sets a path, matching each segment to an existing key case-insensitively (env names are upper case). */
+  /**
+   * Sets a path (env names are upper case): a user or project name is lower-cased, every other segment is
+   * matched case-insensitively to an existing key or to a field of a user or project entry.
+   */
   private static void set(JsonObject config, String[] path, String value) {
     JsonObject node = config;
-    for (int i = 0; i < path.length - 1; i++) {
-      node = childObject(node, existingKey(node, path[i]));
+    String parentPath = "";
+    for (int i = 0; i < path.length; i++) {
+      String key = NAME_MAPS.contains(parentPath) ? path[i].toLowerCase(Locale.ROOT) : existingKey(node, path[i]);
+      if (i == path.length - 1) {
+        node.put(key, value);
+      } else {
+        node = childObject(node, key);
+        parentPath = parentPath.isEmpty() ? key : parentPath + "." + key;
+      }
     }
-    node.put(existingKey(node, path[path.length - 1]), value);
   }
 
   private static String existingKey(JsonObject node, String wanted) {
     for (String key : node.fieldNames()) {
-      if (key.equalsIgnoreCase(wanted) || key.replace("-", "_").equalsIgnoreCase(wanted)) {
+      if (matches(key, wanted)) {
         return key;
       }
     }
+    for (String field : ENTRY_FIELDS) {
+      if (matches(field, wanted)) {
+        return field;
+      }
+    }
     return wanted;
+  }
+
+  private static boolean matches(String key, String wanted) {
+    return key.equalsIgnoreCase(wanted) || key.replace("-", "_").equalsIgnoreCase(wanted);
   }
 
   private static JsonObject childObject(JsonObject parent, String key) {

@@ -54,6 +54,25 @@ class ConfigurationTest {
   }
 
   @Test
+  @DisplayName("The environment can add a user and a project: names lower-cased, keys matched case-insensitively")
+  void environmentAddsUserAndProject() {
+    String hash = com.bitville.apm.listener.query.Passwords.hash("a password for alice".toCharArray(), 4);
+    JsonObject config = EnvOverrides.apply(defaults(), Map.of(
+        "BITVILLE__USERS__ALICE__PASSWORDHASH", hash,
+        "BITVILLE__USERS__ALICE__PROJECTS", "shop,billing",
+        "BITVILLE__PROJECTS__SHOP__KEYS", "a-long-random-key-for-shop",
+        "BITVILLE__PROJECTS__SHOP__UDPUNSIGNED", "true",
+        "BITVILLE__RETENTION__PROJECTS__SHOP__DAYS", "30"), new Properties());
+    var users = UserSettings.from(config);
+    assertEquals(hash, config.getJsonObject("users").getJsonObject("alice").getString("passwordHash"));
+    assertEquals(1, users.size(), users.toString());
+    var projects = ProjectSettings.from(config);
+    assertEquals(1, projects.get("shop").keyHashes().size());
+    assertEquals(true, projects.get("shop").udpUnsigned());
+    assertEquals(30 * 86_400_000L, RetentionSettings.from(config).maxAgeMs("shop"));
+  }
+
+  @Test
   @DisplayName("File overrides the built-in defaults, environment overrides the file")
   void layers() throws Exception {
     Path file = Files.createTempFile("listener", ".json");
