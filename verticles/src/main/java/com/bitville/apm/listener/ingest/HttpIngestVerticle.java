@@ -3,6 +3,7 @@ package com.bitville.apm.listener.ingest;
 import com.bitville.apm.listener.config.DeploymentPlan;
 import com.bitville.apm.listener.config.IngestSettings;
 import com.bitville.apm.listener.config.ProjectSettings;
+import com.bitville.apm.listener.config.RedactionSettings;
 import com.bitville.apm.listener.ingest.ApiKeyRegistry.Match;
 import com.bitville.apm.listener.ingest.IngestPipeline.Kind;
 import com.bitville.apm.listener.ingest.IngestPipeline.Outcome;
@@ -62,7 +63,8 @@ public final class HttpIngestVerticle extends VerticleBase {
     clientLimiter = sharedLimiter("client", settings.perClientRate(), settings.perClientBurst());
     bodyBudget = vertx.sharedData().<String, BodyBudget>getLocalMap("bitville.ingest.body-budget")
         .computeIfAbsent("node|" + settings.bodyMemoryBytes(), k -> new BodyBudget(settings.bodyMemoryBytes()));
-    pipeline = new IngestPipeline(settings.maxDepth(), settings.maxItems());
+    pipeline = new IngestPipeline(settings.maxDepth(), settings.maxItems(),
+        RedactionSettings.from(config()).redactor());
     metrics = new IngestMetrics(NodeMetrics.registry(), bodyBudget);
     HttpServerOptions options = ServerTls.apply(new HttpServerOptions(), config())
         .setIdleTimeout(settings.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS)

@@ -5,6 +5,7 @@ import com.bitville.apm.shared.normalize.BodyParser;
 import com.bitville.apm.shared.normalize.InvalidPayloadException;
 import com.bitville.apm.shared.pg.PostgresEnvelopeNormalizer;
 import com.bitville.apm.shared.php.PhpPayloadNormalizer;
+import com.bitville.apm.shared.php.SqlSecretRedactor;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -22,9 +23,12 @@ public final class IngestPipeline {
   }
 
   private final BodyParser parser;
+  private final SqlSecretRedactor redactor;
 
-  public IngestPipeline(int maxDepth, int maxItems) {
+  /** @param redactor applied to every PHP payload before it is stored; null for none */
+  public IngestPipeline(int maxDepth, int maxItems, SqlSecretRedactor redactor) {
     this.parser = new BodyParser(maxDepth, maxItems);
+    this.redactor = redactor;
   }
 
   /** @throws InvalidPayloadException when the body as a whole cannot be used */
@@ -42,7 +46,7 @@ public final class IngestPipeline {
         item -> item.object().containsKey("source") ? Kind.POSTGRES : Kind.PHP, project, receivedAtMs);
   }
 
-  private static Outcome normalizeAll(byte[] body, List<BodyParser.Item> items, boolean ndjson,
+  private Outcome normalizeAll(byte[] body, List<BodyParser.Item> items, boolean ndjson,
       Function<BodyParser.Item, Kind> kindOf, String project, long receivedAtMs) {
     boolean single = items.size() == 1 && !ndjson && firstNonSpace(body) == '{';
     List<IngestRecord> records = new ArrayList<>(items.size());
@@ -62,10 +66,19 @@ public final class IngestPipeline {
     return new Outcome(records, rejected, single);
   }
 
-  private static IngestRecord normalize(Kind kind, BodyParser.Item item, String project, long now, String path) {
+  private IngestRecord normalize(Kind kind, BodyParser.Item item, String project, long now, String path) {
     return kind == Kind.PHP
-        ? PhpPayloadNormalizer.normalize(item.object(), item.rawJson(), project, now, path)
+        ? PhpPayloadNormalizer.normalize(item.object(), redacted(item), project, now, path)
         : PostgresEnvelopeNormalizer.normalize(item.object(), item.rawJson(), project, now, path);
+  }
+
+  private byte[] redacted(BodyParser.Item item) {
+    if (redactor == null) {
+      return item.rawJson();
+    }
+    byte[] raw = item.rawJson() != null ? item.rawJson()
+        : item.object().encode().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return redactor.redact(raw);
   }
 
   private static JsonObject rejection(int index, String error) {

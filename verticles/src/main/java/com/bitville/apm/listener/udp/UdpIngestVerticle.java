@@ -1,6 +1,7 @@
 package com.bitville.apm.listener.udp;
 
 import com.bitville.apm.listener.config.ProjectSettings;
+import com.bitville.apm.listener.config.RedactionSettings;
 import com.bitville.apm.listener.config.UdpSettings;
 import com.bitville.apm.listener.ingest.IngestPipeline;
 import com.bitville.apm.listener.ingest.IngestPipeline.Outcome;
@@ -57,7 +58,7 @@ public final class UdpIngestVerticle extends VerticleBase {
   public Future<?> start() {
     settings = UdpSettings.from(config());
     projects = ProjectSettings.from(config());
-    pipeline = new IngestPipeline(settings.maxDepth(), 1);
+    pipeline = new IngestPipeline(settings.maxDepth(), 1, RedactionSettings.from(config()).redactor());
     registerMetrics();
     socket = vertx.createDatagramSocket(new DatagramSocketOptions().setReceiveBufferSize(settings.receiveBufferBytes()));
     socket.handler(this::onDatagram);
