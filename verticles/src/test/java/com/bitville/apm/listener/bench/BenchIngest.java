@@ -136,10 +136,14 @@ public final class BenchIngest {
   private static Process startProcess(List<String> command, String readyLine) throws Exception {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     CountDownLatch ready = new CountDownLatch(1);
+    StringBuffer output = new StringBuffer();
     Thread reader = new Thread(() -> {
       try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream()))) {
         String line;
         while ((line = lines.readLine()) != null) {
+          if (output.length() < 20_000) {
+            output.append(line).append('\n');
+          }
           if (line.contains(readyLine)) {
             ready.countDown();
           }
@@ -152,7 +156,7 @@ public final class BenchIngest {
     reader.start();
     if (!ready.await(90, TimeUnit.SECONDS)) {
       process.destroyForcibly();
-      throw new IllegalStateException("process did not start: " + command);
+      throw new IllegalStateException("process did not start: " + command + "\n" + output);
     }
     return process;
   }
