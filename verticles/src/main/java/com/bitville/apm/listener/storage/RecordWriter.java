@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.sqlite.SQLiteException;
 
 /**
  * Writes one group of records, their correlation links and the id counter, in a single transaction.
@@ -41,6 +42,10 @@ final class RecordWriter {
       return existingIds.get(index) != null;
     }
   }
+
+  private static final int SQLITE_BUSY = 5;
+  private static final int BUSY_ATTEMPTS = 3;
+  private static final long BUSY_BACKOFF_MS = 10;
 
   private final Database database;
   private final String node;
@@ -77,29 +82,55 @@ final class RecordWriter {
    * sent twice at the same moment (a retry racing its original, two importers) is still stored once.
    */
   Future<Written> write(List<Numbered> batch, long nextId) {
-    return thread.executeBlocking(() -> {
-      try {
-        connectIfDiscarded();
-        // the write comes first so that the transaction holds the write lock before it reads: a read first would
-        // make it a read transaction that SQLite cannot upgrade (SQLITE_BUSY) once another connection committed
-        saveNextId.setLong(1, nextId);
-        saveNextId.executeUpdate();
-        Written written = findStoredRequests(batch);
-        List<Numbered> fresh = new ArrayList<>(batch.size());
-        for (int i = 0; i < batch.size(); i++) {
-          if (!written.isDuplicate(i)) {
-            fresh.add(batch.get(i));
-          }
+    return thread.executeBlocking(() -> retryingWhenBusy(() -> writeOnce(batch, nextId)), true);
+  }
+
+  private Written writeOnce(List<Numbered> batch, long nextId) throws SQLException {
+    try {
+      connectIfDiscarded();
+      // the write comes first so that the transaction holds the write lock before it reads: a read first would
+      // make it a read transaction that SQLite cannot upgrade (SQLITE_BUSY) once another connection committed
+      saveNextId.setLong(1, nextId);
+      saveNextId.executeUpdate();
+      Written written = findStoredRequests(batch);
+      List<Numbered> fresh = new ArrayList<>(batch.size());
+      for (int i = 0; i < batch.size(); i++) {
+        if (!written.isDuplicate(i)) {
+          fresh.add(batch.get(i));
         }
-        addRecords(fresh);
-        addLinks(fresh);
-        connection.commit();
-        return written;
-      } catch (SQLException | RuntimeException e) {
-        discardConnection();
-        throw e;
       }
-    }, true);
+      addRecords(fresh);
+      addLinks(fresh);
+      connection.commit();
+      return written;
+    } catch (SQLException | RuntimeException e) {
+      discardConnection();
+      throw e;
+    }
+  }
+
+  /** One unit of work on the writer connection; it rolls back and discards the connection when it fails. */
+  private interface Transaction<T> {
+    T run() throws SQLException;
+  }
+
+  /**
+   * Runs a transaction again (on a fresh connection, the failed one rolled back) when SQLite reports the
+   * database busy. The other writers (retention, outbox cursor, rollups) can commit between this
+   * connection's snapshot and its write lock (SQLITE_BUSY_SNAPSHOT), which the busy timeout does not cover;
+   * agents should not get a 503 for that.
+   */
+  private static <T> T retryingWhenBusy(Transaction<T> transaction) throws SQLException, InterruptedException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return transaction.run();
+      } catch (SQLiteException e) {
+        if (attempt >= BUSY_ATTEMPTS || (e.getResultCode().code & 0xFF) != SQLITE_BUSY) {
+          throw e;
+        }
+        Thread.sleep(BUSY_BACKOFF_MS * attempt);
+      }
+    }
   }
 
   /**

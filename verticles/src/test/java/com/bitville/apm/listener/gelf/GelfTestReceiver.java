@@ -186,6 +186,26 @@ public final class GelfTestReceiver implements AutoCloseable {
     return seen.size() >= count;
   }
 
+  /**
+   * Waits until {@code count} distinct records arrived, as long as they keep arriving: gives up only when
+   * nothing new came for {@code stallMs} (a stuck forwarder), or after {@code capMs} in all. A busy machine
+   * slows a replay down; it must not fail a test whose forwarder is still making progress.
+   */
+  public boolean awaitDistinctWhileProgressing(int count, long stallMs, long capMs) throws InterruptedException {
+    long cap = System.currentTimeMillis() + capMs;
+    int lastSeen = seen.size();
+    long lastProgress = System.currentTimeMillis();
+    while (seen.size() < count && System.currentTimeMillis() < cap
+        && System.currentTimeMillis() - lastProgress < stallMs) {
+      Thread.sleep(20);
+      if (seen.size() > lastSeen) {
+        lastSeen = seen.size();
+        lastProgress = System.currentTimeMillis();
+      }
+    }
+    return seen.size() >= count;
+  }
+
   @Override
   public void close() throws Exception {
     stop();
