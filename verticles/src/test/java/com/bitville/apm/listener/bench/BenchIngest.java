@@ -45,19 +45,25 @@ public final class BenchIngest {
           + "ingest instances=%d%n", Runtime.getRuntime().availableProcessors(), cpuModel(), connections, warmUp,
           seconds, instances);
       LoadGenerator.Result listener = null;
-      for (boolean deduplicate : List.of(true, false)) {
+      // the full listener, then the same without the duplicate check, then without the rollup verticle
+      for (String variant : List.of("listener", "listener without duplicate check", "listener without rollups")) {
         if (dataDir != null) {
           TestListener.deleteRecursively(dataDir);
         }
         dataDir = Files.createTempDirectory("bitville-bench-");
-        String name = deduplicate ? "listener" : "listener without duplicate check";
+        boolean deduplicate = !variant.endsWith("duplicate check");
+        boolean rollups = !variant.endsWith("rollups");
         LoadGenerator.Result result = measureListener(jar, dataDir, generator, bodies, connections, warmUp, seconds,
-            instances, deduplicate, name);
-        if (deduplicate) {
+            instances, deduplicate, rollups, variant);
+        if (listener == null) {
           listener = result;
-        } else {
+        } else if (!deduplicate) {
           System.out.printf(Locale.ROOT, "duplicate check: requests/s with/without %.2f, p99 with/without %.2f%n",
               (listener.requests() / listener.seconds()) / (result.requests() / result.seconds()),
+              listener.p99Ms() / result.p99Ms());
+        } else {
+          System.out.printf(Locale.ROOT, "rollups: accepted records/s with/without %.2f, p99 with/without %.2f%n",
+              (listener.acceptedRecords() / listener.seconds()) / (result.acceptedRecords() / result.seconds()),
               listener.p99Ms() / result.p99Ms());
         }
       }
@@ -87,10 +93,11 @@ public final class BenchIngest {
 
   /** One listener process on a fresh directory: warm-up, measured run, rows counted in SQLite. */
   private static LoadGenerator.Result measureListener(Path jar, Path dataDir, LoadGenerator generator,
-      List<Buffer> bodies, int connections, int warmUp, int seconds, int instances, boolean deduplicate, String name)
-      throws Exception {
+      List<Buffer> bodies, int connections, int warmUp, int seconds, int instances, boolean deduplicate,
+      boolean rollups, String name) throws Exception {
     JsonObject config = TestListener.baseConfig(dataDir)
-        .put("verticles", new JsonObject().put("http-ingest", instances).put("storage", 1).put("management", 1))
+        .put("verticles", new JsonObject().put("http-ingest", instances).put("storage", 1).put("management", 1)
+            .put("rollup", rollups ? 1 : 0))
         .put("storage", new JsonObject().put("deduplicatePhp", deduplicate))
         .put("ingest", TestListener.baseConfig(dataDir).getJsonObject("ingest").put("rateLimit",
             new JsonObject().put("perKeyPerSecond", 1_000_000).put("perClientPerSecond", 1_000_000)));
@@ -108,8 +115,14 @@ public final class BenchIngest {
     try {
       generator.run(port, dataDir.resolve("tls/listener-cert.pem"), "/ingest/php", connections, warmUp);
       long warmRows = countRows(dataDir);
+      RollupLag lag = rollups ? RollupLag.sample(dataDir) : null;
       result = generator.run(port, dataDir.resolve("tls/listener-cert.pem"), "/ingest/php", connections, seconds);
       rows = countRows(dataDir) - warmRows;
+      if (lag != null) {
+        lag.stop();
+        System.out.printf(Locale.ROOT, "%s: rollup at most %d records behind during the run; caught up %.1f s after "
+            + "the load stopped%n", name, lag.maxBehind(), RollupLag.catchUpSeconds(dataDir, 120));
+      }
       printStorageSize(dataDir, bodies);
       printStorageMetrics(config.getJsonObject("management").getInteger("port"));
     } finally {
@@ -120,6 +133,60 @@ public final class BenchIngest {
     System.out.printf(Locale.ROOT, "%s: rows found in SQLite for the measured run: %d (accepted %d) -> %s%n", name,
         rows, result.acceptedRecords(), rows == result.acceptedRecords() ? "MATCH" : "MISMATCH");
     return result;
+  }
+
+  /** Samples how far the rollup cursor is behind the newest record, from the SQLite file, once a second. */
+  static final class RollupLag {
+    private final Thread thread;
+    private volatile boolean stopped;
+    private volatile long maxBehind;
+
+    private RollupLag(Path dataDir) {
+      thread = new Thread(() -> {
+        while (!stopped) {
+          try {
+            maxBehind = Math.max(maxBehind, behind(dataDir));
+            Thread.sleep(1_000);
+          } catch (Exception e) {
+            return;
+          }
+        }
+      });
+      thread.setDaemon(true);
+    }
+
+    static RollupLag sample(Path dataDir) {
+      RollupLag lag = new RollupLag(dataDir);
+      lag.thread.start();
+      return lag;
+    }
+
+    void stop() throws InterruptedException {
+      stopped = true;
+      thread.join(5_000);
+    }
+
+    long maxBehind() {
+      return maxBehind;
+    }
+
+    static long behind(Path dataDir) throws Exception {
+      try (var connection = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("bitville.db"));
+          var rows = connection.createStatement().executeQuery("SELECT (SELECT coalesce(max(id), 0) FROM records)"
+              + " - (SELECT rolled_id FROM rollup_cursor WHERE name = 'rollup')")) {
+        rows.next();
+        return rows.getLong(1);
+      }
+    }
+
+    /** Seconds until the rollup has caught up, at most {@code maxSeconds}. */
+    static double catchUpSeconds(Path dataDir, int maxSeconds) throws Exception {
+      long started = System.nanoTime();
+      while (behind(dataDir) > 0 && System.nanoTime() - started < maxSeconds * 1_000_000_000L) {
+        Thread.sleep(100);
+      }
+      return (System.nanoTime() - started) / 1e9;
+    }
   }
 
   private static void print(String name, LoadGenerator.Result result) {
