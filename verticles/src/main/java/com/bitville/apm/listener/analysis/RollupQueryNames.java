@@ -34,6 +34,12 @@ public final class RollupQueryNames {
   /** params {project, from_ms, to_ms} reply: the {@link WindowTotals} of that range as JSON (RollupJson). */
   public static final String WINDOW = "rollup.window";
 
+  /**
+   * params {project, from_ms, to_ms, limit} reply {requests, edges: [{edge, calls, wall_us, requests}]}: the XHProf
+   * edges of the range, biggest inclusive time first.
+   */
+  public static final String EDGES = "rollup.edges";
+
   private RollupQueryNames() {
   }
 }

@@ -20,7 +20,9 @@ public enum RollupTable {
   DB_STATEMENT("rollup_db_statement", List.of("queryid"), List.of("calls", "total_us", "rows"), List.of()),
   LOCK("rollup_lock", List.of("blocking_query", "blocking_correlation_id"), List.of("waiter_samples", "wait_us"),
       List.of("max_waiters")),
-  LOG("rollup_log", List.of("category"), List.of("count"), List.of());
+  LOG("rollup_log", List.of("category"), List.of("count"), List.of()),
+  /** XHProf edges as the agent sent them (caller==>callee, inclusive wall time): a window's flame graph. */
+  EDGE("rollup_edge", List.of("edge"), List.of("calls", "wall_us", "requests"), List.of());
 
   private final String table;
   private final List<String> keys;

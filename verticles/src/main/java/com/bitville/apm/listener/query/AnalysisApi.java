@@ -121,6 +121,32 @@ final class AnalysisApi {
     return baseline;
   }
 
+  // ---- /api/flamegraph ----
+
+  /** The window's aggregated XHProf edges, for an icicle: each edge's callee under its caller. */
+  void flamegraph(RoutingContext ctx) {
+    ApiParams p = new ApiParams(ctx.queryParams(), Set.of("project", "from", "to", "limit"));
+    String project = project(ctx, p);
+    long[] range = range(p, "from", "to", true);
+    int limit = p.integer("limit", 2_000, 1, 5_000);
+    Future.all(storage(RollupQueryNames.EDGES, new JsonObject().put("project", project).put("from_ms", range[0])
+        .put("to_ms", range[1]).put("limit", limit)), caughtUp()).onComplete(QueryApi.answer(ctx, all -> {
+          JsonObject reply = all.resultAt(0);
+          JsonArray edges = new JsonArray();
+          for (Object item : reply.getJsonArray("edges")) {
+            JsonObject row = (JsonObject) item;
+            String edge = row.getString("edge");
+            int arrow = edge.indexOf("==>");
+            edges.add(new JsonObject().put("name", edge).put("caller", arrow < 0 ? null : edge.substring(0, arrow))
+                .put("callee", arrow < 0 ? edge : edge.substring(arrow + 3)).put("calls", row.getLong("calls"))
+                .put("wall_ms", row.getLong("wall_us") / 1000.0).put("requests", row.getLong("requests")));
+          }
+          QueryResponses.json(ctx, caught(all.resultAt(1)).put("project", project).put("from", range[0])
+              .put("to", range[1]).put("requests", reply.getLong("requests")).put("php_threshold_ms", PHP_THRESHOLD_MS)
+              .put("edges", edges));
+        }));
+  }
+
   // ---- helpers ----
 
   private String project(RoutingContext ctx, ApiParams p) {

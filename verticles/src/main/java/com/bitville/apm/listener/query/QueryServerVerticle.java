@@ -74,6 +74,7 @@ public final class QueryServerVerticle extends VerticleBase {
     router.get("/api/overview").handler(guard(analysis::overview));
     router.get("/api/spikes").handler(guard(analysis::spikes));
     router.get("/api/analysis").handler(guard(analysis::analysis));
+    router.get("/api/flamegraph").handler(guard(analysis::flamegraph));
     router.route("/api/*").handler(ctx -> QueryResponses.error(ctx, 404, "not_found", "no such API endpoint"));
     // ---- live feed and UI ----
     router.route("/eventbus/*").subRouter(live.bridge());

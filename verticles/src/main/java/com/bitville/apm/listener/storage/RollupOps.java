@@ -34,7 +34,8 @@ final class RollupOps implements QueryModule {
         RollupQueryNames.WRITE, params -> write(database, params),
         RollupQueryNames.EXPIRE, params -> expire(database, params),
         RollupQueryNames.OVERVIEW, params -> overview(database, params),
-        RollupQueryNames.WINDOW, params -> window(database, params));
+        RollupQueryNames.WINDOW, params -> window(database, params),
+        RollupQueryNames.EDGES, params -> edges(database, params));
   }
 
   private static Future<JsonObject> cursor(Database database) {
@@ -79,12 +80,15 @@ final class RollupOps implements QueryModule {
       return Future.failedFuture(new IllegalArgumentException("the batch must end after after_id"));
     }
     Map<RollupTable, List<Tuple>> tuples = tuples(batch);
-    return database.writer().withTransaction(connection -> connection.query(RollupSql.CURSOR).execute()
-        .compose(rows -> {
-          long rolled = rows.iterator().next().getLong("rolled_id");
-          if (rolled != after) {
+    // the first statement writes: the transaction takes SQLite's write lock at once (waiting out the record
+    // writer with the busy timeout) instead of reading first and failing with SQLITE_BUSY on the upgrade
+    return database.writer().withTransaction(connection -> connection.preparedQuery(RollupSql.ADVANCE)
+        .execute(Tuple.of(batch.lastId(), batch.lastReceivedMs(), System.currentTimeMillis(), after))
+        .compose(moved -> {
+          if (moved.rowCount() == 0) {
             // another node (or an earlier attempt that did commit) moved the cursor: this page is not ours
-            return Future.succeededFuture(new JsonObject().put("applied", false).put("rolled_id", rolled));
+            return connection.query(RollupSql.CURSOR).execute().map(rows -> new JsonObject().put("applied", false)
+                .put("rolled_id", rows.iterator().next().getLong("rolled_id")));
           }
           return apply(connection, tuples, batch).map(v -> new JsonObject().put("applied", true)
               .put("rolled_id", batch.lastId()));
@@ -121,8 +125,7 @@ final class RollupOps implements QueryModule {
     if (!statementTexts.isEmpty()) {
       chain = chain.compose(v -> connection.preparedQuery(RollupSql.STATEMENT_TEXT).executeBatch(statementTexts));
     }
-    return chain.compose(v -> connection.preparedQuery(RollupSql.ADVANCE)
-        .execute(Tuple.of(batch.lastId(), batch.lastReceivedMs(), System.currentTimeMillis()))).mapEmpty();
+    return chain.mapEmpty();
   }
 
   private static Future<JsonObject> expire(Database database, JsonObject params) {
@@ -198,6 +201,19 @@ final class RollupOps implements QueryModule {
             .put("sql", rows(all.resultAt(4))).put("statements", rows(all.resultAt(5)))
             .put("locks", rows(all.resultAt(6))).put("logs", rows(all.resultAt(7)))
             .put("db", rows(all.resultAt(8)).getJsonObject(0)));
+  }
+
+  private static Future<JsonObject> edges(Database database, JsonObject params) {
+    Range range = range(params);
+    int limit = params.getInteger("limit", 2_000);
+    if (limit < 1 || limit > MAX_LIST) {
+      return Future.failedFuture(new IllegalArgumentException("limit must be between 1 and " + MAX_LIST));
+    }
+    var reader = database.reader();
+    return Future.all(reader.preparedQuery(RollupSql.EDGES).execute(range.tuple().addInteger(limit)),
+            reader.preparedQuery(RollupSql.REQUESTS).execute(range.tuple()))
+        .map(all -> new JsonObject().put("edges", rows(all.resultAt(0)))
+            .put("requests", rows(all.resultAt(1)).getJsonObject(0).getLong("requests")));
   }
 
   private static JsonArray rows(Object result) {

@@ -11,9 +11,18 @@ import java.util.List;
  */
 final class RollupSchema {
 
-  static List<String> tables() {
+  /** Migration 30: the first tables, the texts and the cursor. */
+  static List<String> first() {
+    List<String> statements = tables(List.of(RollupTable.PHP, RollupTable.PHP_HISTOGRAM, RollupTable.FUNCTION,
+        RollupTable.SQL, RollupTable.DB, RollupTable.DB_WAIT, RollupTable.DB_STATEMENT, RollupTable.LOCK,
+        RollupTable.LOG));
+    statements.addAll(TEXTS_AND_CURSOR);
+    return statements;
+  }
+
+  static List<String> tables(List<RollupTable> tables) {
     List<String> statements = new ArrayList<>();
-    for (RollupTable table : RollupTable.values()) {
+    for (RollupTable table : tables) {
       StringBuilder create = new StringBuilder("CREATE TABLE ").append(table.table())
           .append(" (project TEXT NOT NULL, minute_ms INTEGER NOT NULL");
       for (String key : table.keys()) {
@@ -26,19 +35,19 @@ final class RollupSchema {
       table.keys().forEach(key -> create.append(", ").append(key));
       statements.add(create.append(")) WITHOUT ROWID").toString());
     }
-    statements.add("""
-        CREATE TABLE rollup_sql_text (project TEXT NOT NULL, fingerprint TEXT NOT NULL, normalized TEXT NOT NULL,
-          PRIMARY KEY (project, fingerprint)) WITHOUT ROWID""");
-    statements.add("""
-        CREATE TABLE rollup_statement_text (project TEXT NOT NULL, queryid TEXT NOT NULL, query TEXT NOT NULL,
-          PRIMARY KEY (project, queryid)) WITHOUT ROWID""");
-    statements.add("""
-        CREATE TABLE rollup_cursor (name TEXT PRIMARY KEY, rolled_id INTEGER NOT NULL,
-          caught_up_received_ms INTEGER NOT NULL, updated_at_ms INTEGER NOT NULL)""");
-    statements.add("INSERT INTO rollup_cursor (name, rolled_id, caught_up_received_ms, updated_at_ms) VALUES "
-        + "('rollup', 0, 0, 0)");
     return statements;
   }
+
+  private static final List<String> TEXTS_AND_CURSOR = List.of("""
+        CREATE TABLE rollup_sql_text (project TEXT NOT NULL, fingerprint TEXT NOT NULL, normalized TEXT NOT NULL,
+          PRIMARY KEY (project, fingerprint)) WITHOUT ROWID""",
+      """
+        CREATE TABLE rollup_statement_text (project TEXT NOT NULL, queryid TEXT NOT NULL, query TEXT NOT NULL,
+          PRIMARY KEY (project, queryid)) WITHOUT ROWID""",
+      """
+        CREATE TABLE rollup_cursor (name TEXT PRIMARY KEY, rolled_id INTEGER NOT NULL,
+          caught_up_received_ms INTEGER NOT NULL, updated_at_ms INTEGER NOT NULL)""",
+      "INSERT INTO rollup_cursor (name, rolled_id, caught_up_received_ms, updated_at_ms) VALUES ('rollup', 0, 0, 0)");
 
   static List<String> columnsOf(RollupTable table) {
     List<String> columns = new ArrayList<>(table.sums());

@@ -19,9 +19,10 @@ final class RollupSql {
         route, host, printf('%.17g', sql_time_ms) AS sql_time_ms_text, fatal, payload
       FROM records WHERE id > ? ORDER BY id LIMIT ?""";
 
+  /** Moves the cursor only from where the page started: a page is added once, whoever else rolls up. */
   static final String ADVANCE = """
       UPDATE rollup_cursor SET rolled_id = ?, caught_up_received_ms = max(caught_up_received_ms, ?), updated_at_ms = ?
-      WHERE name = 'rollup'""";
+      WHERE name = 'rollup' AND rolled_id = ?""";
 
   static final String SQL_TEXT = """
       INSERT INTO rollup_sql_text (project, fingerprint, normalized) VALUES (?, ?, ?)
@@ -102,6 +103,11 @@ final class RollupSql {
       + " AS blocked, coalesce(sum(host_samples), 0) AS host_samples, coalesce(sum(load_milli), 0) AS load_milli, "
       + "coalesce(sum(cpu_milli), 0) AS cpu_milli, coalesce(sum(iowait_milli), 0) AS iowait_milli FROM rollup_db"
       + RANGE;
+
+  static final String EDGES = "SELECT edge, sum(calls) AS calls, sum(wall_us) AS wall_us, sum(requests) AS requests "
+      + "FROM rollup_edge" + RANGE + " GROUP BY edge ORDER BY wall_us DESC LIMIT ?";
+
+  static final String REQUESTS = "SELECT coalesce(sum(count), 0) AS requests FROM rollup_php" + RANGE;
 
   private RollupSql() {
   }

@@ -108,7 +108,9 @@ public final class Schema {
                 AND r.correlation_id = record_links.correlation_id)""")),
       // ---- 30-39: per-minute rollups for spike analysis; statements in RollupSchema ----
       new Migration(30, "per-minute rollups: PHP routes and hosts, functions, SQL, pg-agent; texts; cursor",
-          RollupSchema.tables()));
+          RollupSchema.first()),
+      new Migration(31, "per-minute XHProf edges for a window's flame graph",
+          RollupSchema.tables(List.of(com.bitville.apm.listener.analysis.RollupTable.EDGE))));
 
   private Schema() {
   }

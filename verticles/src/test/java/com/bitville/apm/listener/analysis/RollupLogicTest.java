@@ -84,6 +84,9 @@ class RollupLogicTest {
     assertEquals(2, rows.get(RollupTable.DB_STATEMENT).size());
     assertEquals(2, copy.statementTexts().size());
     assertEquals(9, copy.lastId());
+    assertEquals(PhpProfile.of(Fixtures.phpJson("wire/slow_get.json")).functions().size(),
+        rows.get(RollupTable.EDGE).size(), "every edge of the request, for the flame graph");
+    assertTrue(rows.get(RollupTable.EDGE).stream().allMatch(r -> r.values()[2] == 2));
   }
 
   @Test

@@ -105,6 +105,45 @@ class SpikeAnalysisTest {
   }
 
   @Test
+  void theFlameGraphOfAWindowHoldsTheSlowFunctionUnderItsCaller() throws Exception {
+    Incident slow = scenario.incidents().stream().filter(i -> i.kind() == Incident.Kind.SLOW_FUNCTION).findFirst()
+        .orElseThrow();
+    JsonObject flame = shop.json("/api/flamegraph?project=shop&from=" + slow.fromMs() + "&to=" + slow.toMs());
+    JsonArray edges = flame.getJsonArray("edges");
+    assertTrue(flame.getLong("requests") > 100, flame.encode().substring(0, 200));
+    assertEquals("App\\Http\\Kernel::handle", edges.getJsonObject(0).getString("callee"), "the root comes first");
+    JsonObject discounts = edges.stream().map(e -> (JsonObject) e)
+        .filter(e -> slow.value().equals(e.getString("callee"))
+            && "App\\Services\\CatalogService::productView".equals(e.getString("caller")))
+        .findFirst().orElseThrow();
+    assertTrue(discounts.getDouble("wall_ms") > 0.5 * edges.getJsonObject(0).getDouble("wall_ms"),
+        "the slow function holds most of the window's time: " + discounts.encode());
+  }
+
+  @Test
+  void aNewRequestIsRolledUpSecondsAfterItsCommit() throws Exception {
+    long now = System.currentTimeMillis();
+    String uri = "/api/overview?project=shop&step=1m&from=" + (now - 300_000) + "&to=" + (now + 120_000);
+    long before = shop.json(uri).getJsonArray("points").stream().mapToLong(p -> ((JsonObject) p).getLong("requests"))
+        .sum();
+    JsonObject payload = com.bitville.apm.listener.testsupport.Fixtures.phpJson("wire/slow_get.json")
+        .put("correlation_id", "0f1e2d3c-0000-4000-8000-00000000f00d").put("timestamp", now / 1000.0);
+    int status = Await.result(listener.httpsClient(vertx).post("/ingest/php").putHeader("Authorization", "Bearer "
+        + TestListener.SHOP_KEY).sendJsonObject(payload)).statusCode();
+    assertEquals(200, status);
+    long committed = System.nanoTime();
+    long deadline = committed + 60_000_000_000L;
+    long after = before;
+    while (after == before && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+      after = shop.json(uri).getJsonArray("points").stream().mapToLong(p -> ((JsonObject) p).getLong("requests"))
+          .sum();
+    }
+    assertEquals(before + 1, after);
+    System.out.printf("rolled up %.2f s after the commit%n", (System.nanoTime() - committed) / 1e9);
+  }
+
+  @Test
   void quietHoursProduceNoSpike() {
     for (Object item : spikes) {
       JsonObject spike = (JsonObject) item;
