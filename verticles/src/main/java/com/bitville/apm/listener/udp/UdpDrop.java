@@ -9,6 +9,8 @@ enum UdpDrop {
   BAD_SIGNATURE,
   /** Timestamp outside the clock window (replay protection). */
   STALE,
+  /** A datagram with the signature of one already accepted within the clock window (a captured resend). */
+  REPLAYED,
   OVERSIZE,
   /** The body is not JSON (or not UTF-8). */
   INVALID_JSON,

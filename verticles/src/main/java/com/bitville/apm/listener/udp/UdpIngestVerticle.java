@@ -42,6 +42,8 @@ public final class UdpIngestVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(UdpIngestVerticle.class);
   private static final long DROP_LOG_INTERVAL_MS = 60_000;
+  /** Signatures remembered against replays: 32 bytes plus map overhead each, about 20 MB at most. */
+  private static final int REPLAY_MEMORY_ENTRIES = 200_000;
 
   private UdpSettings settings;
   private Map<String, ProjectSettings> projects;
@@ -51,6 +53,7 @@ public final class UdpIngestVerticle extends VerticleBase {
   private final Map<UdpDrop, Counter> drops = new EnumMap<>(UdpDrop.class);
   private Counter received;
   private Counter stored;
+  private ReplayGuard replays;
   private int inFlight;
   private long lastDropLogMs;
 
@@ -58,6 +61,7 @@ public final class UdpIngestVerticle extends VerticleBase {
   public Future<?> start() {
     settings = UdpSettings.from(config());
     projects = ProjectSettings.from(config());
+    replays = new ReplayGuard(settings.clockWindowSeconds() * 1000L, REPLAY_MEMORY_ENTRIES);
     pipeline = new IngestPipeline(settings.maxDepth(), 1, RedactionSettings.from(config()).redactor());
     registerMetrics();
     socket = vertx.createDatagramSocket(new DatagramSocketOptions().setReceiveBufferSize(settings.receiveBufferBytes()));
@@ -125,6 +129,10 @@ public final class UdpIngestVerticle extends VerticleBase {
     }
     if (Math.abs(System.currentTimeMillis() / 1000 - parsed.unixSeconds()) > settings.clockWindowSeconds()) {
       drop(UdpDrop.STALE, packet);
+      return;
+    }
+    if (!replays.firstSeen(parsed.mac(), parsed.unixSeconds() * 1000, System.currentTimeMillis())) {
+      drop(UdpDrop.REPLAYED, packet);
       return;
     }
     store(parsed.body(), project.name(), packet);
@@ -213,7 +221,8 @@ public final class UdpIngestVerticle extends VerticleBase {
     JsonObject dropped = new JsonObject();
     drops.forEach((reason, counter) -> dropped.put(reason.label(), (long) counter.count()));
     return new JsonObject().put("up", true).put("port", actualPort()).put("received", (long) received.count())
-        .put("stored", (long) stored.count()).put("in_flight", inFlight).put("dropped", dropped);
+        .put("stored", (long) stored.count()).put("in_flight", inFlight).put("dropped", dropped)
+        .put("replay_memory_entries", replays.size());
   }
 
   @Override

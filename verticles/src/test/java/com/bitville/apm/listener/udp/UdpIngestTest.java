@@ -159,13 +159,28 @@ class UdpIngestTest {
   }
 
   @Test
+  @DisplayName("A captured signed datagram sent again within its window is dropped as replayed, stored once")
+  void replayedDatagramIsDropped() throws Exception {
+    String pgId = UUID.randomUUID().toString();
+    JsonObject envelope = new JsonObject(Fixtures.pg("system_metrics.json")).put("correlation_id", pgId)
+        .put("timestamp", System.currentTimeMillis() / 1000.0);
+    byte[] datagram = signed("shop", TestListener.SHOP_KEY, now(), envelope.toBuffer().getBytes());
+    send(datagram);
+    awaitStored(pgId);
+    assertDropped("replayed", datagram, null);
+    assertDropped("replayed", datagram, null);
+    assertEquals(1, stored(pgId), "the replays stored nothing");
+  }
+
+  @Test
   @DisplayName("A flood beyond maxInFlight is dropped as storage_busy and counted; memory use stays bounded")
   void floodIsBounded() throws Exception {
     try (TestListener small = TestListener.start(new JsonObject().put("udp", new JsonObject().put("maxInFlight", 1)))) {
-      byte[] body = Fixtures.pg("system_metrics.json").getBytes();
+      JsonObject envelope = new JsonObject(Fixtures.pg("system_metrics.json"));
       double busyBefore = small.metric("bitville_udp_dropped_total", "reason=\"storage_busy\"");
       long recordsBefore = small.count("SELECT count(*) FROM records");
       for (int i = 0; i < 300; i++) {
+        byte[] body = envelope.put("correlation_id", UUID.randomUUID().toString()).toBuffer().getBytes();
         byte[] datagram = SignedDatagram.sign("shop", now(), body, SignedDatagram.keyOf(TestListener.SHOP_KEY));
         socket.send(new DatagramPacket(datagram, datagram.length, InetAddress.getLoopbackAddress(), small.udpPort()));
       }
