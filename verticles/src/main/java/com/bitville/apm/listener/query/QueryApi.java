@@ -234,6 +234,10 @@ final class QueryApi {
   // ---- /api/database/:kind ----
 
   void database(RoutingContext ctx) {
+    if ("incident".equals(ctx.pathParam("kind"))) {
+      databaseIncident(ctx);
+      return;
+    }
     ApiParams p = new ApiParams(ctx.queryParams(), Set.of("project", "from", "to", "limit", "before", "source"));
     String kind = ctx.pathParam("kind");
     String source = "other".equals(kind) ? p.text("source", 64) : DATABASE_SOURCES.get(kind);
@@ -269,6 +273,54 @@ final class QueryApi {
       QueryResponses.json(ctx, new JsonObject().put("source", source).put("records", records)
           .put("next_before", next));
     }));
+  }
+
+  // ---- /api/database/incident ----
+
+  /**
+   * Everything the database did in one project's window, shaped by {@link DatabaseIncident}. Each source is read
+   * as one page of at most {@code maxPageSize} records, newest first ({@code truncated} says where more existed);
+   * payloads are inflated on a worker thread, one at a time.
+   */
+  private void databaseIncident(RoutingContext ctx) {
+    ApiParams p = new ApiParams(ctx.queryParams(), Set.of("project", "from", "to"));
+    List<String> projects = visibleProjects(ctx, p);
+    if (projects.size() != 1) {
+      throw ApiError.badRequest("project is required (exactly one)");
+    }
+    long now = System.currentTimeMillis();
+    Long to = p.time("to");
+    Long from = p.time("from");
+    long end = to == null ? now : to;
+    long start = from == null ? end - 3_600_000L : from;
+    if (start >= end) {
+      throw ApiError.badRequest("from must be before to");
+    }
+    if (end - start > settings.maxWindowDays() * DAY_MS) {
+      throw ApiError.badRequest("the window from..to must be at most " + settings.maxWindowDays() + " days");
+    }
+    int limit = settings.maxPageSize();
+    List<String> sources = List.of("pg_stat_statements", "pg_locks", "pg_stat_activity", "pg_log", "system_metrics",
+        "pg_agent");
+    List<Future<JsonObject>> reads = sources.stream().map(source -> storage(QueryNames.DATABASE_RECORDS,
+        new JsonObject().put("projects", new JsonArray(projects)).put("source", source).put("from_ms", start)
+            .put("to_ms", end).put("limit", limit))).toList();
+    Future.all(reads).compose(done -> vertx.executeBlocking(() -> {
+      JsonArray[] rows = new JsonArray[sources.size()];
+      JsonObject truncated = new JsonObject();
+      for (int i = 0; i < sources.size(); i++) {
+        rows[i] = reads.get(i).result().getJsonArray("records", new JsonArray());
+        truncated.put(sources.get(i), rows[i].size() >= limit);
+      }
+      return new JsonObject().put("project", projects.get(0)).put("from_ms", start).put("to_ms", end)
+          .put("statements", DatabaseIncident.statements(rows[0]))
+          .put("lock_snapshots", DatabaseIncident.lockSnapshots(rows[1]))
+          .put("sessions", DatabaseIncident.sessions(rows[2]))
+          .put("logs", DatabaseIncident.logs(rows[3], start, end))
+          .put("metrics", DatabaseIncident.metrics(rows[4]))
+          .put("agent", DatabaseIncident.agent(rows[5]))
+          .put("truncated", truncated);
+    }, false)).onComplete(answer(ctx, body -> QueryResponses.json(ctx, body)));
   }
 
   // ---- helpers ----

@@ -235,7 +235,8 @@ class BrowserUiTest {
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".histogram")));
     assertTrue(driver.findElement(By.id("routes-table")).getText().contains("/orders"));
     fullScreenshot("routes");
-    driver.get(base() + "#/database?project=shop&kind=locks");
+    long captured = 1763920630512L; // the pg fixtures are sent as captured
+    driver.get(base() + "#/database?project=shop&from=" + (captured - 60_000) + "&to=" + (captured + 60_000));
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("main section.panel table")));
     screenshot("database");
   }
