@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -64,16 +65,22 @@ final class RecordWriter {
     this.thread = vertx.createSharedWorkerExecutor("bitville-sqlite-group-commit", 1);
   }
 
-  /** Opens the writer connection (after migrations) and reads the next record id. */
+  /**
+   * Opens the writer connection (after migrations) and reads the next record id. The statement is closed before
+   * the commit: a statement left open keeps its read snapshot, and the first write after any other connection's
+   * commit would then fail with SQLITE_BUSY_SNAPSHOT.
+   */
   Future<Long> open() {
     return thread.executeBlocking(() -> {
       connect();
-      try (ResultSet rows = connection.createStatement().executeQuery(RecordSql.NEXT_ID)) {
+      long next;
+      try (Statement statement = connection.createStatement();
+          ResultSet rows = statement.executeQuery(RecordSql.NEXT_ID)) {
         rows.next();
-        long next = rows.getLong(1);
-        connection.commit();
-        return next;
+        next = rows.getLong(1);
       }
+      connection.commit();
+      return next;
     }, true);
   }
 
@@ -187,9 +194,14 @@ final class RecordWriter {
   private Long storedPhpRequest(String project, String correlationId) throws SQLException {
     findPhpRequest.setString(1, correlationId);
     findPhpRequest.setString(2, project);
+    Long id = null;
     try (ResultSet rows = findPhpRequest.executeQuery()) {
-      return rows.next() ? rows.getLong(1) : null;
+      // read to the end, so that the statement is finished and holds no snapshot after the commit
+      while (rows.next()) {
+        id = rows.getLong(1);
+      }
     }
+    return id;
   }
 
   private void addRecords(List<Numbered> batch) throws SQLException {
