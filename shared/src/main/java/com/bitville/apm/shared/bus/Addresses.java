@@ -6,14 +6,7 @@ package com.bitville.apm.shared.bus;
  */
 public final class Addresses {
 
-  /** Request/reply: {@link StoreRequest} in, {@link StoreReply} out. Served by the StorageVerticle. */
-  public static final String STORAGE_WRITE = "bitville.storage.write.v1";
-
-  /** Request/reply: {@link StorageQuery} in, query-specific JSON out. Served by the StorageVerticle. */
-  public static final String STORAGE_QUERY = "bitville.storage.query.v1";
-
-  /** Request/reply liveness probe of the storage owner, used by /ready on every node. */
-  public static final String STORAGE_PING = "bitville.storage.ping.v1";
+  // The storage services' addresses are on their interfaces (listener.storage.api, @ServiceAddress).
 
   /** Request/reply sent by a starting StorageVerticle: any answer means another owner already exists. */
   public static final String STORAGE_SINGLETON = "bitville.storage.singleton.v1";

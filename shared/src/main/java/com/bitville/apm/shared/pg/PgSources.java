@@ -13,4 +13,18 @@ public final class PgSources {
 
   private PgSources() {
   }
+
+  /**
+   * The array under an envelope's {@code data} that holds one item per session, lock, log line or statement of
+   * {@code source}; null for sources without one.
+   */
+  public static String itemsKey(String source) {
+    return switch (source) {
+      case ACTIVITY -> "sessions";
+      case LOCKS -> "locks";
+      case LOG -> "entries";
+      case STATEMENTS -> "statements";
+      default -> null;
+    };
+  }
 }

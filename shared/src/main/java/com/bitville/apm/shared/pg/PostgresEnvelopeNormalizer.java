@@ -95,7 +95,7 @@ public final class PostgresEnvelopeNormalizer {
   }
 
   private static boolean hasErrorEntries(JsonObject data) {
-    if (!(data.getValue("entries") instanceof JsonArray entries)) {
+    if (!(data.getValue(PgSources.itemsKey(PgSources.LOG)) instanceof JsonArray entries)) {
       return false;
     }
     for (Object entry : entries) {
@@ -109,11 +109,11 @@ public final class PostgresEnvelopeNormalizer {
 
   private static String summary(String source, JsonObject data, String project) {
     String what = switch (source) {
-      case PgSources.ACTIVITY -> "pg sessions: " + count(data, "sessions") + " active";
-      case PgSources.LOCKS -> "pg locks: " + count(data, "locks") + " blocked";
-      case PgSources.STATEMENTS -> "pg statements: " + count(data, "statements") + " changed"
+      case PgSources.ACTIVITY -> "pg sessions: " + count(data, PgSources.itemsKey(source)) + " active";
+      case PgSources.LOCKS -> "pg locks: " + count(data, PgSources.itemsKey(source)) + " blocked";
+      case PgSources.STATEMENTS -> "pg statements: " + count(data, PgSources.itemsKey(source)) + " changed"
           + (data.getValue("stats_reset") instanceof String ? ", statistics reset" : "");
-      case PgSources.LOG -> "pg log: " + count(data, "entries") + " entries";
+      case PgSources.LOG -> "pg log: " + count(data, PgSources.itemsKey(source)) + " entries";
       case PgSources.SYSTEM_METRICS -> "host metrics: cpu " + cpu(data) + "%";
       case PgSources.AGENT -> "pg-agent: " + (data.getValue("state") instanceof String state ? state : "?")
           + (data.getValue("reason") instanceof String reason ? " (" + cap(reason, 200) + ")" : "");

@@ -6,13 +6,16 @@ import com.fasterxml.jackson.core.JsonToken;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads a PHP payload object into a sparse tree: only the parts {@link PhpPayloadNormalizer} reads at ingest
- * are built; every other container (stack traces, headers, XHProf data, SQL texts) is skipped by the parser
- * and stands in the tree as an empty or one-element placeholder of the same type, so type and emptiness
+ * Reads a PHP payload object into a sparse tree: only the parts ingest reads ({@link PhpFields}) are built;
+ * every other container (stack traces, headers, XHProf data, SQL texts) is skipped by the parser and stands in
+ * the tree as an empty or one-element placeholder of the same type, so type and emptiness
  * checks answer exactly as on the full tree. Skipped values are still tokenized: syntax, UTF-8 and the
  * nesting limit are checked over the whole body. Building the full tree was about half of the ingest event
  * loops' CPU (docs/BENCHMARKS.md); the stored payload is always the bytes as received.
@@ -20,23 +23,14 @@ import java.util.Set;
 public final class PhpSparseReader {
 
   /** What to build of one object: its scalars (all, or only some keys), and which containers to descend. */
-  private record Spec(Set<String> scalarKeys, Map<String, Spec> objects, Map<String, Spec> arraysOf) {
+  record Spec(Set<String> scalarKeys, Map<String, Spec> objects, Map<String, Spec> arraysOf) {
 
     boolean keepsScalar(String key) {
       return scalarKeys == null || scalarKeys.contains(key);
     }
   }
 
-  private static final Spec SCALARS = new Spec(null, Map.of(), Map.of());
-  private static final Spec QUERY_TIMES = new Spec(Set.of("time_ms", "duration_ms"), Map.of(), Map.of());
-  private static final Spec PAYLOAD = new Spec(null, Map.of(
-      "timing", SCALARS,
-      "request", new Spec(null, Map.of("server", SCALARS), Map.of()),
-      "response", SCALARS,
-      "server", SCALARS,
-      "sql", new Spec(null, Map.of("summary", SCALARS), Map.of("queries", QUERY_TIMES)),
-      "xhprof", new Spec(null, Map.of("profiling", SCALARS, "memory", SCALARS), Map.of())),
-      Map.of());
+  private static final Spec PAYLOAD = specOf(PhpFields.READ_AT_INGEST);
   private static final String PLACEHOLDER_KEY = "";
 
   private PhpSparseReader() {
@@ -45,6 +39,47 @@ public final class PhpSparseReader {
   /** @param parser positioned on the payload's START_OBJECT; left on its END_OBJECT */
   public static JsonObject read(JsonParser parser) throws IOException {
     return object(parser, PAYLOAD);
+  }
+
+  /** Every proper prefix of a path is a container to build; array items keep only the keys listed under them. */
+  static Spec specOf(List<String> paths) {
+    Node root = new Node();
+    for (String path : paths) {
+      Node node = root;
+      String[] segments = path.split("\\.");
+      for (int i = 0; i < segments.length - 1; i++) {
+        String segment = segments[i];
+        node = segment.endsWith("[]")
+            ? node.arrays.computeIfAbsent(segment.substring(0, segment.length() - 2), k -> Node.items())
+            : node.objects.computeIfAbsent(segment, k -> new Node());
+      }
+      if (node.itemKeys != null) {
+        node.itemKeys.add(segments[segments.length - 1]);
+      }
+    }
+    return root.toSpec();
+  }
+
+  /** A container being derived: objects keep all their scalars, array items only {@code itemKeys}. */
+  private static final class Node {
+    final Map<String, Node> objects = new LinkedHashMap<>();
+    final Map<String, Node> arrays = new LinkedHashMap<>();
+    Set<String> itemKeys;
+
+    static Node items() {
+      Node node = new Node();
+      node.itemKeys = new LinkedHashSet<>();
+      return node;
+    }
+
+    Spec toSpec() {
+      Map<String, Spec> objectSpecs = new LinkedHashMap<>();
+      objects.forEach((key, child) -> objectSpecs.put(key, child.toSpec()));
+      Map<String, Spec> arraySpecs = new LinkedHashMap<>();
+      arrays.forEach((key, child) -> arraySpecs.put(key, child.toSpec()));
+      return new Spec(itemKeys == null ? null : Set.copyOf(itemKeys), Map.copyOf(objectSpecs),
+          Map.copyOf(arraySpecs));
+    }
   }
 
   private static JsonObject object(JsonParser parser, Spec spec) throws IOException {

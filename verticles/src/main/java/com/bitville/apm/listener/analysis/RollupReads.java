@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns the rollup range reads of storage ({@link RollupQueryNames#WINDOW}, {@link RollupQueryNames#OVERVIEW})
+ * Turns the rollup range reads of storage ({@code RollupStore.window}, {@code RollupStore.overview})
  * into the analysis shapes: microseconds to milliseconds, thousandths to units, histograms per route or interval.
  */
 public final class RollupReads {

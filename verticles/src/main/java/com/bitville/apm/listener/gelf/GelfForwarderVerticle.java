@@ -1,18 +1,19 @@
 package com.bitville.apm.listener.gelf;
 
+import com.bitville.apm.listener.bus.ServiceBus;
 import com.bitville.apm.listener.config.GraylogSettings;
+import com.bitville.apm.listener.storage.api.OutboxStore;
+import com.bitville.apm.listener.storage.api.OutboxStore.Failure;
+import com.bitville.apm.listener.storage.api.OutboxStore.Page;
+import com.bitville.apm.listener.storage.api.OutboxStore.PageRequest;
 import com.bitville.apm.listener.support.ClusterSingleton;
 import com.bitville.apm.shared.bus.Addresses;
-import com.bitville.apm.shared.bus.QueryNames;
-import com.bitville.apm.shared.bus.StorageQuery;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +37,7 @@ public final class GelfForwarderVerticle extends VerticleBase {
   private static final long BACKLOG_REFRESH_MS = 5_000;
 
   private GraylogSettings settings;
+  private OutboxStore outbox;
   private GelfMapper mapper;
   private GelfTransport transport;
   private CircuitBreaker breaker;
@@ -50,7 +52,7 @@ public final class GelfForwarderVerticle extends VerticleBase {
   private int attempt;
   private boolean connecting;
   private boolean pumping;
-  private Future<JsonArray> prefetch;
+  private Future<List<JsonObject>> prefetch;
   private long prefetchAfter;
   private boolean wanted;
   private boolean stopping;
@@ -60,6 +62,7 @@ public final class GelfForwarderVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     settings = GraylogSettings.from(config());
+    outbox = ServiceBus.client(vertx, OutboxStore.class, settings.storageTimeoutMs());
     consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.NODE_STATUS_PREFIX + "gelf-forwarder",
         msg -> msg.reply(status())));
     if (!settings.enabled()) {
@@ -102,14 +105,14 @@ public final class GelfForwarderVerticle extends VerticleBase {
   }
 
   private Future<Void> loadCursor() {
-    return storage(QueryNames.GELF_CURSOR, new JsonObject()).map(reply -> {
-      cursor = reply.getLong("forwarded_id");
+    return outbox.cursor().map(reply -> {
+      cursor = reply.forwardedId();
       sent = cursor;
       written = cursor;
       ForwarderMetrics.FORWARDED_ID.set(cursor);
-      ForwarderMetrics.BACKLOG.set(reply.getLong("backlog"));
+      ForwarderMetrics.BACKLOG.set(reply.backlog());
       LOG.info("GELF outbox: forwarded up to id {}, backlog {} records, {} failed", cursor,
-          reply.getLong("backlog"), reply.getLong("failed"));
+          reply.backlog(), reply.failed());
       return null;
     });
   }
@@ -194,20 +197,19 @@ public final class GelfForwarderVerticle extends VerticleBase {
    * The page after {@code after}; when it is full, the read of the next one starts at once so that reading
    * overlaps encoding and writing (a prefetch is dropped if the connection rewound meanwhile).
    */
-  private Future<JsonArray> readPage(long after) {
-    Future<JsonArray> page = prefetch != null && prefetchAfter == after ? prefetch : fetch(after);
+  private Future<List<JsonObject>> readPage(long after) {
+    Future<List<JsonObject>> page = prefetch != null && prefetchAfter == after ? prefetch : fetch(after);
     prefetch = null;
     return page.onSuccess(records -> {
       if (records.size() >= settings.pageSize()) {
-        prefetchAfter = records.getJsonObject(records.size() - 1).getLong("id");
+        prefetchAfter = records.get(records.size() - 1).getLong("id");
         prefetch = fetch(prefetchAfter);
       }
     });
   }
 
-  private Future<JsonArray> fetch(long after) {
-    return storage(QueryNames.GELF_PAGE, new JsonObject().put("after_id", after).put("limit", settings.pageSize()))
-        .map(reply -> reply.getJsonArray("records"));
+  private Future<List<JsonObject>> fetch(long after) {
+    return outbox.page(new PageRequest(after, settings.pageSize())).map(Page::records);
   }
 
   private void continuePump() {
@@ -221,10 +223,9 @@ public final class GelfForwarderVerticle extends VerticleBase {
   private record Frame(long id, byte[] json, String failure) {
   }
 
-  private List<Frame> encode(JsonArray records) {
+  private List<Frame> encode(List<JsonObject> records) {
     List<Frame> frames = new ArrayList<>(records.size());
-    for (int i = 0; i < records.size(); i++) {
-      JsonObject record = records.getJsonObject(i);
+    for (JsonObject record : records) {
       long id = record.getLong("id");
       try {
         frames.add(new Frame(id, mapper.encode(record), null));
@@ -266,7 +267,7 @@ public final class GelfForwarderVerticle extends VerticleBase {
   private Future<?> markFailed(Frame frame) {
     metrics.failed.increment();
     LOG.warn("Record {} can never be sent to Graylog and is marked failed: {}", frame.id(), frame.failure());
-    return storage(QueryNames.GELF_FAIL, new JsonObject().put("record_id", frame.id()).put("reason", frame.failure()));
+    return outbox.fail(new Failure(frame.id(), frame.failure()));
   }
 
   // --- confirmation: the connection must stay up for confirmDelayMs after a page was written ---
@@ -296,23 +297,17 @@ public final class GelfForwarderVerticle extends VerticleBase {
     attempt = 0;
     metrics.forwarded.increment(Math.max(0, cursor - before));
     ForwarderMetrics.FORWARDED_ID.set(cursor);
-    return storage(QueryNames.GELF_ADVANCE, new JsonObject().put("forwarded_id", id))
+    return outbox.advance(id)
         .onFailure(e -> LOG.warn("Could not persist the GELF cursor {} (records may be sent again): {}", id,
             e.getMessage()))
         .mapEmpty();
   }
 
   private void refreshBacklog() {
-    storage(QueryNames.GELF_CURSOR, new JsonObject())
-        .onSuccess(reply -> ForwarderMetrics.BACKLOG.set(reply.getLong("backlog")));
+    outbox.cursor().onSuccess(reply -> ForwarderMetrics.BACKLOG.set(reply.backlog()));
   }
 
   // --- helpers ---
-
-  private Future<JsonObject> storage(String name, JsonObject params) {
-    return vertx.eventBus().<JsonObject>request(Addresses.STORAGE_QUERY, new StorageQuery(name, params).toJson(),
-        new DeliveryOptions().setSendTimeout(settings.storageTimeoutMs())).map(reply -> reply.body());
-  }
 
   private JsonObject status() {
     JsonObject status = new JsonObject().put("up", true).put("enabled", settings.enabled());

@@ -1,29 +1,27 @@
 package com.bitville.apm.listener.ingest;
 
 import com.bitville.apm.listener.config.DeploymentPlan;
+import com.bitville.apm.listener.bus.ServiceBus;
 import com.bitville.apm.listener.config.IngestSettings;
 import com.bitville.apm.listener.config.ProjectSettings;
 import com.bitville.apm.listener.config.RedactionSettings;
 import com.bitville.apm.listener.ingest.ApiKeyRegistry.Match;
 import com.bitville.apm.listener.ingest.IngestPipeline.Kind;
 import com.bitville.apm.listener.ingest.IngestPipeline.Outcome;
+import com.bitville.apm.listener.storage.api.RecordStore;
+import com.bitville.apm.listener.storage.api.RecordStore.StoreRequest;
+import com.bitville.apm.listener.storage.api.StorageError;
 import com.bitville.apm.listener.support.Cidr;
 import com.bitville.apm.listener.support.HeaderDeadline;
 import com.bitville.apm.listener.support.NodeMetrics;
 import com.bitville.apm.listener.support.ServerTls;
 import com.bitville.apm.shared.bus.Addresses;
-import com.bitville.apm.shared.bus.StorageFailure;
-import com.bitville.apm.shared.bus.StoreReply;
-import com.bitville.apm.shared.bus.StoreRequest;
 import com.bitville.apm.shared.normalize.BodyParser;
 import com.bitville.apm.shared.normalize.InvalidPayloadException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -44,6 +42,7 @@ public final class HttpIngestVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(HttpIngestVerticle.class);
 
   private IngestSettings settings;
+  private RecordStore recordStore;
   private ApiKeyRegistry keys;
   private RateLimiter keyLimiter;
   private RateLimiter clientLimiter;
@@ -58,6 +57,7 @@ public final class HttpIngestVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     settings = IngestSettings.from(config());
+    recordStore = ServiceBus.client(vertx, RecordStore.class, settings.storageTimeoutMs());
     keys = new ApiKeyRegistry(ProjectSettings.from(config()));
     keyLimiter = sharedLimiter("key", settings.perKeyRate(), settings.perKeyBurst());
     clientLimiter = sharedLimiter("client", settings.perClientRate(), settings.perClientBurst());
@@ -243,11 +243,8 @@ public final class HttpIngestVerticle extends VerticleBase {
     if (!outcome.rejected().isEmpty()) {
       metrics.rejected("invalid_item", outcome.rejected().size());
     }
-    DeliveryOptions delivery = new DeliveryOptions().setSendTimeout(settings.storageTimeoutMs());
-    return vertx.eventBus().<JsonObject>request(Addresses.STORAGE_WRITE,
-            new StoreRequest(outcome.records()).toJson(), delivery)
-        .map(reply -> {
-          StoreReply stored = StoreReply.fromJson(reply.body());
+    return recordStore.store(new StoreRequest(outcome.records()))
+        .map(stored -> {
           metrics.accepted(stored.ids().size(), stored.duplicateCount());
           IngestResponses.accepted(request.response(), stored, outcome.rejected());
           return null;
@@ -284,8 +281,8 @@ public final class HttpIngestVerticle extends VerticleBase {
     } else if (failure instanceof InvalidPayloadException invalid) {
       reject(request, "invalid_payload");
       IngestResponses.badRequest(response, invalid.getMessage(), null);
-    } else if (failure instanceof ReplyException reply) {
-      answerStorageFailure(request, reply);
+    } else if (StorageError.isStorageFailure(failure)) {
+      answerStorageFailure(request, StorageError.of(failure), failure);
     } else {
       LOG.warn("Ingest request failed: {}", failure.toString());
       reject(request, "connection_error");
@@ -293,19 +290,15 @@ public final class HttpIngestVerticle extends VerticleBase {
     }
   }
 
-  private void answerStorageFailure(HttpServerRequest request, ReplyException reply) {
-    String reason = reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
-        ? StorageFailure.fromCode(reply.failureCode()).name().toLowerCase(Locale.ROOT)
-        : reply.failureType().name().toLowerCase(Locale.ROOT);
-    reject(request, "storage_" + reason);
-    if (reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
-        && reply.failureCode() == StorageFailure.BAD_REQUEST.code()) {
-      LOG.error("Storage refused a store request as malformed: {}", reply.getMessage());
+  private void answerStorageFailure(HttpServerRequest request, StorageError error, Throwable failure) {
+    reject(request, "storage_" + error.reason());
+    if (error.callerBug()) {
+      LOG.error("Storage refused a store request as malformed: {}", failure.getMessage());
       IngestResponses.internalError(request.response());
       return;
     }
     IngestResponses.unavailable(request.response(), settings.retryAfterSeconds(),
-        reply.failureType() != ReplyFailure.TIMEOUT
+        !error.timedOut()
             ? "storage is unavailable or busy; nothing was stored"
             : "storage did not confirm the commit in time; retry later");
   }

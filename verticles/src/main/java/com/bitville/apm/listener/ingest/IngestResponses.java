@@ -1,6 +1,6 @@
 package com.bitville.apm.listener.ingest;
 
-import com.bitville.apm.shared.bus.StoreReply;
+import com.bitville.apm.listener.storage.api.RecordStore.StoreReply;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,9 +1,11 @@
 package com.bitville.apm.listener.management;
 
 import com.bitville.apm.listener.config.DeploymentPlan;
+import com.bitville.apm.listener.bus.ServiceBus;
 import com.bitville.apm.listener.config.ManagementSettings;
 import com.bitville.apm.listener.config.NodeSettings;
 import com.bitville.apm.listener.config.ProjectSettings;
+import com.bitville.apm.listener.storage.api.RecordStore;
 import com.bitville.apm.listener.support.NodeMetrics;
 import com.bitville.apm.shared.bus.Addresses;
 import io.vertx.core.Future;
@@ -69,11 +71,13 @@ public final class ManagementVerticle extends VerticleBase {
   }
 
   private void checkStorage(Promise<Status> promise) {
-    vertx.eventBus().<JsonObject>request(Addresses.STORAGE_PING, new JsonObject(),
-            new DeliveryOptions().setSendTimeout(CHECK_TIMEOUT_MS - 200))
-        .onSuccess(reply -> promise.complete(reply.body().getBoolean("writes_failing", false)
-            ? Status.KO(reply.body().put("reason", "writes fail (disk full or I/O error)"))
-            : Status.OK(reply.body())))
+    ServiceBus.client(vertx, RecordStore.class, CHECK_TIMEOUT_MS - 200).status()
+        .onSuccess(status -> {
+          JsonObject data = new JsonObject().put("node", status.node()).put("queued_records", status.queuedRecords())
+              .put("writes_failing", status.writesFailing());
+          promise.complete(status.writesFailing()
+              ? Status.KO(data.put("reason", "writes fail (disk full or I/O error)")) : Status.OK(data));
+        })
         .onFailure(e -> promise.complete(Status.KO(new JsonObject().put("reason", "storage does not answer: "
             + (e instanceof ReplyException r ? r.failureType().name() : "error")))));
   }

@@ -1,6 +1,6 @@
 package com.bitville.apm.listener.query;
 
-import com.bitville.apm.listener.analysis.RollupQueryNames;
+import com.bitville.apm.listener.bus.ServiceBus;
 import com.bitville.apm.listener.analysis.RollupReads;
 import com.bitville.apm.listener.analysis.RollupReads.OverviewPoint;
 import com.bitville.apm.listener.analysis.SpikeDetector;
@@ -8,11 +8,12 @@ import com.bitville.apm.listener.analysis.SpikeSettings;
 import com.bitville.apm.listener.analysis.WindowAnalysis;
 import com.bitville.apm.listener.config.QuerySettings;
 import com.bitville.apm.listener.config.UserSettings;
-import com.bitville.apm.shared.bus.Addresses;
-import com.bitville.apm.shared.bus.StorageQuery;
+import com.bitville.apm.listener.storage.api.RollupStore;
+import com.bitville.apm.listener.storage.api.RollupStore.EdgesRequest;
+import com.bitville.apm.listener.storage.api.RollupStore.OverviewRequest;
+import com.bitville.apm.listener.storage.api.RollupStore.WindowRequest;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -35,12 +36,14 @@ final class AnalysisApi {
 
   private final Vertx vertx;
   private final QuerySettings settings;
+  private final RollupStore rollups;
   private final Auth auth;
   private final SpikeSettings spikeSettings;
 
   AnalysisApi(Vertx vertx, QuerySettings settings, Auth auth, SpikeSettings spikeSettings) {
     this.vertx = vertx;
     this.settings = settings;
+    this.rollups = ServiceBus.client(vertx, RollupStore.class, settings.storageTimeoutMs());
     this.auth = auth;
     this.spikeSettings = spikeSettings;
   }
@@ -129,8 +132,7 @@ final class AnalysisApi {
     String project = project(ctx, p);
     long[] range = range(p, "from", "to", true);
     int limit = p.integer("limit", 2_000, 1, 5_000);
-    Future.all(storage(RollupQueryNames.EDGES, new JsonObject().put("project", project).put("from_ms", range[0])
-        .put("to_ms", range[1]).put("limit", limit)), caughtUp()).onComplete(QueryApi.answer(ctx, all -> {
+    Future.all(rollups.edges(new EdgesRequest(project, range[0], range[1], limit)), caughtUp()).onComplete(QueryApi.answer(ctx, all -> {
           JsonObject reply = all.resultAt(0);
           JsonArray edges = new JsonArray();
           for (Object item : reply.getJsonArray("edges")) {
@@ -203,17 +205,15 @@ final class AnalysisApi {
   }
 
   private Future<List<OverviewPoint>> points(String project, long from, long to, long step) {
-    return storage(RollupQueryNames.OVERVIEW, new JsonObject().put("project", project).put("from_ms", from)
-        .put("to_ms", to).put("step_ms", step)).map(reply -> RollupReads.overview(reply, from, to, step));
+    return rollups.overview(new OverviewRequest(project, from, to, step)).map(reply -> RollupReads.overview(reply, from, to, step));
   }
 
   private Future<JsonObject> window(String project, long[] range) {
-    return storage(RollupQueryNames.WINDOW, new JsonObject().put("project", project).put("from_ms", range[0])
-        .put("to_ms", range[1]));
+    return rollups.window(new WindowRequest(project, range[0], range[1]));
   }
 
   private Future<JsonObject> caughtUp() {
-    return storage(RollupQueryNames.CURSOR, new JsonObject());
+    return rollups.cursor();
   }
 
   /** Rollups are complete up to now when no stored record waits; otherwise up to the last one rolled up. */
@@ -221,11 +221,5 @@ final class AnalysisApi {
     long backlog = cursor.getLong("backlog");
     long caughtUp = backlog == 0 ? System.currentTimeMillis() : cursor.getLong("caught_up_received_ms");
     return new JsonObject().put("caught_up_to_ms", caughtUp).put("rollup_backlog", backlog);
-  }
-
-  private Future<JsonObject> storage(String name, JsonObject params) {
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(settings.storageTimeoutMs());
-    return vertx.eventBus().<JsonObject>request(Addresses.STORAGE_QUERY, new StorageQuery(name, params).toJson(),
-        options).map(message -> message.body());
   }
 }

@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -40,12 +41,12 @@ final class ProfileRows {
    * Sums over the sample: functions [{name, requests, calls, wall_us}] and SQL [{fingerprint, normalized,
    * requests, executions, time_ms}]. A payload that cannot be decoded counts as a request without either.
    */
-  static JsonObject typical(JsonArray storedPayloads) {
+  static JsonObject typical(List<byte[]> storedPayloads) {
     Map<String, long[]> functions = new LinkedHashMap<>();
     Map<String, double[]> statements = new LinkedHashMap<>();
     Map<String, String> texts = new LinkedHashMap<>();
-    for (int i = 0; i < storedPayloads.size(); i++) {
-      PhpProfile profile = PhpProfile.of(decode(storedPayloads.getBinary(i)));
+    for (byte[] stored : storedPayloads) {
+      PhpProfile profile = PhpProfile.of(decode(stored));
       for (FunctionCall call : profile.functions()) {
         long[] sums = functions.computeIfAbsent(call.name(), k -> new long[3]);
         sums[0]++;

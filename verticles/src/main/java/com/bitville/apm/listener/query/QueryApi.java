@@ -1,20 +1,29 @@
 package com.bitville.apm.listener.query;
 
+import com.bitville.apm.listener.bus.ServiceBus;
 import com.bitville.apm.listener.config.QuerySettings;
 import com.bitville.apm.listener.config.UserSettings;
-import com.bitville.apm.shared.bus.Addresses;
-import com.bitville.apm.shared.bus.QueryNames;
-import com.bitville.apm.shared.bus.StorageFailure;
-import com.bitville.apm.shared.bus.StorageQuery;
+import com.bitville.apm.listener.storage.api.RequestReads;
+import com.bitville.apm.listener.storage.api.RequestReads.CorrelationLookup;
+import com.bitville.apm.listener.storage.api.RequestReads.DatabaseFilter;
+import com.bitville.apm.listener.storage.api.RequestReads.RecordLookup;
+import com.bitville.apm.listener.storage.api.RequestReads.RequestDetail;
+import com.bitville.apm.listener.storage.api.RequestReads.RequestFilter;
+import com.bitville.apm.listener.storage.api.RequestReads.Rows;
+import com.bitville.apm.listener.storage.api.RouteReads;
+import com.bitville.apm.listener.storage.api.RouteReads.Baseline;
+import com.bitville.apm.listener.storage.api.RouteReads.BaselineRequest;
+import com.bitville.apm.listener.storage.api.RouteReads.RouteHistogram;
+import com.bitville.apm.listener.storage.api.RouteReads.RouteWindow;
+import com.bitville.apm.listener.storage.api.StorageError;
+import com.bitville.apm.shared.pg.PgSources;
 import com.bitville.apm.shared.php.PhpProfile;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,17 +41,21 @@ final class QueryApi {
   private static final double SLOW_SQL_MS = 100;
   static final Set<String> LIST_PARAMS = Set.of("project", "from", "to", "route", "url", "method", "status", "host",
       "min_duration", "max_duration", "correlation_id", "fatal", "sort", "order", "limit", "cursor");
-  static final Map<String, String> DATABASE_SOURCES = Map.of("sessions", "pg_stat_activity", "locks", "pg_locks",
-      "statements", "pg_stat_statements", "logs", "pg_log", "metrics", "system_metrics");
+  static final Map<String, String> DATABASE_SOURCES = Map.of("sessions", PgSources.ACTIVITY, "locks",
+      PgSources.LOCKS, "statements", PgSources.STATEMENTS, "logs", PgSources.LOG, "metrics", PgSources.SYSTEM_METRICS);
 
   private final Vertx vertx;
   private final QuerySettings settings;
   private final Auth auth;
+  private final RequestReads requests;
+  private final RouteReads routes;
 
   QueryApi(Vertx vertx, QuerySettings settings, Auth auth) {
     this.vertx = vertx;
     this.settings = settings;
     this.auth = auth;
+    this.requests = ServiceBus.client(vertx, RequestReads.class, settings.storageTimeoutMs());
+    this.routes = ServiceBus.client(vertx, RouteReads.class, settings.storageTimeoutMs());
   }
 
   // ---- /api/projects ----
@@ -58,33 +71,35 @@ final class QueryApi {
     ApiParams p = new ApiParams(ctx.queryParams(), LIST_PARAMS);
     String sort = p.oneOf("sort", "time", Set.of("time", "duration"));
     String order = p.oneOf("order", "desc", Set.of("asc", "desc"));
-    JsonObject query = new JsonObject().put("projects", new JsonArray(visibleProjects(ctx, p)))
-        .put("sort", sort).put("order", order)
-        .put("limit", p.integer("limit", 50, 1, settings.maxPageSize()));
+    List<String> projects = visibleProjects(ctx, p);
+    int limit = p.integer("limit", 50, 1, settings.maxPageSize());
     Long from = p.time("from");
     Long to = p.time("to");
     if (from != null && to != null && from >= to) {
       throw ApiError.badRequest("from must be before to");
     }
-    query.put("from_ms", from).put("to_ms", to).put("route", p.text("route", 1024))
-        .put("url_contains", p.text("url", 512)).put("method", p.method()).put("host", p.text("host", 255))
-        .put("correlation_id", p.text("correlation_id", 128)).put("fatal", p.bool("fatal"));
+    String route = p.text("route", 1024);
+    String url = p.text("url", 512);
+    String method = p.method();
+    String host = p.text("host", 255);
+    String correlationId = p.text("correlation_id", 128);
+    Boolean fatal = p.bool("fatal");
     int[] status = p.status();
-    if (status != null) {
-      query.put("status_min", status[0]).put("status_max", status[1]);
-    }
     Double min = p.number("min_duration", 0, 1e9);
     Double max = p.number("max_duration", 0, 1e9);
     if (min != null && max != null && min > max) {
       throw ApiError.badRequest("min_duration must not exceed max_duration");
     }
-    query.put("min_duration_ms", min).put("max_duration_ms", max).put("after", p.cursor(sort, order));
-    storage(QueryNames.REQUESTS_LIST, query).onComplete(answer(ctx, reply -> {
+    JsonObject after = p.cursor(sort, order);
+    RequestFilter filter = new RequestFilter(projects, sort, order, limit, from, to, route, url, method,
+        status == null ? null : status[0], status == null ? null : status[1], host, min, max, correlationId, fatal,
+        after == null ? null : (Number) after.getValue("value"), after == null ? null : after.getLong("id"));
+    requests.list(filter).onComplete(answer(ctx, page -> {
       JsonArray items = new JsonArray();
-      reply.getJsonArray("items").forEach(row -> items.add(RecordViews.listItem((JsonObject) row)));
-      JsonObject lastRow = items.isEmpty() ? null : reply.getJsonArray("items").getJsonObject(items.size() - 1);
+      page.rows().forEach(row -> items.add(RecordViews.listItem(row)));
+      JsonObject lastRow = items.isEmpty() ? null : page.rows().get(items.size() - 1);
       String next = null;
-      if (reply.getBoolean("has_more") && !items.isEmpty()) {
+      if (page.hasMore() && !items.isEmpty()) {
         next = ApiParams.encodeCursor("time".equals(sort) ? lastRow.getValue("event_time_ms")
             : Double.valueOf(lastRow.getString("duration_key")), lastRow.getLong("id"), sort, order);
       }
@@ -98,14 +113,15 @@ final class QueryApi {
     new ApiParams(ctx.queryParams(), Set.of());
     long id = pathId(ctx);
     // inflating and parsing a payload of up to a few MiB is CPU work: a worker thread, not the event loop
-    detail(ctx, id).compose(reply -> vertx.executeBlocking(() -> shapeDetail(reply), false))
+    detail(ctx, id, true).compose(reply -> vertx.executeBlocking(() -> shapeDetail(reply), false))
         .onComplete(answer(ctx, body -> QueryResponses.json(ctx, body)));
   }
 
-  private Future<JsonObject> detail(RoutingContext ctx, long id) {
-    JsonObject query = new JsonObject().put("id", id).put("projects", new JsonArray(auth.projectsOf(user(ctx))));
-    return storage(QueryNames.REQUEST_DETAIL, query).compose(reply -> {
-      JsonObject record = reply.getJsonObject("record");
+  /** The PHP request with its related records (or, for the comparison, without them). */
+  private Future<RequestDetail> detail(RoutingContext ctx, long id, boolean withRelated) {
+    RecordLookup lookup = new RecordLookup(id, auth.projectsOf(user(ctx)));
+    return (withRelated ? requests.detail(lookup) : requests.record(lookup)).compose(reply -> {
+      JsonObject record = reply.record();
       if (record == null || !"php".equals(record.getString("kind"))) {
         return Future.failedFuture(ApiError.notFound("no request " + id + " in your projects"));
       }
@@ -113,12 +129,12 @@ final class QueryApi {
     });
   }
 
-  private static JsonObject shapeDetail(JsonObject reply) {
-    JsonObject request = RecordViews.inflate(reply.getJsonObject("record"));
+  private static JsonObject shapeDetail(RequestDetail reply) {
+    JsonObject request = RecordViews.inflate(reply.record());
     JsonObject payload = request.getJsonObject("payload", new JsonObject());
     String correlationId = request.getString("correlation_id");
     JsonArray related = new JsonArray();
-    reply.getJsonArray("related").forEach(row -> related.add(RecordViews.related((JsonObject) row, correlationId)));
+    reply.related().forEach(row -> related.add(RecordViews.related(row, correlationId)));
     JsonObject xhprof = payload.getValue("xhprof") instanceof JsonObject x ? x : new JsonObject();
     PhpProfile profile = PhpProfile.of(payload);
     return new JsonObject().put("request", request)
@@ -139,28 +155,28 @@ final class QueryApi {
       throw ApiError.badRequest("window must be at most " + settings.maxWindowDays() + "d");
     }
     long id = pathId(ctx);
-    detail(ctx, id).compose(reply -> {
-      JsonObject record = reply.getJsonObject("record");
+    detail(ctx, id, false).compose(reply -> {
+      JsonObject record = reply.record();
       long at = record.getLong("event_time_ms");
-      JsonObject query = new JsonObject().put("project", record.getString("project"))
-          .put("route", record.getString("route", "")).put("from_ms", at - windowMs).put("to_ms", at + 1)
-          .put("exclude_id", id).put("duration_ms", record.getDouble("duration_ms", 0.0));
-      return storage(QueryNames.ROUTE_BASELINE, query).compose(baseline -> vertx.executeBlocking(
-          () -> Comparison.of(withProfile(reply), withTypical(baseline), windowMs), false));
+      BaselineRequest baseline = new BaselineRequest(record.getString("project"), record.getString("route", ""),
+          at - windowMs, at + 1, id, record.getDouble("duration_ms", 0.0));
+      return routes.baseline(baseline).compose(typical -> vertx.executeBlocking(
+          () -> Comparison.of(withProfile(record), withTypical(typical), windowMs), false));
     }).onComplete(answer(ctx, body -> QueryResponses.json(ctx, body)));
   }
 
-  private static JsonObject withProfile(JsonObject detail) {
-    JsonObject payload = RecordViews.inflate(detail.getJsonObject("record")).getJsonObject("payload", new JsonObject());
+  private static JsonObject withProfile(JsonObject record) {
+    JsonObject payload = RecordViews.inflate(record).getJsonObject("payload", new JsonObject());
     PhpProfile profile = PhpProfile.of(payload);
-    return detail.copy().put("functions", ProfileRows.functions(profile)).put("sql", ProfileRows.statements(profile));
+    return new JsonObject().put("record", record).put("functions", ProfileRows.functions(profile))
+        .put("sql", ProfileRows.statements(profile));
   }
 
-  private static JsonObject withTypical(JsonObject baseline) {
-    JsonObject typical = ProfileRows.typical(baseline.getJsonArray("payloads", new JsonArray()));
-    JsonObject result = baseline.copy();
-    result.remove("payloads");
-    return result.mergeIn(typical);
+  private static JsonObject withTypical(Baseline baseline) {
+    return new JsonObject().put("count", baseline.count()).put("faster", baseline.faster())
+        .put("p50", baseline.p50()).put("p95", baseline.p95()).put("p99", baseline.p99())
+        .put("sample_size", baseline.payloads().size())
+        .mergeIn(ProfileRows.typical(baseline.payloads()));
   }
 
   // ---- /api/correlation/:id ----
@@ -171,16 +187,16 @@ final class QueryApi {
     if (id == null || id.isBlank() || id.length() > 128) {
       throw ApiError.badRequest("correlation id must be 1 to 128 characters");
     }
-    JsonObject query = new JsonObject().put("correlation_id", id.toLowerCase(java.util.Locale.ROOT))
-        .put("projects", new JsonArray(auth.projectsOf(user(ctx))));
-    storage(QueryNames.CORRELATION, query).onComplete(answer(ctx, reply -> {
+    CorrelationLookup lookup = new CorrelationLookup(id.toLowerCase(java.util.Locale.ROOT),
+        auth.projectsOf(user(ctx)), RequestReads.MAX_RELATED);
+    // every record's payload is inflated: CPU work for a worker thread, not the event loop
+    requests.correlated(lookup).compose(reply -> vertx.executeBlocking(() -> {
       JsonArray records = new JsonArray();
-      for (Object row : reply.getJsonArray("records")) {
-        JsonObject record = (JsonObject) row;
+      for (JsonObject record : reply.rows()) {
         records.add("php".equals(record.getString("kind")) ? phpSummary(record) : RecordViews.related(record, id));
       }
-      QueryResponses.json(ctx, new JsonObject().put("correlation_id", id).put("records", records));
-    }));
+      return new JsonObject().put("correlation_id", id).put("records", records);
+    }, false)).onComplete(answer(ctx, body -> QueryResponses.json(ctx, body)));
   }
 
   private static JsonObject phpSummary(JsonObject row) {
@@ -194,9 +210,9 @@ final class QueryApi {
   void routes(RoutingContext ctx) {
     ApiParams p = new ApiParams(ctx.queryParams(), Set.of("project", "from", "to", "limit"));
     long[] window = window(p);
-    JsonObject query = new JsonObject().put("projects", new JsonArray(visibleProjects(ctx, p)))
-        .put("from_ms", window[0]).put("to_ms", window[1]).put("limit", p.integer("limit", 200, 1, 1000));
-    storage(QueryNames.ROUTE_STATS, query).onComplete(answer(ctx, reply -> QueryResponses.json(ctx, reply)));
+    RouteWindow query = new RouteWindow(visibleProjects(ctx, p), window[0], window[1],
+        p.integer("limit", 200, 1, 1000));
+    routes.stats(query).onComplete(answer(ctx, reply -> QueryResponses.json(ctx, reply)));
   }
 
   void histogram(RoutingContext ctx) {
@@ -210,9 +226,8 @@ final class QueryApi {
       throw ApiError.badRequest("project is required (exactly one)");
     }
     long[] window = window(p);
-    JsonObject query = new JsonObject().put("project", projects.get(0)).put("route", route)
-        .put("from_ms", window[0]).put("to_ms", window[1]);
-    storage(QueryNames.ROUTE_HISTOGRAM, query).onComplete(answer(ctx, reply -> QueryResponses.json(ctx,
+    RouteHistogram query = new RouteHistogram(projects.get(0), route, window[0], window[1]);
+    routes.histogram(query).onComplete(answer(ctx, reply -> QueryResponses.json(ctx,
         reply.put("project", projects.get(0)).put("route", route))));
   }
 
@@ -247,32 +262,36 @@ final class QueryApi {
     }
     Long from = p.time("from");
     Long to = p.time("to");
-    JsonObject query = new JsonObject().put("projects", new JsonArray(visibleProjects(ctx, p))).put("source", source)
-        .put("from_ms", from).put("to_ms", to).put("limit", p.integer("limit", 50, 1, settings.maxPageSize()));
+    List<String> projects = visibleProjects(ctx, p);
+    int limit = p.integer("limit", 50, 1, settings.maxPageSize());
+    Long beforeTime = null;
+    Long beforeId = null;
     String before = p.text("before", 64);
     if (before != null) {
       String[] parts = before.split(":");
       if (parts.length != 2 || !parts[0].matches("\\d{1,15}") || !parts[1].matches("\\d{1,18}")) {
         throw ApiError.badRequest("before must be the next_before value of a previous page");
       }
-      query.put("before_time_ms", Long.parseLong(parts[0])).put("before_id", Long.parseLong(parts[1]));
+      beforeTime = Long.parseLong(parts[0]);
+      beforeId = Long.parseLong(parts[1]);
     }
-    storage(QueryNames.DATABASE_RECORDS, query).onComplete(answer(ctx, reply -> {
+    DatabaseFilter filter = new DatabaseFilter(projects, source, from, to, limit, beforeTime, beforeId);
+    // every record's payload is inflated: CPU work for a worker thread, not the event loop
+    requests.databaseRecords(filter).compose(reply -> vertx.executeBlocking(() -> {
       JsonArray records = new JsonArray();
-      for (Object row : reply.getJsonArray("records")) {
-        JsonObject record = RecordViews.inflate((JsonObject) row);
+      for (JsonObject row : reply.rows()) {
+        JsonObject record = RecordViews.inflate(row);
         JsonObject payload = record.getJsonObject("payload", new JsonObject());
         record.remove("payload");
         records.add(record.put("data", payload.getValue("data")));
       }
       String next = null;
-      if (records.size() == query.getInteger("limit")) {
+      if (records.size() == limit) {
         JsonObject last = records.getJsonObject(records.size() - 1);
         next = last.getLong("event_time_ms") + ":" + last.getLong("id");
       }
-      QueryResponses.json(ctx, new JsonObject().put("source", source).put("records", records)
-          .put("next_before", next));
-    }));
+      return new JsonObject().put("source", source).put("records", records).put("next_before", next);
+    }, false)).onComplete(answer(ctx, body -> QueryResponses.json(ctx, body)));
   }
 
   // ---- /api/database/incident ----
@@ -300,16 +319,15 @@ final class QueryApi {
       throw ApiError.badRequest("the window from..to must be at most " + settings.maxWindowDays() + " days");
     }
     int limit = settings.maxPageSize();
-    List<String> sources = List.of("pg_stat_statements", "pg_locks", "pg_stat_activity", "pg_log", "system_metrics",
-        "pg_agent");
-    List<Future<JsonObject>> reads = sources.stream().map(source -> storage(QueryNames.DATABASE_RECORDS,
-        new JsonObject().put("projects", new JsonArray(projects)).put("source", source).put("from_ms", start)
-            .put("to_ms", end).put("limit", limit))).toList();
+    List<String> sources = List.of(PgSources.STATEMENTS, PgSources.LOCKS, PgSources.ACTIVITY, PgSources.LOG,
+        PgSources.SYSTEM_METRICS, "pg_agent");
+    List<Future<Rows>> reads = sources.stream().map(source -> requests.databaseRecords(
+        new DatabaseFilter(projects, source, start, end, limit, null, null))).toList();
     Future.all(reads).compose(done -> vertx.executeBlocking(() -> {
       JsonArray[] rows = new JsonArray[sources.size()];
       JsonObject truncated = new JsonObject();
       for (int i = 0; i < sources.size(); i++) {
-        rows[i] = reads.get(i).result().getJsonArray("records", new JsonArray());
+        rows[i] = new JsonArray(new ArrayList<>(reads.get(i).result().rows()));
         truncated.put(sources.get(i), rows[i].size() >= limit);
       }
       return new JsonObject().put("project", projects.get(0)).put("from_ms", start).put("to_ms", end)
@@ -352,13 +370,6 @@ final class QueryApi {
     return Long.parseLong(id);
   }
 
-  private Future<JsonObject> storage(String name, JsonObject params) {
-    params.fieldNames().removeIf(key -> params.getValue(key) == null);
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(settings.storageTimeoutMs());
-    return vertx.eventBus().<JsonObject>request(Addresses.STORAGE_QUERY, new StorageQuery(name, params).toJson(),
-        options).map(message -> message.body());
-  }
-
   /** Completion handler: success goes to {@code ok} (whose own failures are answered too), failure to fail(). */
   static <T> io.vertx.core.Handler<io.vertx.core.AsyncResult<T>> answer(RoutingContext ctx,
       java.util.function.Consumer<T> ok) {
@@ -379,8 +390,7 @@ final class QueryApi {
   static void fail(RoutingContext ctx, Throwable failure) {
     if (failure instanceof ApiError error) {
       QueryResponses.error(ctx, error.status(), error.code(), error.getMessage());
-    } else if (failure instanceof ReplyException reply && (reply.failureType() != ReplyFailure.RECIPIENT_FAILURE
-        || reply.failureCode() != StorageFailure.BAD_REQUEST.code())) {
+    } else if (StorageError.isStorageFailure(failure) && !StorageError.of(failure).callerBug()) {
       ctx.response().putHeader("Retry-After", "2");
       QueryResponses.error(ctx, 503, "unavailable", "storage is unavailable or busy; try again");
     } else {

@@ -1,6 +1,7 @@
 package com.bitville.apm.listener.query;
 
 import com.bitville.apm.shared.model.PayloadCodec;
+import com.bitville.apm.shared.pg.PgSources;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -143,13 +144,7 @@ final class RecordViews {
     JsonObject record = inflate(row);
     JsonObject payload = record.getJsonObject("payload", new JsonObject());
     JsonObject data = payload.getValue("data") instanceof JsonObject d ? d : new JsonObject();
-    String key = switch (record.getString("source", "")) {
-      case "pg_stat_activity" -> "sessions";
-      case "pg_locks" -> "locks";
-      case "pg_log" -> "entries";
-      case "pg_stat_statements" -> "statements";
-      default -> null;
-    };
+    String key = PgSources.itemsKey(record.getString("source", ""));
     JsonArray items = new JsonArray();
     if (key != null && data.getValue(key) instanceof JsonArray all) {
       String needle = correlationId == null ? null : correlationId.toLowerCase(Locale.ROOT);
@@ -199,19 +194,19 @@ final class RecordViews {
         continue;
       }
       switch (source) {
-        case "pg_stat_activity" -> {
+        case PgSources.ACTIVITY -> {
           Long begin = isoMs(item.getValue("query_start"));
           events.add(event("session", "pid " + item.getValue("pid") + " " + item.getValue("state")
               + (item.getValue("wait_event") != null ? " (waiting: " + item.getValue("wait_event") + ")" : ""),
               begin == null ? sampled : begin, sampled, begin == null, "end = sample time (still running then)"));
         }
-        case "pg_locks" -> {
+        case PgSources.LOCKS -> {
           Long begin = isoMs(item.getValue("blocked_query_start"));
           events.add(event("lock", "pid " + item.getValue("blocked_pid") + " blocked by pid "
               + item.getValue("blocking_pid") + " (" + item.getValue("locktype") + ")",
               begin == null ? sampled : begin, sampled, begin == null, "end = sample time (still blocked then)"));
         }
-        case "pg_log" -> {
+        case PgSources.LOG -> {
           Long absolute = isoMs(item.getValue("timestamp_utc"));
           Long at = absolute != null ? absolute : logMs(item.getValue("timestamp"));
           Double took = item.getValue("duration_ms") instanceof Number n ? n.doubleValue() : null;

@@ -1,5 +1,6 @@
 package com.bitville.apm.listener.retention;
 
+import com.bitville.apm.listener.storage.api.RetentionStore.Deleted;
 import io.vertx.core.json.JsonObject;
 
 /** What one retention run did; its JSON is the /ready detail and the reply of a run request. */
@@ -18,13 +19,13 @@ final class RetentionRun {
   long freePages;
   boolean budgetExceeded;
 
-  void add(JsonObject batch, boolean forBudget) {
-    long count = batch.getLong("deleted", 0L);
+  void add(Deleted batch, boolean forBudget) {
+    long count = batch.deleted();
     deleted += count;
     if (forBudget) {
       deletedForBudget += count;
     }
-    unforwarded += batch.getLong("unforwarded", 0L);
+    unforwarded += batch.unforwarded();
     batches++;
   }
 

@@ -1,20 +1,21 @@
 package com.bitville.apm.listener.retention;
 
+import com.bitville.apm.listener.bus.ServiceBus;
 import com.bitville.apm.listener.config.GraylogSettings;
-import com.bitville.apm.listener.config.NodeSettings;
 import com.bitville.apm.listener.config.RetentionSettings;
-import com.bitville.apm.listener.config.StorageSettings;
+import com.bitville.apm.listener.storage.api.RetentionStore;
+import com.bitville.apm.listener.storage.api.RetentionStore.Deleted;
+import com.bitville.apm.listener.storage.api.RetentionStore.ExpiredBatch;
+import com.bitville.apm.listener.storage.api.RetentionStore.FileStats;
+import com.bitville.apm.listener.storage.api.RetentionStore.OldestBatch;
+import com.bitville.apm.listener.storage.api.RetentionStore.VacuumStep;
 import com.bitville.apm.listener.support.ClusterSingleton;
 import com.bitville.apm.shared.bus.Addresses;
-import com.bitville.apm.shared.bus.QueryNames;
-import com.bitville.apm.shared.bus.StorageQuery;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,10 +35,11 @@ public final class RetentionVerticle extends VerticleBase {
   private static final int MAX_VACUUM_STEPS = 100_000;
   private static final String ACTIVE_LOCK = "bitville.retention.active";
   private static final long STANDBY_RETRY_MS = 5_000;
+  private static final long STORAGE_TIMEOUT_MS = 60_000;
 
   private RetentionSettings settings;
   private boolean countUnforwarded;
-  private String databasePath;
+  private RetentionStore storage;
   private RetentionMetrics metrics;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private Future<JsonObject> running;
@@ -51,7 +53,7 @@ public final class RetentionVerticle extends VerticleBase {
   public Future<?> start() {
     settings = RetentionSettings.from(config());
     countUnforwarded = GraylogSettings.from(config()).enabled();
-    databasePath = StorageSettings.from(config(), NodeSettings.from(config())).dbPath().toString();
+    storage = ServiceBus.client(vertx, RetentionStore.class, STORAGE_TIMEOUT_MS);
     metrics = new RetentionMetrics();
     var bus = vertx.eventBus();
     consumers.add(bus.<JsonObject>localConsumer(Addresses.NODE_STATUS_PREFIX + "retention",
@@ -84,8 +86,8 @@ public final class RetentionVerticle extends VerticleBase {
       return running;
     }
     RetentionRun run = new RetentionRun();
-    running = fileSize().compose(size -> {
-          run.sizeBeforeBytes = size;
+    running = storage.fileStats().compose(stats -> {
+          run.sizeBeforeBytes = stats.fileBytes();
           return expire(run);
         })
         .compose(v -> enforceBudget(run))
@@ -101,26 +103,26 @@ public final class RetentionVerticle extends VerticleBase {
   private Future<Void> expire(RetentionRun run) {
     long now = System.currentTimeMillis();
     Map<String, Double> overrides = settings.projectDays();
-    JsonObject common = new JsonObject().put("before_ms", now - settings.defaultMaxAgeMs())
-        .put("exclude_projects", new JsonArray(new ArrayList<>(overrides.keySet())));
-    Future<Void> chain = deleteLoop(QueryNames.RETENTION_DELETE_EXPIRED, common, run, false);
-    for (String project : overrides.keySet()) {
-      JsonObject own = new JsonObject().put("project", project).put("before_ms", now - settings.maxAgeMs(project));
-      chain = chain.compose(v -> deleteLoop(QueryNames.RETENTION_DELETE_EXPIRED, own, run, false));
+    List<String> overridden = List.copyOf(overrides.keySet());
+    Future<Void> chain = deleteLoop(() -> storage.deleteExpired(new ExpiredBatch(now - settings.defaultMaxAgeMs(),
+        settings.batchSize(), null, overridden, countUnforwarded)), run, false);
+    for (String project : overridden) {
+      ExpiredBatch own = new ExpiredBatch(now - settings.maxAgeMs(project), settings.batchSize(), project, List.of(),
+          countUnforwarded);
+      chain = chain.compose(v -> deleteLoop(() -> storage.deleteExpired(own), run, false));
     }
     return chain;
   }
 
-  private Future<Void> deleteLoop(String operation, JsonObject params, RetentionRun run, boolean forBudget) {
+  private Future<Void> deleteLoop(Supplier<Future<Deleted>> batch, RetentionRun run, boolean forBudget) {
     return repeat(() -> {
       if (stopping || run.batches >= settings.maxBatchesPerRun()) {
         return Future.succeededFuture(false);
       }
-      JsonObject batch = params.copy().put("limit", settings.batchSize()).put("count_unforwarded", countUnforwarded);
-      return storage(operation, batch).map(reply -> {
-        run.add(reply, forBudget);
-        metrics.rowsDeleted.increment(reply.getLong("deleted"));
-        return !forBudget && reply.getLong("deleted") >= settings.batchSize();
+      return batch.get().map(deleted -> {
+        run.add(deleted, forBudget);
+        metrics.rowsDeleted.increment(deleted.deleted());
+        return !forBudget && deleted.deleted() >= settings.batchSize();
       });
     });
   }
@@ -131,13 +133,14 @@ public final class RetentionVerticle extends VerticleBase {
     if (settings.maxDatabaseBytes() <= 0) {
       return Future.succeededFuture();
     }
-    return repeat(() -> size(databasePath).compose(size -> {
+    return repeat(() -> storage.fileStats().map(FileStats::databaseBytes).compose(size -> {
       if (size <= settings.maxDatabaseBytes() || stopping || run.batches >= settings.maxBatchesPerRun()) {
         return Future.succeededFuture(false);
       }
       run.budgetExceeded = true;
       long before = run.deleted;
-      return deleteLoop(QueryNames.RETENTION_DELETE_OLDEST, new JsonObject(), run, true)
+      return deleteLoop(() -> storage.deleteOldest(new OldestBatch(settings.batchSize(), countUnforwarded)), run,
+          true)
           .compose(v -> vacuum(run, 0))
           .map(v -> run.deleted > before);
     }));
@@ -147,20 +150,19 @@ public final class RetentionVerticle extends VerticleBase {
 
   private Future<Void> vacuum(RetentionRun run, long reserve) {
     int[] steps = {0};
-    return repeat(() -> storage(QueryNames.RETENTION_FILE_STATS, new JsonObject()).compose(stats -> {
-      long surplus = stats.getLong("free_pages") - reserve;
+    return repeat(() -> storage.fileStats().compose(stats -> {
+      long surplus = stats.freePages() - reserve;
       if (surplus <= 0 || stopping || steps[0]++ >= MAX_VACUUM_STEPS) {
         return Future.succeededFuture(false);
       }
       int pages = (int) Math.min(surplus, settings.vacuumStepPages());
-      return storage(QueryNames.RETENTION_VACUUM, new JsonObject().put("pages", pages).put("checkpoint", false))
-          .map(reply -> {
-            long freed = reply.getLong("freed_pages") * reply.getLong("page_size");
-            run.reclaimedBytes += freed;
-            metrics.bytesReclaimed.increment(freed);
-            return reply.getLong("freed_pages") > 0;
-          });
-    })).compose(v -> storage(QueryNames.RETENTION_VACUUM, new JsonObject().put("pages", 0)).mapEmpty());
+      return storage.vacuum(new VacuumStep(pages, false)).map(vacuumed -> {
+        long freed = vacuumed.freedPages() * vacuumed.pageSize();
+        run.reclaimedBytes += freed;
+        metrics.bytesReclaimed.increment(freed);
+        return vacuumed.freedPages() > 0;
+      });
+    })).compose(v -> storage.vacuum(new VacuumStep(0, true)).mapEmpty());
   }
 
   /**
@@ -193,12 +195,11 @@ public final class RetentionVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> finish(RetentionRun run) {
-    return Future.all(storage(QueryNames.RETENTION_FILE_STATS, new JsonObject()), fileSize()).map(all -> {
-      JsonObject stats = all.resultAt(0);
-      run.sizeAfterBytes = all.<Long>resultAt(1);
-      run.oldestEventTimeMs = stats.getLong("oldest_event_time_ms");
-      run.records = stats.getLong("records");
-      run.freePages = stats.getLong("free_pages");
+    return storage.fileStats().map(stats -> {
+      run.sizeAfterBytes = stats.fileBytes();
+      run.oldestEventTimeMs = stats.oldestEventTimeMs();
+      run.records = stats.records();
+      run.freePages = stats.freePages();
       long end = System.currentTimeMillis();
       JsonObject summary = run.toJson(end);
       lastRun = summary;
@@ -236,22 +237,6 @@ public final class RetentionVerticle extends VerticleBase {
   }
 
   // --- helpers ---
-
-  private Future<JsonObject> storage(String name, JsonObject params) {
-    return vertx.eventBus().<JsonObject>request(Addresses.STORAGE_QUERY, new StorageQuery(name, params).toJson(),
-        new DeliveryOptions().setSendTimeout(60_000)).map(reply -> reply.body());
-  }
-
-  /** Database file plus WAL; 0 when storage runs on another node (the budget is then enforced there). */
-  private Future<Long> fileSize() {
-    return Future.all(size(databasePath), size(databasePath + "-wal")).map(all -> all.<Long>resultAt(0)
-        + all.<Long>resultAt(1));
-  }
-
-  private Future<Long> size(String path) {
-    return vertx.fileSystem().exists(path).compose(exists -> exists
-        ? vertx.fileSystem().props(path).map(props -> props.size()) : Future.succeededFuture(0L));
-  }
 
   /** Always asynchronous (a fresh stack), even without a pause. */
   private Future<Void> pause() {

@@ -3,15 +3,16 @@ package com.bitville.apm.listener.rollup;
 import com.bitville.apm.listener.analysis.RecordRollup;
 import com.bitville.apm.listener.analysis.RecordRollup.StoredRecord;
 import com.bitville.apm.listener.analysis.RollupBatch;
-import com.bitville.apm.listener.analysis.RollupQueryNames;
+import com.bitville.apm.listener.bus.ServiceBus;
 import com.bitville.apm.listener.config.RollupSettings;
+import com.bitville.apm.listener.storage.api.RollupStore;
+import com.bitville.apm.listener.storage.api.RollupStore.PageRequest;
+import com.bitville.apm.listener.storage.api.RollupStore.RollupWrite;
 import com.bitville.apm.listener.support.ClusterSingleton;
 import com.bitville.apm.shared.bus.Addresses;
-import com.bitville.apm.shared.bus.StorageQuery;
 import com.bitville.apm.shared.model.PayloadCodec;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -36,6 +37,7 @@ public final class RollupVerticle extends VerticleBase {
   private static final long DAY_MS = 86_400_000L;
 
   private RollupSettings settings;
+  private RollupStore rollups;
   private ClusterSingleton singleton;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final List<Long> timers = new ArrayList<>();
@@ -51,6 +53,7 @@ public final class RollupVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     settings = RollupSettings.from(config());
+    rollups = ServiceBus.client(vertx, RollupStore.class, settings.storageTimeoutMs());
     consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.NODE_STATUS_PREFIX + "rollup",
         msg -> msg.reply(status())));
     if (!settings.enabled()) {
@@ -72,7 +75,7 @@ public final class RollupVerticle extends VerticleBase {
 
   private void loadCursor() {
     loading = true;
-    storage(RollupQueryNames.CURSOR, new JsonObject()).onComplete(done -> {
+    rollups.cursor().onComplete(done -> {
       loading = false;
       if (done.failed()) {
         lastError = "cannot read the rollup cursor: " + done.cause().getMessage();
@@ -106,15 +109,14 @@ public final class RollupVerticle extends VerticleBase {
     running = true;
     wanted = false;
     long after = cursor;
-    storage(RollupQueryNames.PAGE, new JsonObject().put("after_id", after).put("limit", settings.pageRecords()))
+    rollups.page(new PageRequest(after, settings.pageRecords()))
         .compose(reply -> {
           JsonArray records = reply.getJsonArray("records");
           if (records.isEmpty()) {
             return Future.succeededFuture(false);
           }
           return vertx.executeBlocking(() -> aggregate(records), false)
-              .compose(batch -> storage(RollupQueryNames.WRITE, new JsonObject().put("after_id", after)
-                  .put("batch", batch.toJson())).map(written -> {
+              .compose(batch -> rollups.write(new RollupWrite(after, batch.toJson())).map(written -> {
                     cursor = written.getLong("rolled_id");
                     if (written.getBoolean("applied")) {
                       rolledRecords += records.size();
@@ -177,7 +179,7 @@ public final class RollupVerticle extends VerticleBase {
 
   private void expire() {
     long before = System.currentTimeMillis() - settings.retentionDays() * DAY_MS;
-    storage(RollupQueryNames.EXPIRE, new JsonObject().put("before_ms", before))
+    rollups.expire(before)
         .onSuccess(reply -> {
           if (reply.getLong("deleted") > 0) {
             LOG.info("Rollup retention: deleted {} rows older than {} days", reply.getLong("deleted"),
@@ -185,12 +187,6 @@ public final class RollupVerticle extends VerticleBase {
           }
         })
         .onFailure(e -> LOG.warn("Rollup retention failed; will retry: {}", e.getMessage()));
-  }
-
-  private Future<JsonObject> storage(String name, JsonObject params) {
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(settings.storageTimeoutMs());
-    return vertx.eventBus().<JsonObject>request(Addresses.STORAGE_QUERY, new StorageQuery(name, params).toJson(),
-        options).map(message -> message.body());
   }
 
   private JsonObject status() {

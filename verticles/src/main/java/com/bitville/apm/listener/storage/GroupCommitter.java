@@ -2,7 +2,7 @@ package com.bitville.apm.listener.storage;
 
 import com.bitville.apm.listener.storage.RecordWriter.Numbered;
 import com.bitville.apm.shared.bus.StorageFailure;
-import com.bitville.apm.shared.bus.StoreReply;
+import com.bitville.apm.listener.storage.api.RecordStore.StoreReply;
 import com.bitville.apm.shared.model.IngestRecord;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -26,13 +26,6 @@ public final class RecordSql {
       duration_ms, route, url, method, status, host, sql_count, sql_time_ms, memory_peak_bytes, fatal, summary,
       node""";
 
-  static final String STATS = """
-      SELECT count(*) AS count, min(event_time_ms) AS oldest_event_time_ms, max(id) AS max_id FROM records""";
-
-  static final String STATS_FOR_PROJECT = """
-      SELECT count(*) AS count, min(event_time_ms) AS oldest_event_time_ms, max(id) AS max_id FROM records
-      WHERE project = ?""";
-
   private RecordSql() {
   }
 }

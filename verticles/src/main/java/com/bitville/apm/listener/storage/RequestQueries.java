@@ -1,43 +1,34 @@
 package com.bitville.apm.listener.storage;
 
-import com.bitville.apm.shared.bus.QueryNames;
+import com.bitville.apm.listener.storage.api.RequestReads;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Reads of the request list, request detail, correlation and pg-agent records. Every operation is confined
  * to the {@code projects} the caller passes (the query server passes exactly the user's projects); payloads
  * leave compressed, the query server inflates them.
  */
-final class RequestQueries implements QueryModule {
+final class RequestQueries implements RequestReads {
 
-  static final int MAX_PAGE = 500;
-  static final int MAX_RELATED = 500;
+  private final Database database;
 
-  @Override
-  public Map<String, QueryHandler> handlers(Database database) {
-    return Map.of(
-        QueryNames.REQUESTS_LIST, params -> list(database, params),
-        QueryNames.REQUEST_DETAIL, params -> detail(database, params),
-        QueryNames.CORRELATION, params -> correlation(database, params),
-        QueryNames.DATABASE_RECORDS, params -> databaseRecords(database, params));
+  RequestQueries(Database database) {
+    this.database = database;
   }
 
-  static List<Object> projects(JsonObject params) {
-    JsonArray projects = params.getJsonArray("projects");
+  static List<Object> projects(List<String> projects) {
     if (projects == null || projects.isEmpty() || projects.size() > 1000) {
       throw new IllegalArgumentException("projects must hold 1 to 1000 names");
     }
-    List<Object> names = new ArrayList<>();
-    for (Object name : projects) {
-      if (!(name instanceof String)) {
+    List<Object> names = new ArrayList<>(projects.size());
+    for (String name : projects) {
+      if (name == null) {
         throw new IllegalArgumentException("projects must be strings");
       }
       names.add(name);
@@ -49,37 +40,38 @@ final class RequestQueries implements QueryModule {
   record Statement(String sql, Tuple args) {
   }
 
-  private static Future<JsonObject> list(Database database, JsonObject params) {
-    int limit = limit(params);
-    Statement statement = listStatement(params);
+  @Override
+  public Future<RequestPage> list(RequestFilter filter) {
+    int limit = limit(filter.limit());
+    Statement statement = listStatement(filter);
     return database.reader().preparedQuery(statement.sql()).execute(statement.args()).map(rows -> {
-      JsonArray items = new JsonArray();
+      List<JsonObject> items = new ArrayList<>(Math.min(limit, rows.size()));
       for (Row row : rows) {
         if (items.size() < limit) {
           items.add(RecordReads.toJson(row));
         }
       }
-      return new JsonObject().put("items", items).put("has_more", rows.size() > limit);
+      return new RequestPage(items, rows.size() > limit);
     });
   }
 
-  private static int limit(JsonObject params) {
-    return Math.max(1, Math.min(MAX_PAGE, params.getInteger("limit", 50)));
+  private static int limit(int limit) {
+    return Math.max(1, Math.min(MAX_PAGE, limit));
   }
 
   /** The list query: one ordered index range per project (see QuerySql), merged when there are several. */
-  static Statement listStatement(JsonObject params) {
-    List<Object> projects = projects(params);
-    boolean byDuration = "duration".equals(params.getString("sort", "time"));
-    boolean ascending = "asc".equals(params.getString("order", "desc"));
-    int limit = limit(params);
+  static Statement listStatement(RequestFilter filter) {
+    List<Object> projects = projects(filter.projects());
+    boolean byDuration = "duration".equals(filter.sort());
+    boolean ascending = "asc".equals(filter.order());
+    int limit = limit(filter.limit());
     String order = byDuration ? (ascending ? QuerySql.ORDER_DURATION_ASC : QuerySql.ORDER_DURATION_DESC)
         : (ascending ? QuerySql.ORDER_TIME_ASC : QuerySql.ORDER_TIME_DESC);
     Tuple args = Tuple.tuple();
     StringBuilder sql = new StringBuilder();
     for (Object project : projects) {
       StringBuilder part = new StringBuilder();
-      listPart(part, args, project, params, byDuration, ascending);
+      listPart(part, args, project, filter, byDuration, ascending);
       part.append(order);
       args.addInteger(limit + 1);
       if (projects.size() == 1) {
@@ -98,34 +90,33 @@ final class RequestQueries implements QueryModule {
   }
 
   /** One project's index range with every filter and the keyset condition. */
-  private static void listPart(StringBuilder sql, Tuple args, Object project, JsonObject params, boolean byDuration,
-      boolean ascending) {
-    String route = params.getString("route");
-    sql.append(params.getString("correlation_id") != null ? QuerySql.LIST_PLAIN
+  private static void listPart(StringBuilder sql, Tuple args, Object project, RequestFilter filter,
+      boolean byDuration, boolean ascending) {
+    String route = filter.route();
+    sql.append(filter.correlationId() != null ? QuerySql.LIST_PLAIN
         : byDuration ? QuerySql.LIST_BY_DURATION : route != null ? QuerySql.LIST_BY_ROUTE_TIME : QuerySql.LIST_BY_TIME);
     args.addValue(project);
-    filter(sql, args, QuerySql.F_FROM, params.getLong("from_ms"));
-    filter(sql, args, QuerySql.F_TO, params.getLong("to_ms"));
+    filter(sql, args, QuerySql.F_FROM, filter.fromMs());
+    filter(sql, args, QuerySql.F_TO, filter.toMs());
     filter(sql, args, QuerySql.F_ROUTE, route);
-    String urlContains = params.getString("url_contains");
+    String urlContains = filter.urlContains();
     filter(sql, args, QuerySql.F_URL, urlContains == null ? null : "%" + escapeLike(urlContains) + "%");
-    filter(sql, args, QuerySql.F_METHOD, params.getString("method"));
-    if (params.getInteger("status_min") != null) {
+    filter(sql, args, QuerySql.F_METHOD, filter.method());
+    if (filter.statusMin() != null) {
       sql.append(" AND ").append(QuerySql.F_STATUS);
-      args.addInteger(params.getInteger("status_min")).addInteger(params.getInteger("status_max"));
+      args.addInteger(filter.statusMin()).addInteger(filter.statusMax());
     }
-    filter(sql, args, QuerySql.F_HOST, params.getString("host"));
-    filter(sql, args, QuerySql.F_MIN_DURATION, params.getDouble("min_duration_ms"));
-    filter(sql, args, QuerySql.F_MAX_DURATION, params.getDouble("max_duration_ms"));
-    filter(sql, args, QuerySql.F_CORRELATION, params.getString("correlation_id"));
-    Boolean fatal = params.getBoolean("fatal");
+    filter(sql, args, QuerySql.F_HOST, filter.host());
+    filter(sql, args, QuerySql.F_MIN_DURATION, filter.minDurationMs());
+    filter(sql, args, QuerySql.F_MAX_DURATION, filter.maxDurationMs());
+    filter(sql, args, QuerySql.F_CORRELATION, filter.correlationId());
+    Boolean fatal = filter.fatal();
     filter(sql, args, QuerySql.F_FATAL, fatal == null ? null : (fatal ? 1 : 0));
-    JsonObject after = params.getJsonObject("after");
-    if (after != null) {
+    if (filter.afterValue() != null && filter.afterId() != null) {
       sql.append(" AND ").append(byDuration
           ? (ascending ? QuerySql.AFTER_DURATION_ASC : QuerySql.AFTER_DURATION_DESC)
           : (ascending ? QuerySql.AFTER_TIME_ASC : QuerySql.AFTER_TIME_DESC));
-      args.addValue(after.getValue("value")).addLong(after.getLong("id"));
+      args.addValue(filter.afterValue()).addLong(filter.afterId());
     }
   }
 
@@ -140,26 +131,38 @@ final class RequestQueries implements QueryModule {
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
   }
 
-  private static Future<JsonObject> detail(Database database, JsonObject params) {
-    List<Object> projects = projects(params);
-    long id = params.getLong("id");
+  @Override
+  public Future<RequestDetail> detail(RecordLookup lookup) {
+    return withRelated(lookup, true);
+  }
+
+  @Override
+  public Future<RequestDetail> record(RecordLookup lookup) {
+    return withRelated(lookup, false);
+  }
+
+  private Future<RequestDetail> withRelated(RecordLookup lookup, boolean related) {
+    List<Object> projects = projects(lookup.projects());
+    long id = lookup.id();
     Tuple args = Tuple.of(id);
     projects.forEach(args::addValue);
     return database.reader().preparedQuery(QuerySql.RECORD_BY_ID + QuerySql.marks(projects.size())).execute(args)
         .compose(rows -> {
           if (rows.size() == 0) {
-            return Future.succeededFuture(new JsonObject());
+            return Future.succeededFuture(new RequestDetail(null, List.of()));
           }
           JsonObject record = RecordReads.toJson(rows.iterator().next());
-          return related(database, record.getString("correlation_id"), projects, MAX_RELATED)
-              .map(related -> new JsonObject().put("record", record).put("related", withoutId(related, id)));
+          if (!related) {
+            return Future.succeededFuture(new RequestDetail(record, List.of()));
+          }
+          return related(record.getString("correlation_id"), projects, MAX_RELATED)
+              .map(others -> new RequestDetail(record, withoutId(others, id)));
         });
   }
 
-  private static Future<JsonArray> related(Database database, String correlationId, List<Object> projects,
-      int limit) {
+  private Future<List<JsonObject>> related(String correlationId, List<Object> projects, int limit) {
     if (correlationId == null || correlationId.isBlank()) {
-      return Future.succeededFuture(new JsonArray());
+      return Future.succeededFuture(List.of());
     }
     Tuple args = Tuple.of(correlationId, correlationId);
     projects.forEach(args::addValue);
@@ -168,38 +171,42 @@ final class RequestQueries implements QueryModule {
         + QuerySql.CORRELATED_ORDER).execute(args).map(RequestQueries::toJson);
   }
 
-  private static JsonArray withoutId(JsonArray records, long id) {
-    JsonArray result = new JsonArray();
-    for (int i = 0; i < records.size(); i++) {
-      if (records.getJsonObject(i).getLong("id") != id) {
-        result.add(records.getJsonObject(i));
+  private static List<JsonObject> withoutId(List<JsonObject> records, long id) {
+    List<JsonObject> result = new ArrayList<>(records.size());
+    for (JsonObject record : records) {
+      if (record.getLong("id") != id) {
+        result.add(record);
       }
     }
     return result;
   }
 
-  private static Future<JsonObject> correlation(Database database, JsonObject params) {
-    List<Object> projects = projects(params);
-    int limit = Math.max(1, Math.min(MAX_RELATED, params.getInteger("limit", MAX_RELATED)));
-    return related(database, params.getString("correlation_id"), projects, limit)
-        .map(records -> new JsonObject().put("records", records));
+  @Override
+  public Future<Rows> correlated(CorrelationLookup lookup) {
+    List<Object> projects = projects(lookup.projects());
+    int limit = Math.max(1, Math.min(MAX_RELATED, lookup.limit()));
+    return related(lookup.correlationId(), projects, limit).map(Rows::new);
   }
 
-  private static Future<JsonObject> databaseRecords(Database database, JsonObject params) {
-    List<Object> projects = projects(params);
-    int limit = Math.max(1, Math.min(MAX_PAGE, params.getInteger("limit", 50)));
-    Tuple args = Tuple.of(params.getString("source"), params.getLong("from_ms", 0L),
-        params.getLong("to_ms", Long.MAX_VALUE), params.getLong("before_time_ms", Long.MAX_VALUE),
-        params.getLong("before_id", Long.MAX_VALUE));
+  @Override
+  public Future<Rows> databaseRecords(DatabaseFilter filter) {
+    List<Object> projects = projects(filter.projects());
+    int limit = Math.max(1, Math.min(MAX_PAGE, filter.limit()));
+    Tuple args = Tuple.of(filter.source(), orElse(filter.fromMs(), 0L), orElse(filter.toMs(), Long.MAX_VALUE),
+        orElse(filter.beforeTimeMs(), Long.MAX_VALUE), orElse(filter.beforeId(), Long.MAX_VALUE));
     projects.forEach(args::addValue);
     args.addInteger(limit);
     return database.reader().preparedQuery(QuerySql.DATABASE_RECORDS.formatted(QuerySql.marks(projects.size())))
-        .execute(args).map(rows -> new JsonObject().put("records", toJson(rows)));
+        .execute(args).map(rows -> new Rows(toJson(rows)));
   }
 
-  static JsonArray toJson(RowSet<Row> rows) {
-    JsonArray array = new JsonArray();
-    rows.forEach(row -> array.add(RecordReads.toJson(row)));
-    return array;
+  private static long orElse(Long value, long otherwise) {
+    return value == null ? otherwise : value;
+  }
+
+  static List<JsonObject> toJson(RowSet<Row> rows) {
+    List<JsonObject> list = new ArrayList<>(rows.size());
+    rows.forEach(row -> list.add(RecordReads.toJson(row)));
+    return list;
   }
 }

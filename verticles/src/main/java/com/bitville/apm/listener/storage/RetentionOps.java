@@ -1,17 +1,16 @@
 package com.bitville.apm.listener.storage;
 
-import com.bitville.apm.shared.bus.QueryNames;
+import com.bitville.apm.listener.storage.api.RetentionStore;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Retention's storage operations. Each write is one short transaction on the single writer connection (always
@@ -19,50 +18,43 @@ import java.util.Map;
  * any other write: ingest waits at most one small batch. The WAL checkpoint runs on a read connection, which is
  * always in autocommit mode and so free to checkpoint.
  */
-final class RetentionOps implements QueryModule {
+final class RetentionOps implements RetentionStore {
 
-  static final int MAX_BATCH = 5_000;
-  static final int MAX_VACUUM_PAGES = 100_000;
+  private final Vertx vertx;
+  private final Database database;
+  private final String databasePath;
+
+  RetentionOps(Vertx vertx, Database database, Path databasePath) {
+    this.vertx = vertx;
+    this.database = database;
+    this.databasePath = databasePath.toString();
+  }
 
   @Override
-  public Map<String, QueryHandler> handlers(Database database) {
-    return Map.of(
-        QueryNames.RETENTION_DELETE_EXPIRED, params -> deleteExpired(database, params),
-        QueryNames.RETENTION_DELETE_OLDEST, params -> deleteOldest(database, params),
-        QueryNames.RETENTION_VACUUM, params -> vacuum(database, params),
-        QueryNames.RETENTION_FILE_STATS, params -> fileStats(database));
-  }
-
-  private static Future<JsonObject> deleteExpired(Database database, JsonObject params) {
-    int limit = limit(params);
-    Long before = params.getLong("before_ms");
-    if (before == null) {
-      return Future.failedFuture(new IllegalArgumentException("before_ms is required"));
-    }
-    String project = params.getString("project");
-    JsonArray excluded = params.getJsonArray("exclude_projects", new JsonArray());
+  public Future<Deleted> deleteExpired(ExpiredBatch batch) {
+    int limit = limit(batch.limit());
     String sql;
     Tuple tuple;
-    if (project != null) {
+    if (batch.project() != null) {
       sql = RetentionSql.EXPIRED_OF_PROJECT;
-      tuple = Tuple.of(project, before, limit);
+      tuple = Tuple.of(batch.project(), batch.beforeMs(), limit);
     } else {
+      List<String> excluded = batch.excludedProjects() == null ? List.of() : batch.excludedProjects();
       sql = RetentionSql.EXPIRED + (excluded.isEmpty() ? "" : " AND project NOT IN " + marks(excluded.size()))
           + RetentionSql.EXPIRED_ORDER;
-      tuple = Tuple.tuple().addLong(before);
-      excluded.forEach(name -> tuple.addString(String.valueOf(name)));
+      tuple = Tuple.tuple().addLong(batch.beforeMs());
+      excluded.forEach(tuple::addString);
       tuple.addInteger(limit);
     }
-    return deleteSelected(database, sql, tuple, params.getBoolean("count_unforwarded", false));
+    return deleteSelected(database, sql, tuple, batch.countUnforwarded());
   }
 
-  private static Future<JsonObject> deleteOldest(Database database, JsonObject params) {
-    return deleteSelected(database, RetentionSql.OLDEST, Tuple.of(limit(params)),
-        params.getBoolean("count_unforwarded", false));
+  @Override
+  public Future<Deleted> deleteOldest(OldestBatch batch) {
+    return deleteSelected(database, RetentionSql.OLDEST, Tuple.of(limit(batch.limit())), batch.countUnforwarded());
   }
 
-  private static int limit(JsonObject params) {
-    int limit = params.getInteger("limit", 500);
+  private static int limit(int limit) {
     if (limit < 1 || limit > MAX_BATCH) {
       throw new IllegalArgumentException("limit must be between 1 and " + MAX_BATCH);
     }
@@ -74,7 +66,7 @@ final class RetentionOps implements QueryModule {
    * that reads first and writes later is refused at once (SQLITE_BUSY, no busy wait) when the group commit
    * wrote in between, because its snapshot is stale; one that writes first waits for the lock like any write.
    */
-  private static Future<JsonObject> deleteSelected(Database database, String select, Tuple tuple,
+  private static Future<Deleted> deleteSelected(Database database, String select, Tuple tuple,
       boolean countUnforwarded) {
     return database.reader().preparedQuery(select).execute(tuple).compose(rows -> {
       List<Long> ids = new ArrayList<>();
@@ -83,24 +75,25 @@ final class RetentionOps implements QueryModule {
         ids.add(row.getLong("id"));
         oldest = oldest == null ? row.getLong("event_time_ms") : Math.min(oldest, row.getLong("event_time_ms"));
       }
-      JsonObject result = new JsonObject().put("deleted", 0).put("unforwarded", 0).put("oldest_deleted_ms", oldest);
       if (ids.isEmpty()) {
-        return Future.succeededFuture(result);
+        return Future.succeededFuture(new Deleted(0, 0, oldest));
       }
-      return database.writer().withTransaction(connection -> deleteIds(connection, ids, countUnforwarded, result));
+      Long oldestDeleted = oldest;
+      return database.writer().withTransaction(connection -> deleteIds(connection, ids, countUnforwarded,
+          oldestDeleted));
     });
   }
 
   /** Links first (taking the write lock), then the unforwarded count while failures still exist, then the rest. */
-  private static Future<JsonObject> deleteIds(SqlConnection connection, List<Long> ids, boolean countUnforwarded,
-      JsonObject result) {
+  private static Future<Deleted> deleteIds(SqlConnection connection, List<Long> ids, boolean countUnforwarded,
+      Long oldestDeleted) {
     Tuple tuple = Tuple.wrap(new ArrayList<Object>(ids));
     String in = marks(ids.size());
     return connection.preparedQuery(RetentionSql.DELETE_LINKS + in).execute(tuple)
         .compose(v -> countUnforwarded ? unforwarded(connection, ids) : Future.succeededFuture(0L))
         .compose(unforwarded -> connection.preparedQuery(RetentionSql.DELETE_FAILURES + in).execute(tuple)
             .compose(v -> connection.preparedQuery(RetentionSql.DELETE_RECORDS + in).execute(tuple))
-            .map(deleted -> result.put("deleted", deleted.rowCount()).put("unforwarded", unforwarded)));
+            .map(deleted -> new Deleted(deleted.rowCount(), unforwarded, oldestDeleted)));
   }
 
   /** Deleted records the GELF cursor had not passed and that were not already counted as failed. */
@@ -118,12 +111,13 @@ final class RetentionOps implements QueryModule {
     });
   }
 
-  private static Future<JsonObject> vacuum(Database database, JsonObject params) {
-    int pages = params.getInteger("pages", 256);
+  @Override
+  public Future<Vacuumed> vacuum(VacuumStep step) {
+    int pages = step.pages();
     if (pages < 0 || pages > MAX_VACUUM_PAGES) {
       return Future.failedFuture(new IllegalArgumentException("pages must be between 0 and " + MAX_VACUUM_PAGES));
     }
-    boolean checkpoint = params.getBoolean("checkpoint", true);
+    boolean checkpoint = step.checkpoint();
     // counted on a read connection: the vacuum transaction must write first (see deleteSelected)
     Future<Long[]> vacuumed = freePages(database.reader())
         .compose(before -> database.writer().withTransaction(connection -> (pages == 0
@@ -138,8 +132,7 @@ final class RetentionOps implements QueryModule {
         .compose(v -> database.reader().query(RetentionSql.FILE_STATS).execute())
         .map(rows -> {
           Row row = rows.iterator().next();
-          return new JsonObject().put("freed_pages", counts[0] - counts[1]).put("free_pages_left", counts[1])
-              .put("page_size", row.getLong("page_size")).put("page_count", row.getLong("page_count"));
+          return new Vacuumed(counts[0] - counts[1], counts[1], row.getLong("page_size"), row.getLong("page_count"));
         }));
   }
 
@@ -148,13 +141,20 @@ final class RetentionOps implements QueryModule {
         .map(rows -> rows.iterator().next().getLong(0));
   }
 
-  private static Future<JsonObject> fileStats(Database database) {
-    return database.reader().query(RetentionSql.FILE_STATS).execute().map(rows -> {
-      Row row = rows.iterator().next();
-      return new JsonObject().put("page_size", row.getLong("page_size")).put("page_count", row.getLong("page_count"))
-          .put("free_pages", row.getLong("free_pages")).put("records", row.getLong("records"))
-          .put("oldest_event_time_ms", row.getLong("oldest_event_time_ms"));
-    });
+  @Override
+  public Future<FileStats> fileStats() {
+    return Future.all(database.reader().query(RetentionSql.FILE_STATS).execute(), size(databasePath),
+        size(databasePath + "-wal")).map(all -> {
+          Row row = all.<RowSet<Row>>resultAt(0).iterator().next();
+          return new FileStats(row.getLong("page_size"), row.getLong("page_count"), row.getLong("free_pages"),
+              row.getLong("records"), row.getLong("oldest_event_time_ms"), all.<Long>resultAt(1),
+              all.<Long>resultAt(2));
+        });
+  }
+
+  private Future<Long> size(String path) {
+    return vertx.fileSystem().exists(path).compose(exists -> exists
+        ? vertx.fileSystem().props(path).map(props -> props.size()) : Future.succeededFuture(0L));
   }
 
   static String marks(int count) {

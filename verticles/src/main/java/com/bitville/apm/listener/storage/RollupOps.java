@@ -1,8 +1,8 @@
 package com.bitville.apm.listener.storage;
 
 import com.bitville.apm.listener.analysis.RollupBatch;
-import com.bitville.apm.listener.analysis.RollupQueryNames;
 import com.bitville.apm.listener.analysis.RollupTable;
+import com.bitville.apm.listener.storage.api.RollupStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -20,22 +20,54 @@ import java.util.Map;
  * and moves the cursor in one transaction, expiry, and the range reads of the overview and the window analysis.
  * Reads run on the read pool, writes on the writer in short transactions.
  */
-final class RollupOps implements QueryModule {
+final class RollupOps implements RollupStore {
 
   static final int MAX_PAGE = 2_000;
   static final int MAX_LIST = 5_000;
   static final long MAX_POINTS = 20_000;
 
+  private final Database database;
+
+  RollupOps(Database database) {
+    this.database = database;
+  }
+
   @Override
-  public Map<String, QueryHandler> handlers(Database database) {
-    return Map.of(
-        RollupQueryNames.CURSOR, params -> cursor(database),
-        RollupQueryNames.PAGE, params -> page(database, params),
-        RollupQueryNames.WRITE, params -> write(database, params),
-        RollupQueryNames.EXPIRE, params -> expire(database, params),
-        RollupQueryNames.OVERVIEW, params -> overview(database, params),
-        RollupQueryNames.WINDOW, params -> window(database, params),
-        RollupQueryNames.EDGES, params -> edges(database, params));
+  public Future<JsonObject> cursor() {
+    return cursor(database);
+  }
+
+  @Override
+  public Future<JsonObject> page(PageRequest request) {
+    return page(database, new JsonObject().put("after_id", request.afterId()).put("limit", request.limit()));
+  }
+
+  @Override
+  public Future<JsonObject> write(RollupWrite write) {
+    return write(database, new JsonObject().put("after_id", write.afterId()).put("batch", write.batch()));
+  }
+
+  @Override
+  public Future<JsonObject> expire(Long beforeMs) {
+    return expire(database, new JsonObject().put("before_ms", beforeMs));
+  }
+
+  @Override
+  public Future<JsonObject> overview(OverviewRequest request) {
+    return overview(database, new JsonObject().put("project", request.project()).put("from_ms", request.fromMs())
+        .put("to_ms", request.toMs()).put("step_ms", request.stepMs()));
+  }
+
+  @Override
+  public Future<JsonObject> window(WindowRequest request) {
+    return window(database, new JsonObject().put("project", request.project()).put("from_ms", request.fromMs())
+        .put("to_ms", request.toMs()));
+  }
+
+  @Override
+  public Future<JsonObject> edges(EdgesRequest request) {
+    return edges(database, new JsonObject().put("project", request.project()).put("from_ms", request.fromMs())
+        .put("to_ms", request.toMs()).put("limit", request.limit()));
   }
 
   private static Future<JsonObject> cursor(Database database) {

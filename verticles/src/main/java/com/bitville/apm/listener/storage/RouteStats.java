@@ -1,6 +1,6 @@
 package com.bitville.apm.listener.storage;
 
-import com.bitville.apm.shared.bus.QueryNames;
+import com.bitville.apm.listener.storage.api.RouteReads;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -16,34 +16,33 @@ import java.util.Map;
  * with. Short windows are exact (window functions over the rows); windows longer than {@link #EXACT_WINDOW_MS}
  * read the hourly histogram (whole hours, percentiles to about +-5 %) and say so with {@code approximate}.
  */
-final class RouteStats implements QueryModule {
+final class RouteStats implements RouteReads {
 
   static final long EXACT_WINDOW_MS = 3 * 3600_000L;
   static final long HOUR_MS = 3600_000L;
-  static final int MAX_ROUTES = 1000;
   static final int MAX_EXACT_DURATIONS = 200_000;
   static final int BASELINE_SAMPLE = 200;
 
-  @Override
-  public Map<String, QueryHandler> handlers(Database database) {
-    return Map.of(
-        QueryNames.ROUTE_STATS, params -> routes(database, params),
-        QueryNames.ROUTE_HISTOGRAM, params -> histogram(database, params),
-        QueryNames.ROUTE_BASELINE, params -> baseline(database, params));
+  private final Database database;
+
+  RouteStats(Database database) {
+    this.database = database;
   }
 
-  private static Future<JsonObject> routes(Database database, JsonObject params) {
-    List<Object> projects = RequestQueries.projects(params);
-    long from = params.getLong("from_ms");
-    long to = params.getLong("to_ms");
-    int limit = Math.max(1, Math.min(MAX_ROUTES, params.getInteger("limit", 200)));
+  @Override
+  public Future<JsonObject> stats(RouteWindow window) {
+    List<Object> projects = RequestQueries.projects(window.projects());
+    long from = window.fromMs();
+    long to = window.toMs();
+    int limit = Math.max(1, Math.min(MAX_ROUTES, window.limit()));
     String marks = QuerySql.marks(projects.size());
     if (to - from <= EXACT_WINDOW_MS) {
       Tuple args = Tuple.of(from, to);
       projects.forEach(args::addValue);
       args.addInteger(limit);
       return database.reader().preparedQuery(QuerySql.ROUTES_EXACT.formatted(marks)).execute(args)
-          .map(rows -> new JsonObject().put("routes", RequestQueries.toJson(rows)).put("approximate", false)
+          .map(rows -> new JsonObject().put("routes", new JsonArray(new ArrayList<>(RequestQueries.toJson(rows))))
+              .put("approximate", false)
               .put("from_ms", from).put("to_ms", to));
     }
     long hourFrom = Math.floorDiv(from, HOUR_MS) * HOUR_MS;
@@ -104,11 +103,12 @@ final class RouteStats implements QueryModule {
     return max;
   }
 
-  private static Future<JsonObject> histogram(Database database, JsonObject params) {
-    String project = params.getString("project");
-    String route = params.getString("route");
-    long from = params.getLong("from_ms");
-    long to = params.getLong("to_ms");
+  @Override
+  public Future<JsonObject> histogram(RouteHistogram request) {
+    String project = request.project();
+    String route = request.route();
+    long from = request.fromMs();
+    long to = request.toMs();
     long hourFrom = Math.floorDiv(from, HOUR_MS) * HOUR_MS;
     long hourTo = Math.floorDiv(to + HOUR_MS - 1, HOUR_MS) * HOUR_MS;
     return database.reader().preparedQuery(QuerySql.ROUTE_HISTOGRAM_HOURLY)
@@ -128,35 +128,37 @@ final class RouteStats implements QueryModule {
         });
   }
 
-  private static Future<JsonObject> baseline(Database database, JsonObject params) {
-    String project = params.getString("project");
-    String route = params.getString("route");
-    long from = params.getLong("from_ms");
-    long to = params.getLong("to_ms");
-    long exclude = params.getLong("exclude_id", -1L);
-    double duration = params.getDouble("duration_ms");
+  @Override
+  public Future<Baseline> baseline(BaselineRequest request) {
+    String project = request.project();
+    String route = request.route();
+    long from = request.fromMs();
+    long to = request.toMs();
+    long exclude = request.excludeId();
     var reader = database.reader();
-    Future<JsonObject> counts = reader.preparedQuery(QuerySql.BASELINE_COUNTS)
-        .execute(Tuple.of(duration, project, route, from, to, exclude)).map(rows -> {
+    Future<long[]> counts = reader.preparedQuery(QuerySql.BASELINE_COUNTS)
+        .execute(Tuple.of(request.durationMs(), project, route, from, to, exclude)).map(rows -> {
           Row row = rows.iterator().next();
-          return new JsonObject().put("count", row.getLong("count"))
-              .put("faster", row.getLong("faster") == null ? 0L : row.getLong("faster"));
+          return new long[] {row.getLong("count"), row.getLong("faster") == null ? 0L : row.getLong("faster")};
         });
-    Future<JsonObject> percentiles = reader.preparedQuery(QuerySql.ROUTE_DURATIONS)
+    Future<double[]> durations = reader.preparedQuery(QuerySql.ROUTE_DURATIONS)
         .execute(Tuple.of(project, route, from, to, exclude, MAX_EXACT_DURATIONS)).map(rows -> {
           double[] values = new double[rows.size()];
           int i = 0;
           for (Row row : rows) {
             values[i++] = row.getDouble(0);
           }
-          return new JsonObject().put("p50", nearestRank(values, 0.50)).put("p95", nearestRank(values, 0.95))
-              .put("p99", nearestRank(values, 0.99));
+          return values;
         });
-    Future<JsonObject> typical = reader.preparedQuery(QuerySql.BASELINE_SAMPLE)
+    Future<List<byte[]>> sample = reader.preparedQuery(QuerySql.BASELINE_SAMPLE)
         .execute(Tuple.of(project, route, from, to, exclude, BASELINE_SAMPLE))
-        .compose(rows -> typicalRequest(database, rows));
-    return Future.all(counts, percentiles, typical).map(all -> ((JsonObject) all.resultAt(0))
-        .mergeIn(all.resultAt(1)).mergeIn(all.resultAt(2)));
+        .compose(rows -> samplePayloads(database, rows));
+    return Future.all(counts, durations, sample).map(all -> {
+      long[] count = all.resultAt(0);
+      double[] sorted = all.resultAt(1);
+      return new Baseline(count[0], count[1], nearestRank(sorted, 0.50), nearestRank(sorted, 0.95),
+          nearestRank(sorted, 0.99), all.resultAt(2));
+    });
   }
 
   static Double nearestRank(double[] sorted, double p) {
@@ -167,18 +169,18 @@ final class RouteStats implements QueryModule {
     return sorted[Math.max(0, rank - 1)];
   }
 
-  private static Future<JsonObject> typicalRequest(Database database, Iterable<Row> sample) {
+  private static Future<List<byte[]>> samplePayloads(Database database, Iterable<Row> sample) {
     List<Object> ids = new ArrayList<>();
     sample.forEach(row -> ids.add(row.getLong("id")));
     if (ids.isEmpty()) {
-      return Future.succeededFuture(new JsonObject().put("sample_size", 0).put("payloads", new JsonArray()));
+      return Future.succeededFuture(List.of());
     }
     return database.reader().preparedQuery(QuerySql.BASELINE_PAYLOADS.formatted(QuerySql.marks(ids.size())))
         .execute(Tuple.wrap(ids))
         .map(rows -> {
-          JsonArray payloads = new JsonArray();
+          List<byte[]> payloads = new ArrayList<>(rows.size());
           rows.forEach(row -> payloads.add(RecordReads.toJson(row).getBinary("payload")));
-          return new JsonObject().put("sample_size", payloads.size()).put("payloads", payloads);
+          return payloads;
         });
   }
 }

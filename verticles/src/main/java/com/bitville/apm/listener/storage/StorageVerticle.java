@@ -1,33 +1,36 @@
 package com.bitville.apm.listener.storage;
 
+import com.bitville.apm.listener.bus.ServiceBus;
+import com.bitville.apm.listener.bus.ServiceError;
 import com.bitville.apm.listener.config.NodeSettings;
 import com.bitville.apm.listener.config.StorageSettings;
 import com.bitville.apm.listener.storage.RecordWriter.Numbered;
+import com.bitville.apm.listener.storage.api.OutboxStore;
+import com.bitville.apm.listener.storage.api.RecordStore;
+import com.bitville.apm.listener.storage.api.RequestReads;
+import com.bitville.apm.listener.storage.api.RetentionStore;
+import com.bitville.apm.listener.storage.api.RollupStore;
+import com.bitville.apm.listener.storage.api.RouteReads;
 import com.bitville.apm.listener.support.NodeMetrics;
 import com.bitville.apm.shared.bus.Addresses;
 import com.bitville.apm.shared.bus.StorageFailure;
-import com.bitville.apm.shared.bus.StorageQuery;
-import com.bitville.apm.shared.bus.StoreRequest;
 import com.bitville.apm.shared.bus.StoredEvent;
 import com.bitville.apm.shared.model.IngestRecord;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.eventbus.MessageConsumerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Lock;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns the SQLite file, exactly one per cluster (a cluster-wide lock proves it). Group-commits writes,
- * serves the named reads of every {@link QueryModule}, and publishes a "stored" event after each commit.
+ * Owns the SQLite file, exactly one per cluster (a cluster-wide lock proves it). Serves the typed storage
+ * services of {@code storage.api} (bound once, in {@link #bindServices}), group-commits writes, and publishes a
+ * "stored" event after each commit.
  */
 public final class StorageVerticle extends VerticleBase {
 
@@ -38,7 +41,6 @@ public final class StorageVerticle extends VerticleBase {
   private static final long WRITE_PROBE_INTERVAL_MS = 1_000;
 
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
-  private final Map<String, QueryHandler> queries = new HashMap<>();
   private Lock ownerLock;
   private Database database;
   private RecordWriter recordWriter;
@@ -56,7 +58,7 @@ public final class StorageVerticle extends VerticleBase {
         .recover(e -> Future.failedFuture(new IllegalStateException(
             "another StorageVerticle already owns the database in this cluster; run exactly one")))
         .compose(lock -> openDatabase(lock, settings))
-        .onSuccess(v -> registerConsumers())
+        .onSuccess(v -> bindServices(settings))
         .onSuccess(v -> vertx.setPeriodic(WRITE_PROBE_INTERVAL_MS, id -> committer.probeIfFailing()))
         .onSuccess(v -> LOG.info("Storage ready: {} (synchronous={})", settings.dbPath(), settings.synchronous()));
   }
@@ -71,84 +73,34 @@ public final class StorageVerticle extends VerticleBase {
         .map(firstId -> {
           committer = new GroupCommitter(writer, firstId, settings.maxBatchRecords(), settings.maxQueuedRecords(),
               this::publishStored, NodeMetrics.registry());
-          modules().forEach(module -> queries.putAll(module.handlers(database)));
           return null;
         });
   }
 
-  /** Every group of storage operations; a new concern adds its module here. */
-  private static List<QueryModule> modules() {
-    return List.of(new RecordReads(), new RetentionOps(), new OutboxOps(), new RequestQueries(),
-        new RouteStats(), new RollupOps());
+  /** Every storage service and its implementation; a new service is bound here and nowhere else. */
+  private void bindServices(StorageSettings settings) {
+    bind(RecordStore.class, new RecordWrites(committer, node));
+    bind(RetentionStore.class, new RetentionOps(vertx, database, settings.dbPath()));
+    bind(OutboxStore.class, new OutboxOps(database));
+    bind(RequestReads.class, new RequestQueries(database));
+    bind(RouteReads.class, new RouteStats(database));
+    bind(RollupStore.class, new RollupOps(database));
   }
 
-  private void registerConsumers() {
-    var bus = vertx.eventBus();
-    consumers.add(bus.<JsonObject>consumer(bounded(Addresses.STORAGE_WRITE), this::write));
-    consumers.add(bus.<JsonObject>consumer(bounded(Addresses.STORAGE_QUERY), this::query));
-    consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_PING, msg -> msg.reply(new JsonObject()
-        .put("node", node).put("queued_records", committer.queuedRecords())
-        .put("writes_failing", committer.writesFailing()))));
+  private <S> void bind(Class<S> service, S implementation) {
+    consumers.add(ServiceBus.bind(vertx, service, implementation, MAX_BUFFERED_MESSAGES, StorageVerticle::errorOf));
   }
 
-  private static MessageConsumerOptions bounded(String address) {
-    return new MessageConsumerOptions().setAddress(address).setMaxBufferedMessages(MAX_BUFFERED_MESSAGES);
-  }
-
-  private void write(Message<JsonObject> message) {
-    List<IngestRecord> records;
-    try {
-      records = StoreRequest.fromJson(message.body()).records();
-    } catch (RuntimeException e) {
-      message.fail(StorageFailure.BAD_REQUEST.code(), "malformed store request");
-      return;
-    }
-    committer.submit(records).onComplete(result -> {
-      if (result.succeeded()) {
-        message.reply(result.result().toJson());
-      } else {
-        replyFailure(message, result.cause());
-      }
-    });
-  }
-
-  private void query(Message<JsonObject> message) {
-    StorageQuery query;
-    try {
-      query = StorageQuery.fromJson(message.body());
-    } catch (RuntimeException e) {
-      message.fail(StorageFailure.BAD_REQUEST.code(), "malformed storage query");
-      return;
-    }
-    QueryHandler handler = queries.get(query.name());
-    if (handler == null) {
-      message.fail(StorageFailure.BAD_REQUEST.code(), "unknown storage query: " + query.name());
-      return;
-    }
-    Future<JsonObject> result;
-    try {
-      result = handler.handle(query.params());
-    } catch (IllegalArgumentException e) {
-      result = Future.failedFuture(e);
-    }
-    result.onComplete(done -> {
-      if (done.succeeded()) {
-        message.reply(done.result());
-      } else {
-        replyFailure(message, done.cause());
-      }
-    });
-  }
-
-  private static void replyFailure(Message<?> message, Throwable cause) {
+  /** The one mapping of a storage operation's failure to its reply; callers read it with StorageError.of. */
+  private static ServiceError errorOf(Throwable cause) {
     if (cause instanceof StorageException storage) {
-      message.fail(storage.failure().code(), storage.getMessage());
-    } else if (cause instanceof IllegalArgumentException) {
-      message.fail(StorageFailure.BAD_REQUEST.code(), cause.getMessage());
-    } else {
-      LOG.error("Storage operation failed", cause);
-      message.fail(StorageFailure.UNAVAILABLE.code(), "storage operation failed");
+      return new ServiceError(storage.failure().code(), storage.getMessage());
     }
+    if (cause instanceof IllegalArgumentException) {
+      return new ServiceError(StorageFailure.BAD_REQUEST.code(), cause.getMessage());
+    }
+    LOG.error("Storage operation failed", cause);
+    return new ServiceError(StorageFailure.UNAVAILABLE.code(), "storage operation failed");
   }
 
   private void publishStored(List<Numbered> batch) {

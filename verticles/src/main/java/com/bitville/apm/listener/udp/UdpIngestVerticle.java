@@ -1,15 +1,16 @@
 package com.bitville.apm.listener.udp;
 
+import com.bitville.apm.listener.bus.ServiceBus;
 import com.bitville.apm.listener.config.ProjectSettings;
 import com.bitville.apm.listener.config.RedactionSettings;
 import com.bitville.apm.listener.config.UdpSettings;
 import com.bitville.apm.listener.ingest.IngestPipeline;
 import com.bitville.apm.listener.ingest.IngestPipeline.Outcome;
+import com.bitville.apm.listener.storage.api.RecordStore;
+import com.bitville.apm.listener.storage.api.RecordStore.StoreRequest;
+import com.bitville.apm.listener.storage.api.StorageError;
 import com.bitville.apm.listener.support.NodeMetrics;
 import com.bitville.apm.shared.bus.Addresses;
-import com.bitville.apm.shared.bus.StorageFailure;
-import com.bitville.apm.shared.bus.StoreReply;
-import com.bitville.apm.shared.bus.StoreRequest;
 import com.bitville.apm.shared.normalize.BodyParser;
 import com.bitville.apm.shared.normalize.InvalidPayloadException;
 import com.bitville.apm.shared.udp.SignedDatagram;
@@ -21,10 +22,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.datagram.DatagramPacket;
 import io.vertx.core.datagram.DatagramSocket;
 import io.vertx.core.datagram.DatagramSocketOptions;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import java.util.EnumMap;
 import java.util.Locale;
@@ -46,6 +44,7 @@ public final class UdpIngestVerticle extends VerticleBase {
   private static final int REPLAY_MEMORY_ENTRIES = 200_000;
 
   private UdpSettings settings;
+  private RecordStore recordStore;
   private Map<String, ProjectSettings> projects;
   private IngestPipeline pipeline;
   private DatagramSocket socket;
@@ -60,6 +59,7 @@ public final class UdpIngestVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     settings = UdpSettings.from(config());
+    recordStore = ServiceBus.client(vertx, RecordStore.class, settings.storageTimeoutMs());
     projects = ProjectSettings.from(config());
     replays = new ReplayGuard(settings.clockWindowSeconds() * 1000L, REPLAY_MEMORY_ENTRIES);
     pipeline = new IngestPipeline(settings.maxDepth(), 1, RedactionSettings.from(config()).redactor());
@@ -184,26 +184,15 @@ public final class UdpIngestVerticle extends VerticleBase {
       return;
     }
     inFlight++;
-    vertx.eventBus().<JsonObject>request(Addresses.STORAGE_WRITE, new StoreRequest(outcome.records()).toJson(),
-            new DeliveryOptions().setSendTimeout(settings.storageTimeoutMs()))
+    recordStore.store(new StoreRequest(outcome.records()))
         .onComplete(done -> {
           inFlight--;
           if (done.succeeded()) {
-            stored.increment(outcome.records().size() - StoreReply.fromJson(done.result().body()).duplicateCount());
+            stored.increment(outcome.records().size() - done.result().duplicateCount());
           } else {
-            drop(storageReason(done.cause()), packet);
+            drop(StorageError.of(done.cause()).overloaded() ? UdpDrop.STORAGE_BUSY : UdpDrop.STORAGE_ERROR, packet);
           }
         });
-  }
-
-  private static UdpDrop storageReason(Throwable failure) {
-    if (failure instanceof ReplyException reply && (reply.failureType() == ReplyFailure.TIMEOUT
-        || reply.failureType() == ReplyFailure.NO_HANDLERS
-        || reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
-        && reply.failureCode() == StorageFailure.BUSY.code())) {
-      return UdpDrop.STORAGE_BUSY;
-    }
-    return UdpDrop.STORAGE_ERROR;
   }
 
   /** Counted always; logged at most once a minute so that a flood cannot flood the log as well. */

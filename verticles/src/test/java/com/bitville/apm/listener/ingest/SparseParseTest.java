@@ -8,6 +8,7 @@ import com.bitville.apm.listener.testsupport.Fixtures;
 import com.bitville.apm.shared.model.IngestRecord;
 import com.bitville.apm.shared.normalize.BodyParser;
 import com.bitville.apm.shared.normalize.InvalidPayloadException;
+import com.bitville.apm.shared.php.PhpFields;
 import com.bitville.apm.shared.php.PhpPayloadNormalizer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -28,11 +29,8 @@ class SparseParseTest {
   private static final List<String> FIXTURES = List.of("wire/slow_get.json", "wire/slow_post.json",
       "wire/fatal.json", "wire/nosql_noxhprof.json", "legacy-listener-schema.json", "socket/slow_get.json",
       "disk-buffer/profile_20261123_181705_dcf29f93.json", "disk-buffer/profile_20261123_181709_f310c173.json");
-  private static final List<String> PATHS = List.of("correlation_id", "timestamp", "elapsed_ms", "timing",
-      "timing.duration_ms", "request", "request.url", "request.method", "request.server",
-      "request.server.server_name", "response", "response.status_code", "server", "server.hostname", "sql",
-      "sql.queries", "sql.summary", "sql.summary.total_queries", "sql.total_time_ms", "xhprof", "xhprof.profiling",
-      "xhprof.profiling.top_functions", "xhprof.memory", "xhprof.memory.peak_usage", "fatal_error");
+  /** Every path ingest reads, from the one list the sparse reader is built from. */
+  private static final List<String> PATHS = PhpFields.valuePaths();
   private static final List<Object> VALUES = Arrays.asList("text", 5, 2.5, true, null, new JsonArray(),
       new JsonArray().add(1), new JsonObject(), new JsonObject().put("k", 1),
       new JsonArray().add(new JsonObject().put("time_ms", 3)).add("x"));

@@ -30,7 +30,7 @@ class ReadinessTest {
     Path dataDir = Files.createTempDirectory("bitville-readiness-");
     JsonObject config = ConfigLoader.defaults().mergeIn(TestListener.baseConfig(dataDir), true)
         .mergeIn(new JsonObject().put("verticles", new JsonObject().put("http-ingest", 2).put("query-server", 0)
-            .put("udp-ingest", 0).put("retention", 0).put("gelf-forwarder", 0)), true);
+            .put("udp-ingest", 0).put("retention", 0).put("gelf-forwarder", 0).put("rollup", 0)), true);
     config = FirstStart.prepare(config).config();
     Vertx vertx = Vertx.vertx();
     try {

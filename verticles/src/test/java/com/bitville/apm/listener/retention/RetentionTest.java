@@ -204,4 +204,31 @@ class RetentionTest {
     assertEquals(0, listener.count("SELECT count(*) FROM records WHERE id = ?", first.get(0)), "oldest went first");
     assertEquals(1, listener.count("SELECT count(*) FROM records WHERE id = ?", last.get(last.size() - 1)));
   }
+
+  @Test
+  @DisplayName("Disk budget on a node without storage: retention asks storage for the file size")
+  void diskBudgetFromAnotherNode() throws Exception {
+    listener = TestListener.start(new JsonObject().put("verticles", new JsonObject().put("retention", 0))
+        .put("ingest", new JsonObject().put("rateLimit", new JsonObject().put("perKeyPerSecond", 10_000))));
+    client = listener.httpsClient(vertx);
+    List<Long> first = ingest(TestListener.SHOP_KEY, 400, 3_600);
+    List<Long> last = ingest(TestListener.SHOP_KEY, 400, 60);
+    assertTrue(Files.size(listener.databaseFile()) > BUDGET_BYTES, "the test needs more data than the budget");
+    // as on a node of its own: this node's data directory holds no database file
+    Path elsewhere = Files.createTempDirectory("bitville-retention-node-");
+    JsonObject config = listener.config().copy()
+        .put("node", listener.config().getJsonObject("node").copy().put("dataDir", elsewhere.toString()))
+        .put("storage", new JsonObject().put("dbPath", elsewhere.resolve("bitville.db").toString()))
+        .put("retention", new JsonObject().put("days", 30).put("batchSize", 100).put("pauseMs", 0)
+            .put("initialDelayMs", 3_600_000).put("maxDatabaseBytes", BUDGET_BYTES));
+    Await.result(listener.vertx().deployVerticle(new RetentionVerticle(),
+        new io.vertx.core.DeploymentOptions().setConfig(config)));
+    JsonObject summary = run();
+    assertTrue(summary.getLong("database_bytes_before") > BUDGET_BYTES, summary.encode());
+    assertTrue(summary.getLong("rows_deleted_for_disk_budget") > 0, summary.encode());
+    assertTrue(Files.size(listener.databaseFile()) <= BUDGET_BYTES, "database file after the run");
+    assertEquals(0, listener.count("SELECT count(*) FROM records WHERE id = ?", first.get(0)), "oldest went first");
+    assertEquals(1, listener.count("SELECT count(*) FROM records WHERE id = ?", last.get(last.size() - 1)));
+    assertTrue(Files.notExists(elsewhere.resolve("bitville.db")), "the retention node opened no file of its own");
+  }
 }

@@ -3,9 +3,8 @@ package com.bitville.apm.listener.storage;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.bitville.apm.listener.storage.api.RequestReads.RequestFilter;
 import com.bitville.apm.listener.testsupport.TestListener;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,31 +48,37 @@ class QueryPlanTest {
     return args;
   }
 
+  private static RequestFilter filter(List<String> projects, String sort, String order, String route,
+      Double minDuration, String method, String host, Boolean fatal, Number afterValue, Long afterId) {
+    return new RequestFilter(projects, sort, order, 50, null, null, route, null, method, null, null, host,
+        minDuration, null, null, fatal, afterValue, afterId);
+  }
+
   @Test
   @DisplayName("Single-project pages, every sort and filter, with and without cursor: no full sort")
   void singleProject() throws Exception {
-    JsonObject base = new JsonObject().put("projects", new JsonArray().add("shop")).put("limit", 50);
-    List<JsonObject> variants = List.of(
-        base.copy(),
-        base.copy().put("after", new JsonObject().put("value", 5L).put("id", 9L)),
-        base.copy().put("sort", "duration"),
-        base.copy().put("sort", "duration").put("order", "asc").put("min_duration_ms", 1000.0)
-            .put("after", new JsonObject().put("value", 800.5).put("id", 9L)),
-        base.copy().put("route", "/orders").put("min_duration_ms", 1000.0),
-        base.copy().put("from_ms", 1L).put("to_ms", 2L).put("method", "GET").put("status_min", 500)
-            .put("status_max", 599).put("host", "web1").put("fatal", true).put("url_contains", "x"));
-    for (JsonObject params : variants) {
+    List<String> shop = List.of("shop");
+    List<RequestFilter> variants = List.of(
+        filter(shop, "time", "desc", null, null, null, null, null, null, null),
+        filter(shop, "time", "desc", null, null, null, null, null, 5L, 9L),
+        filter(shop, "duration", "desc", null, null, null, null, null, null, null),
+        filter(shop, "duration", "asc", null, 1000.0, null, null, null, 800.5, 9L),
+        filter(shop, "time", "desc", "/orders", 1000.0, null, null, null, null, null),
+        new RequestFilter(shop, "time", "desc", 50, 1L, 2L, null, "x", "GET", 500, 599, "web1", null, null, null,
+            true, null, null));
+    for (RequestFilter params : variants) {
       RequestQueries.Statement statement = RequestQueries.listStatement(params);
       String plan = plan(statement.sql(), args(statement));
-      assertFalse(plan.contains("TEMP B-TREE"), params.encode() + "\n" + plan);
-      assertTrue(plan.contains("USING") && plan.contains("INDEX"), params.encode() + "\n" + plan);
+      assertFalse(plan.contains("TEMP B-TREE"), params + "\n" + plan);
+      assertTrue(plan.contains("USING") && plan.contains("INDEX"), params + "\n" + plan);
     }
   }
 
   @Test
   @DisplayName("Several projects: one index range each, only the merged pages are sorted")
   void severalProjects() throws Exception {
-    JsonObject params = new JsonObject().put("projects", new JsonArray().add("shop").add("other")).put("limit", 50);
+    RequestFilter params = filter(List.of("shop", "other"), "time", "desc", null, null, null, null, null, null,
+        null);
     RequestQueries.Statement statement = RequestQueries.listStatement(params);
     String plan = plan(statement.sql(), args(statement));
     assertTrue(plan.contains("records_php_project_time"), plan);

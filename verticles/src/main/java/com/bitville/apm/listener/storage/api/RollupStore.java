@@ -1,0 +1,64 @@
+package com.bitville.apm.listener.storage.api;
+
+import com.bitville.apm.listener.bus.ServiceAddress;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The per-minute rollups of the spike analysis: the rollup verticle's cursor and pages, the batched write that
+ * adds a page's aggregates and moves the cursor in one transaction, expiry, and the range reads of the overview
+ * and the window analysis. Every read takes one {@code project}; callers check the user's rights to it first.
+ * Replies are the JSON objects described on each method.
+ */
+@ServiceAddress("bitville.storage.rollup.v1")
+public interface RollupStore {
+
+  /** Reply {rolled_id, max_id, backlog, caught_up_received_ms}: how far the rollups have caught up. */
+  Future<JsonObject> cursor();
+
+  /**
+   * Reply {records: [{id, project, kind, source, event_time_ms, received_at_ms, duration_ms_text, route, host,
+   * sql_time_ms_text, fatal, payload}]} in id order, ids above {@code afterId}.
+   */
+  Future<JsonObject> page(PageRequest request);
+
+  /**
+   * Adds the batch (RollupBatch JSON) to the rollup tables and moves the cursor to the batch's last id, in one
+   * transaction, only if the cursor is still at {@code afterId}. Reply {applied, rolled_id}.
+   */
+  Future<JsonObject> write(RollupWrite write);
+
+  /** Deletes rollup rows of minutes before {@code beforeMs}. Reply {deleted}. */
+  Future<JsonObject> expire(Long beforeMs);
+
+  /**
+   * Reply {php: [{i, requests, total_us, sql_us, fatal}], histogram: [{i, bucket, count}], db: [{i, samples,
+   * active, waiting, blocked, host_samples, load_milli, cpu_milli, iowait_milli}]}, where i is the interval index
+   * (minute_ms - from_ms) / step_ms.
+   */
+  Future<JsonObject> overview(OverviewRequest request);
+
+  /** Reply: the {@code WindowTotals} of that range as JSON (RollupJson). */
+  Future<JsonObject> window(WindowRequest request);
+
+  /**
+   * Reply {requests, edges: [{edge, calls, wall_us, requests}]}: the XHProf call edges summed over the range (for
+   * the flame graph), the heaviest {@code limit} first.
+   */
+  Future<JsonObject> edges(EdgesRequest request);
+
+  record PageRequest(long afterId, int limit) {
+  }
+
+  record RollupWrite(long afterId, JsonObject batch) {
+  }
+
+  record OverviewRequest(String project, long fromMs, long toMs, long stepMs) {
+  }
+
+  record WindowRequest(String project, long fromMs, long toMs) {
+  }
+
+  record EdgesRequest(String project, long fromMs, long toMs, int limit) {
+  }
+}
