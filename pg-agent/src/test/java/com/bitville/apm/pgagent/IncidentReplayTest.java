@@ -162,6 +162,13 @@ class IncidentReplayTest {
       assertTrue(loggedAt >= start && loggedAt <= end, "the log line at its true time (UTC), not an hour off: "
           + java.time.Instant.ofEpochMilli(loggedAt) + " in " + java.time.Instant.ofEpochMilli(start) + " .. "
           + java.time.Instant.ofEpochMilli(end));
+      // the root blocker's request page counts the whole chain behind it, not only its direct waiter
+      driver.get(base + "#/correlation/" + root + "?project=shop");
+      wait.until(page -> page.findElements(By.cssSelector("main table tr")).stream()
+          .anyMatch(r -> r.getText().contains("pg_locks")));
+      assertTrue(driver.findElements(By.cssSelector("main table tr")).stream()
+          .anyMatch(r -> r.getText().contains("pg_locks") && r.getText().contains("2 matching entries")),
+          driver.findElement(By.tagName("main")).getText());
       listener.shutdown().toCompletionStage().toCompletableFuture().get(40, TimeUnit.SECONDS);
     } finally {
       if (driver != null) {
