@@ -28,12 +28,14 @@ final class Auth {
   /** Every state-changing request must carry this header: a cross-site form cannot set it. */
   static final String CSRF_HEADER = "X-Bitville-Request";
   private static final Logger LOG = LoggerFactory.getLogger(Auth.class);
+  private static final long MAX_FAILURE_DELAY_MS = 15 * 60_000;
 
   private final Vertx vertx;
   private final Map<String, UserSettings> users;
   private final List<String> knownProjects;
   private final RateLimiter byClient;
-  private final RateLimiter byUser;
+  private final LoginThrottle failures;
+  private final int unknownUserCost;
 
   Auth(Vertx vertx, QuerySettings settings, Map<String, UserSettings> users, Map<String, ProjectSettings> projects) {
     this.vertx = vertx;
@@ -44,7 +46,18 @@ final class Auth {
     // one address may front several people (NAT, proxy): looser than the per-user limit, same refill
     this.byClient = limiters.computeIfAbsent("client", k -> new RateLimiter(perSecond * 4,
         settings.loginPerClientBurst()));
-    this.byUser = limiters.computeIfAbsent("user", k -> new RateLimiter(perSecond, settings.loginBurst()));
+    this.failures = vertx.sharedData().<String, LoginThrottle>getLocalMap("bitville.query.login-failures")
+        .computeIfAbsent("failures|" + settings.loginBurst(), k -> new LoginThrottle(settings.loginBurst(),
+            MAX_FAILURE_DELAY_MS));
+    this.unknownUserCost = dummyCost(users);
+    // made before the first login, so that the first unknown name does not take longer than later ones
+    vertx.executeBlocking(() -> Passwords.dummyHash(unknownUserCost), false);
+  }
+
+  /** The bcrypt cost of the configured users (the highest), so that an unknown name costs as much as a known one. */
+  static int dummyCost(Map<String, UserSettings> users) {
+    return users.values().stream().mapToInt(u -> Passwords.costOf(u.passwordHash())).max()
+        .orElse(Passwords.DEFAULT_COST);
   }
 
   /** The logged-in user of this request, or null. */
@@ -109,21 +122,25 @@ final class Auth {
       return;
     }
     String user = name.trim().toLowerCase(Locale.ROOT);
-    long wait = Math.max(byClient.tryAcquire(ctx.request().remoteAddress().host()), byUser.tryAcquire(user));
+    String address = ctx.request().remoteAddress().host();
+    long wait = Math.max(failures.waitSeconds(user, address, System.currentTimeMillis()),
+        byClient.tryAcquire(address));
     if (wait > 0) {
       ctx.response().putHeader("Retry-After", String.valueOf(wait));
       QueryResponses.error(ctx, 429, "too_many_requests", "too many login attempts; try again later");
       return;
     }
     UserSettings settings = users.get(user);
-    vertx.executeBlocking(() -> Passwords.verify(password, settings == null ? null : settings.passwordHash()), false)
+    vertx.executeBlocking(() -> Passwords.verify(password, settings == null ? null : settings.passwordHash(),
+            unknownUserCost), false)
         .onComplete(done -> {
           if (done.failed() || !done.result()) {
-            LOG.info("Failed login for '{}' from {}", user.replaceAll("[^A-Za-z0-9_.@-]", "?"),
-                ctx.request().remoteAddress().host());
+            failures.failed(user, address, System.currentTimeMillis());
+            LOG.info("Failed login for '{}' from {}", user.replaceAll("[^A-Za-z0-9_.@-]", "?"), address);
             QueryResponses.error(ctx, 401, "unauthorized", "wrong user name or password");
             return;
           }
+          failures.succeeded(user, address);
           Session session = ctx.session();
           session.regenerateId();
           session.put(SESSION_USER, user);
