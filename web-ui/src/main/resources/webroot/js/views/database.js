@@ -25,7 +25,8 @@ export async function renderDatabase(main, params) {
   main.append(h('h1', null, 'Database (pg-agent)'), windowForm(from, to, params));
   const data = await api.get('/api/database/incident', { project: state.project, from, to });
   main.append(h('p', { class: 'note', id: 'db-window' }, 'Window ' + time(data.from_ms) + ' – ' + time(data.to_ms)
-    + truncatedNote(data.truncated)));
+    + truncatedNote(data.truncated) + ' · ', h('a', { href: '#/requests?project=' + encodeURIComponent(state.project)
+    + '&from=' + data.from_ms + '&to=' + data.to_ms }, 'PHP requests in this window')));
   const charts = [];
   append(main, [agentPanel(data.agent), statementsPanel(data.statements, params), locksPanel(data.lock_snapshots),
     sessionsPanel(data.sessions, charts), logsPanel(data.logs, params), metricsPanel(data.metrics, charts)]);

@@ -28,7 +28,7 @@ export async function renderDetail(main, id, params) {
   const comparison = section('Comparison', h('p', { class: 'muted' }, 'Comparing with the route baseline…'));
   main.append(back, h('div', { class: 'page-head' }, title, h('span', { class: 'duration-big' }, ms(r.duration_ms))), toc,
     overview(r, detail), comparison, timeline(detail.timeline), functions(detail.functions, detail.hotspots, r),
-    sql(detail.sql), database(detail.related), requestData(r.payload), raw(r.payload));
+    sql(detail.sql), database(detail.related, r), requestData(r.payload), raw(r.payload));
   announce('Request ' + (r.method || '') + ' ' + (r.route || '') + ' loaded');
   loadComparison(comparison, id, params.get('window') || '24h');
 }
@@ -170,9 +170,18 @@ function sql(s) {
     h('ol', { class: 'sql-list' }, items));
 }
 
-function database(related) {
+/** The Database view of the minutes around the request: what the whole database did meanwhile. */
+function databaseWindowLink(r) {
+  const end = Number(r.event_time_ms);
+  const start = end - Math.round(Number(r.duration_ms) || 0);
+  return h('p', null, h('a', { id: 'database-window-link', href: '#/database?project=' + encodeURIComponent(r.project)
+    + '&from=' + (start - 300000) + '&to=' + (end + 300000) }, 'The whole database from 5 minutes before to 5 minutes after this request →'));
+}
+
+function database(related, r) {
   if (!related || related.length === 0) {
-    return section('Database activity', empty('No pg-agent record carries this correlation id (no partner found).'));
+    return section('Database activity', databaseWindowLink(r),
+      empty('No pg-agent record carries this correlation id (no partner found).'));
   }
   const sessions = [];
   const locks = [];
@@ -187,7 +196,7 @@ function database(related) {
     if (!['pg_stat_activity', 'pg_locks', 'pg_log'].includes(rec.source)) other.push(rec);
   }
   const str = (v) => (v === null || v === undefined ? '–' : String(v));
-  return section('Database activity',
+  return section('Database activity', databaseWindowLink(r),
     h('h3', null, 'Sessions'), sessions.length ? h('div', { class: 'table-wrap' }, table([{ label: 'PID' }, { label: 'State' },
       { label: 'Wait' }, { label: 'Query start' }, { label: 'Query' }], sessions.map((s) => h('tr', null, h('td', null, str(s.pid)),
       h('td', null, str(s.state)), h('td', null, [s.wait_event_type, s.wait_event].filter(Boolean).join(': ') || '–'),

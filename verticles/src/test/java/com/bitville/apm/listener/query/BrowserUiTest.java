@@ -218,6 +218,8 @@ class BrowserUiTest {
     assertFalse(driver.findElements(By.cssSelector(".tl-block.tl-session")).isEmpty(), "sessions on the timeline");
     assertTrue(driver.findElement(By.id("sec-database-activity")).findElement(By.xpath("..")).getText()
         .contains("deadlock") || true);
+    assertTrue(driver.findElement(By.id("database-window-link")).getAttribute("href")
+        .matches(".*#/database\\?project=shop&from=\\d+&to=\\d+"), "the Database view around the request");
     wait.until(ExpectedConditions.invisibilityOfElementWithText(By.id("sec-comparison").cssSelector("#sec-comparison + p"),
         "Comparing with the route baseline…"));
     fullScreenshot("detail");
