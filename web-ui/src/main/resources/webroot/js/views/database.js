@@ -194,7 +194,8 @@ function logsPanel(logs, params) {
     h('td', null, correlationLink(e.correlation_id)),
     h('td', { class: 'break' }, e.message || '', e.statement ? h('pre', { class: 'sql' }, e.statement) : null,
       e.detail ? h('div', { class: 'muted' }, e.detail) : null)));
-  return section('Log lines', h('p', { class: 'note' }, logs.total + ' lines in the window. Times are the server\'s, in UTC'
+  return section('Log lines', h('p', { class: 'note' }, logs.total + ' lines in the window'
+    + (logs.total > logs.entries.length ? ' (the newest ' + logs.entries.length + ' listed)' : '') + '. Times are the server\'s, in UTC'
     + ' (* = the log had no usable zone: read as UTC).'), h('label', null, 'Show ', select),
   logs.buckets.length ? h('div', { class: 'table-wrap' }, counts) : null,
   rows.length ? h('div', { class: 'table-wrap' }, table([{ label: 'Time' }, { label: 'Level' }, { label: 'Category' },

@@ -22,7 +22,7 @@ final class DatabaseIncident {
 
   static final int MAX_STATEMENTS = 200;
   static final int MAX_LOCK_SNAPSHOTS = 20;
-  static final int MAX_LOG_ENTRIES = 1000;
+  static final int MAX_LOG_ENTRIES = 300;
   static final int MAX_WAIT_EVENT_SERIES = 8;
   private static final List<String> STATEMENT_COUNTERS = List.of("calls", "total_exec_time", "total_plan_time",
       "rows", "shared_blks_hit", "shared_blks_read", "shared_blks_dirtied", "shared_blks_written", "temp_blks_read",
@@ -324,7 +324,10 @@ final class DatabaseIncident {
     long bucketMs = bucketMs(fromMs, toMs);
     Map<Long, JsonObject> buckets = new java.util.TreeMap<>();
     JsonObject totals = new JsonObject();
-    List<JsonObject> entries = new ArrayList<>();
+    // only the newest entries are kept (a bounded heap, oldest on top): a window can hold far more lines
+    java.util.PriorityQueue<JsonObject> newest = new java.util.PriorityQueue<>(
+        Comparator.comparingLong((JsonObject e) -> e.getLong("time_ms")));
+    int total = 0;
     for (int i = 0; i < rows.size(); i++) {
       JsonObject row = rows.getJsonObject(i);
       for (Object item : objects(data(row), "entries")) {
@@ -342,15 +345,21 @@ final class DatabaseIncident {
         JsonObject bucket = buckets.computeIfAbsent(time - Math.floorMod(time - fromMs, bucketMs),
             t -> new JsonObject());
         bucket.put(category, bucket.getInteger(category, 0) + 1);
-        entries.add(entry.copy().put("time_ms", time).put("time_estimated", estimated));
+        total++;
+        if (newest.size() < MAX_LOG_ENTRIES || time > newest.peek().getLong("time_ms")) {
+          newest.add(entry.copy().put("time_ms", time).put("time_estimated", estimated));
+          if (newest.size() > MAX_LOG_ENTRIES) {
+            newest.poll();
+          }
+        }
       }
     }
+    List<JsonObject> entries = new ArrayList<>(newest);
     entries.sort(Comparator.comparingLong((JsonObject e) -> -e.getLong("time_ms")));
     JsonArray bucketList = new JsonArray();
     buckets.forEach((t, counts) -> bucketList.add(new JsonObject().put("t", t).put("counts", counts)));
-    return new JsonObject().put("entries", new JsonArray(new ArrayList<>(entries.subList(0,
-            Math.min(entries.size(), MAX_LOG_ENTRIES)))))
-        .put("total", entries.size()).put("categories", totals).put("bucket_ms", bucketMs)
+    return new JsonObject().put("entries", new JsonArray(new ArrayList<>(entries)))
+        .put("total", total).put("categories", totals).put("bucket_ms", bucketMs)
         .put("buckets", bucketList);
   }
 
