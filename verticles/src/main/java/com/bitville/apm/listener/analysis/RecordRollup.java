@@ -68,6 +68,9 @@ public final class RecordRollup {
     batch.add(RollupTable.PHP, project, minute, new Object[] {route, record.host() == null ? "" : record.host()},
         1, us(duration), us(sqlMs), record.fatal() ? 1 : 0, us(duration));
     batch.add(RollupTable.PHP_HISTOGRAM, project, minute, new Object[] {route, bucketOf(duration)}, 1);
+    batch.add(RollupTable.PHP_MINUTE, project, minute, new Object[0], 1, us(duration), us(sqlMs),
+        record.fatal() ? 1 : 0, us(duration));
+    batch.add(RollupTable.PHP_MINUTE_HISTOGRAM, project, minute, new Object[] {bucketOf(duration)}, 1);
     for (com.bitville.apm.shared.model.FunctionCall edge : profile.functions()) {
       batch.add(RollupTable.EDGE, project, minute, new Object[] {edge.name()}, edge.calls(), edge.wallUs(), 1);
     }

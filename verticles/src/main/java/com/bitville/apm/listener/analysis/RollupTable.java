@@ -22,7 +22,10 @@ public enum RollupTable {
       List.of("max_waiters")),
   LOG("rollup_log", List.of("category"), List.of("count"), List.of()),
   /** XHProf edges as the agent sent them (caller==>callee, inclusive wall time): a window's flame graph. */
-  EDGE("rollup_edge", List.of("edge"), List.of("calls", "wall_us", "requests"), List.of());
+  EDGE("rollup_edge", List.of("edge"), List.of("calls", "wall_us", "requests"), List.of()),
+  /** All routes and hosts of a minute together: what the overview reads over long ranges. */
+  PHP_MINUTE("rollup_php_minute", List.of(), List.of("count", "total_us", "sql_us", "fatal"), List.of("max_us")),
+  PHP_MINUTE_HISTOGRAM("rollup_php_minute_hist", List.of("bucket"), List.of("count"), List.of());
 
   private final String table;
   private final List<String> keys;

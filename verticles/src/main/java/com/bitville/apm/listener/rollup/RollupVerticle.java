@@ -109,7 +109,7 @@ public final class RollupVerticle extends VerticleBase {
     running = true;
     wanted = false;
     long after = cursor;
-    rollups.page(new PageRequest(after, settings.pageRecords()))
+    rollups.page(new PageRequest(after, settings.pageRecords(), settings.pageBytes()))
         .compose(reply -> {
           JsonArray records = reply.getJsonArray("records");
           if (records.isEmpty()) {
@@ -122,7 +122,8 @@ public final class RollupVerticle extends VerticleBase {
                       rolledRecords += records.size();
                       caughtUpReceivedMs = Math.max(caughtUpReceivedMs, batch.lastReceivedMs());
                     }
-                    return records.size() == settings.pageRecords();
+                    // a full page (by count or by bytes) means more are waiting: go on at once
+                    return true;
                   }));
         })
         .onComplete(done -> {

@@ -39,7 +39,8 @@ final class RollupOps implements RollupStore {
 
   @Override
   public Future<JsonObject> page(PageRequest request) {
-    return page(database, new JsonObject().put("after_id", request.afterId()).put("limit", request.limit()));
+    return page(database, new JsonObject().put("after_id", request.afterId()).put("limit", request.limit())
+        .put("max_bytes", request.maxBytes()));
   }
 
   @Override
@@ -92,10 +93,12 @@ final class RollupOps implements RollupStore {
   private static Future<JsonObject> page(Database database, JsonObject params) {
     long after = params.getLong("after_id", 0L);
     int limit = params.getInteger("limit", 500);
-    if (limit < 1 || limit > MAX_PAGE) {
-      return Future.failedFuture(new IllegalArgumentException("limit must be between 1 and " + MAX_PAGE));
+    long maxBytes = params.getLong("max_bytes", 8L << 20);
+    if (limit < 1 || limit > MAX_PAGE || maxBytes < 1) {
+      return Future.failedFuture(new IllegalArgumentException("limit must be between 1 and " + MAX_PAGE
+          + ", max_bytes positive"));
     }
-    return database.reader().preparedQuery(RollupSql.PAGE).execute(Tuple.of(after, limit)).map(rows -> {
+    return database.reader().preparedQuery(RollupSql.PAGE).execute(Tuple.of(after, limit, maxBytes)).map(rows -> {
       JsonArray records = new JsonArray();
       rows.forEach(row -> records.add(RecordReads.toJson(row)));
       return new JsonObject().put("records", records);

@@ -20,6 +20,19 @@ final class RollupSchema {
     return statements;
   }
 
+  /** Migration 32: a minute's totals over all routes and hosts, filled from the route rows already rolled up. */
+  static List<String> minuteTotals() {
+    List<String> statements = tables(List.of(RollupTable.PHP_MINUTE, RollupTable.PHP_MINUTE_HISTOGRAM));
+    statements.add("""
+        INSERT INTO rollup_php_minute (project, minute_ms, count, total_us, sql_us, fatal, max_us)
+        SELECT project, minute_ms, sum(count), sum(total_us), sum(sql_us), sum(fatal), max(max_us) FROM rollup_php
+        GROUP BY project, minute_ms""");
+    statements.add("""
+        INSERT INTO rollup_php_minute_hist (project, minute_ms, bucket, count)
+        SELECT project, minute_ms, bucket, sum(count) FROM rollup_php_hist GROUP BY project, minute_ms, bucket""");
+    return statements;
+  }
+
   static List<String> tables(List<RollupTable> tables) {
     List<String> statements = new ArrayList<>();
     for (RollupTable table : tables) {

@@ -13,11 +13,20 @@ final class RollupSql {
 
   static final String BACKLOG = "SELECT count(*) AS backlog FROM records WHERE id > ?";
 
-  /** REAL columns as exact text: the JDBC layer would hand them over with float precision. */
+  /**
+   * The next records after the cursor, at most {@code limit} and, except for the first, while the payloads before
+   * each stay under a byte budget (compressed sizes), so a page of large payloads stays small in memory. REAL
+   * columns as exact text: the JDBC layer would hand them over with float precision.
+   */
   static final String PAGE = """
-      SELECT id, project, kind, source, event_time_ms, received_at_ms, printf('%.17g', duration_ms) AS duration_ms_text,
-        route, host, printf('%.17g', sql_time_ms) AS sql_time_ms_text, fatal, payload
-      FROM records WHERE id > ? ORDER BY id LIMIT ?""";
+      SELECT id, project, kind, source, event_time_ms, received_at_ms, duration_ms_text, route, host,
+        sql_time_ms_text, fatal, payload
+      FROM (SELECT id, project, kind, source, event_time_ms, received_at_ms,
+          printf('%.17g', duration_ms) AS duration_ms_text, route, host,
+          printf('%.17g', sql_time_ms) AS sql_time_ms_text, fatal, payload,
+          sum(length(payload)) OVER (ORDER BY id ROWS UNBOUNDED PRECEDING) - length(payload) AS bytes_before
+        FROM records WHERE id > ? ORDER BY id LIMIT ?)
+      WHERE bytes_before < ? ORDER BY id""";
 
   /** Moves the cursor only from where the page started: a page is added once, whoever else rolls up. */
   static final String ADVANCE = """
@@ -33,7 +42,8 @@ final class RollupSql {
       INSERT INTO rollup_statement_text (project, queryid, query) VALUES (?, ?, ?)
       ON CONFLICT (project, queryid) DO UPDATE SET query = excluded.query""";
 
-  static final String PROJECTS = "SELECT DISTINCT project FROM rollup_db UNION SELECT DISTINCT project FROM rollup_php";
+  static final String PROJECTS = "SELECT DISTINCT project FROM rollup_db UNION SELECT DISTINCT project FROM "
+      + "rollup_php_minute";
 
   /** Adds a row's sums to the stored row of the same key and raises its maxima. */
   static String upsert(RollupTable table) {
@@ -58,10 +68,10 @@ final class RollupSql {
   // ---- overview: interval index i = (minute_ms - from) / step ----
 
   static final String OVERVIEW_PHP = "SELECT (minute_ms - ?) / ? AS i, sum(count) AS requests, sum(total_us) AS "
-      + "total_us, sum(sql_us) AS sql_us, sum(fatal) AS fatal FROM rollup_php" + RANGE + " GROUP BY i";
+      + "total_us, sum(sql_us) AS sql_us, sum(fatal) AS fatal FROM rollup_php_minute" + RANGE + " GROUP BY i";
 
   static final String OVERVIEW_HISTOGRAM = "SELECT (minute_ms - ?) / ? AS i, bucket, sum(count) AS count FROM "
-      + "rollup_php_hist" + RANGE + " GROUP BY i, bucket";
+      + "rollup_php_minute_hist" + RANGE + " GROUP BY i, bucket";
 
   static final String OVERVIEW_DB = "SELECT (minute_ms - ?) / ? AS i, sum(samples) AS samples, sum(active) AS active,"
       + " sum(idle_in_tx) AS idle_in_tx, sum(waiting) AS waiting, sum(blocked) AS blocked, sum(host_samples) AS "
@@ -107,7 +117,7 @@ final class RollupSql {
   static final String EDGES = "SELECT edge, sum(calls) AS calls, sum(wall_us) AS wall_us, sum(requests) AS requests "
       + "FROM rollup_edge" + RANGE + " GROUP BY edge ORDER BY wall_us DESC LIMIT ?";
 
-  static final String REQUESTS = "SELECT coalesce(sum(count), 0) AS requests FROM rollup_php" + RANGE;
+  static final String REQUESTS = "SELECT coalesce(sum(count), 0) AS requests FROM rollup_php_minute" + RANGE;
 
   private RollupSql() {
   }

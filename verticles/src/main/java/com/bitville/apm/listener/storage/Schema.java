@@ -110,7 +110,9 @@ public final class Schema {
       new Migration(30, "per-minute rollups: PHP routes and hosts, functions, SQL, pg-agent; texts; cursor",
           RollupSchema.first()),
       new Migration(31, "per-minute XHProf edges for a window's flame graph",
-          RollupSchema.tables(List.of(com.bitville.apm.listener.analysis.RollupTable.EDGE))));
+          RollupSchema.tables(List.of(com.bitville.apm.listener.analysis.RollupTable.EDGE))),
+      new Migration(32, "per-minute totals and histogram of all routes, for the overview over long ranges",
+          RollupSchema.minuteTotals()));
 
   private Schema() {
   }

@@ -18,7 +18,8 @@ public interface RollupStore {
 
   /**
    * Reply {records: [{id, project, kind, source, event_time_ms, received_at_ms, duration_ms_text, route, host,
-   * sql_time_ms_text, fatal, payload}]} in id order, ids above {@code afterId}.
+   * sql_time_ms_text, fatal, payload}]} in id order, ids above {@code afterId}: at most {@code limit} records and,
+   * beyond the first, only while the compressed payloads before each stay under {@code maxBytes}.
    */
   Future<JsonObject> page(PageRequest request);
 
@@ -47,7 +48,7 @@ public interface RollupStore {
    */
   Future<JsonObject> edges(EdgesRequest request);
 
-  record PageRequest(long afterId, int limit) {
+  record PageRequest(long afterId, int limit, long maxBytes) {
   }
 
   record RollupWrite(long afterId, JsonObject batch) {

@@ -1,0 +1,108 @@
+package com.bitville.apm.listener.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.bitville.apm.listener.analysis.RollupBatch;
+import com.bitville.apm.listener.analysis.RollupTable;
+import com.bitville.apm.listener.config.StorageSettings;
+import com.bitville.apm.listener.storage.api.RollupStore;
+import com.bitville.apm.listener.testsupport.Await;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The rollup storage operations against a real SQLite file: paging, exactly-once writes, reads, expiry. */
+class RollupOpsTest {
+
+  private static final long MINUTE = 1_795_000_020_000L - 1_795_000_020_000L % 60_000;
+
+  @TempDir
+  Path dir;
+  private Vertx vertx;
+  private Database database;
+  private RollupStore rollups;
+
+  @BeforeEach
+  void open() throws Exception {
+    vertx = Vertx.vertx();
+    database = Database.open(vertx, new StorageSettings(dir.resolve("r.db"), "NORMAL", 10, 100, 1, 1000, true));
+    Await.result(Schema.migrate(database.writer()));
+    rollups = new RollupOps(database);
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("r.db"))) {
+      for (int id = 1; id <= 3; id++) {
+        connection.createStatement().execute("INSERT INTO records (id, project, kind, source, event_time_ms, "
+            + "received_at_ms, payload) VALUES (" + id + ", 'shop', 'php', 'php', " + MINUTE + ", " + (MINUTE + id)
+            + ", randomblob(100))");
+      }
+    }
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    Await.result(database.close());
+    Await.result(vertx.close());
+  }
+
+  private JsonObject page(long after, int limit, long maxBytes) throws Exception {
+    return Await.result(rollups.page(new RollupStore.PageRequest(after, limit, maxBytes)));
+  }
+
+  private JsonObject write(long after, RollupBatch batch) throws Exception {
+    return Await.result(rollups.write(new RollupStore.RollupWrite(after, batch.toJson())));
+  }
+
+  private JsonObject window(String project) throws Exception {
+    return Await.result(rollups.window(new RollupStore.WindowRequest(project, MINUTE, MINUTE + 60_000)));
+  }
+
+  @Test
+  void aPageStopsAtItsByteBudgetButNeverBeforeTheFirstRecord() throws Exception {
+    assertEquals(2, page(0, 10, 150).getJsonArray("records").size());
+    assertEquals(1, page(0, 10, 1).getJsonArray("records").size());
+    assertEquals(3, page(0, 10, 1 << 20).getJsonArray("records").size());
+    assertEquals(2, page(0, 2, 1 << 20).getJsonArray("records").size());
+    assertEquals(3, page(2, 10, 1 << 20).getJsonArray("records").getJsonObject(0).getLong("id"));
+  }
+
+  @Test
+  void aBatchIsAddedOnceAndMovesTheCursorInTheSameTransaction() throws Exception {
+    RollupBatch batch = new RollupBatch();
+    batch.add(RollupTable.PHP, "shop", MINUTE, new Object[] {"/a", "web-1"}, 2, 1_500_000, 100_000, 0, 900_000);
+    batch.add(RollupTable.PHP_MINUTE, "shop", MINUTE, new Object[0], 2, 1_500_000, 100_000, 0, 900_000);
+    batch.through(2, MINUTE + 2);
+    assertTrue(write(0, batch).getBoolean("applied"));
+    JsonObject again = write(0, batch);
+    assertFalse(again.getBoolean("applied"), "a page already added is not added twice");
+    assertEquals(2, again.getLong("rolled_id"));
+    JsonObject cursor = Await.result(rollups.cursor());
+    assertEquals(2, cursor.getLong("rolled_id"));
+    assertEquals(1, cursor.getLong("backlog"));
+    assertEquals(MINUTE + 2, cursor.getLong("caught_up_received_ms"));
+    RollupBatch next = new RollupBatch();
+    next.add(RollupTable.PHP, "shop", MINUTE, new Object[] {"/a", "web-1"}, 1, 2_000_000, 0, 1, 2_000_000);
+    next.through(3, MINUTE + 3);
+    assertTrue(write(2, next).getBoolean("applied"));
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("r.db"));
+        ResultSet row = connection.createStatement().executeQuery("SELECT count, total_us, fatal, max_us FROM "
+            + "rollup_php")) {
+      assertTrue(row.next());
+      assertEquals(3, row.getLong(1), "sums add up");
+      assertEquals(3_500_000, row.getLong(2));
+      assertEquals(1, row.getLong(3));
+      assertEquals(2_000_000, row.getLong(4), "maxima rise");
+      assertFalse(row.next());
+    }
+    assertEquals(3, window("shop").getJsonArray("routes").getJsonObject(0).getLong("count"));
+    assertEquals(0, window("other").getJsonArray("routes").size(), "another project sees nothing");
+    assertEquals(2, Await.result(rollups.expire(MINUTE + 60_000)).getLong("deleted"));
+  }
+}
