@@ -179,6 +179,9 @@ final class DatabaseIncident {
     parentOf.forEach((waiter, blocker) -> children.computeIfAbsent(blocker, k -> new ArrayList<>()).add(waiter));
     JsonArray roots = new JsonArray();
     for (Integer pid : nodes.keySet()) {
+      if (!children.containsKey(pid)) {
+        continue; // a second blocker of waiters shown under their first: named in their also_blocked_by
+      }
       if (!parentOf.containsKey(pid) || cycles(pid, parentOf)) {
         if (!parentOf.containsKey(pid) || firstOfCycle(pid, parentOf)) {
           roots.add(build(pid, nodes, children, otherBlockers, new LinkedHashSet<>()).put("root", true));
