@@ -6,28 +6,10 @@ import { renderDetail } from './views/detail.js';
 import { renderRoutes } from './views/routes.js';
 import { renderCorrelation } from './views/correlation.js';
 import { renderDatabase } from './views/database.js';
-
-// Hash routing: every view has a shareable URL (#/requests?project=shop&sort=duration, #/requests/42, ...).
-export const state = { me: null, project: null, cleanup: null };
+import { state, parseHash, go, onNavigate } from './router.js';
 
 const main = document.getElementById('main');
 const select = document.getElementById('project-select');
-
-export function parseHash() {
-  const hash = location.hash.replace(/^#/, '') || '/requests';
-  const [path, search] = hash.split('?');
-  return { parts: path.split('/').filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(search || '') };
-}
-
-export function go(path, params) {
-  const search = new URLSearchParams();
-  for (const [k, v] of Object.entries(params || {})) {
-    if (v !== null && v !== undefined && v !== '') search.set(k, v);
-  }
-  const text = search.toString();
-  const target = '#' + path + (text ? '?' + text : '');
-  if (location.hash === target) route(); else location.hash = target;
-}
 
 function currentProject(params) {
   const wanted = params.get('project');
@@ -92,6 +74,7 @@ document.getElementById('logout').addEventListener('click', async () => {
   try { await api.post('/api/logout'); } finally { showLogin(); }
 });
 
+onNavigate(route);
 window.addEventListener('hashchange', route);
 setUnauthorizedHandler(showLogin);
 

@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { h, table, section, empty, clear, append } from '../dom.js';
 import { ms, num, time, bytes, pct } from '../format.js';
-import { state, go } from '../app.js';
+import { state, go } from '../router.js';
 import uPlot from '../../vendor/uplot/uPlot.esm.js';
 
 // The database side of a time window (from / to in the URL, default: the last hour): statements summed over

@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { h, bar, empty, announce } from '../dom.js';
 import { ms, bytes, time, num } from '../format.js';
-import { state, go } from '../app.js';
+import { state, go } from '../router.js';
 import { openLive } from '../live.js';
 
 const FILTERS = [

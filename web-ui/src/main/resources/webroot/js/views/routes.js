@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { h, bar, table, section, empty, announce } from '../dom.js';
 import { ms, num, time } from '../format.js';
-import { state, go } from '../app.js';
+import { state, go } from '../router.js';
 
 const WINDOWS = { '1h': 3600e3, '3h': 3 * 3600e3, '24h': 24 * 3600e3, '7d': 7 * 24 * 3600e3 };
 const COLUMNS = [

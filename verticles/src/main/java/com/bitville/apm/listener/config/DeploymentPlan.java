@@ -11,11 +11,10 @@ import java.util.Set;
  */
 public record DeploymentPlan(Map<String, Integer> instances) {
 
-  public static final String HTTP_INGEST = "http-ingest";
-  public static final String STORAGE = "storage";
-  public static final String MANAGEMENT = "management";
-  private static final Set<String> SINGLE_INSTANCE = Set.of(STORAGE, MANAGEMENT, "retention", "gelf-forwarder",
-      "rollup", "udp-ingest");
+  /** The plan for every component of {@link Component}. */
+  public static DeploymentPlan from(JsonObject config) {
+    return from(config, new java.util.LinkedHashSet<>(Component.configNames()));
+  }
 
   public static DeploymentPlan from(JsonObject config, Set<String> known) {
     ConfigReader verticles = new ConfigReader(config, "verticles");
@@ -26,7 +25,8 @@ public record DeploymentPlan(Map<String, Integer> instances) {
     }
     Map<String, Integer> instances = new LinkedHashMap<>();
     for (String name : known) {
-      int max = SINGLE_INSTANCE.contains(name) ? 1 : 64;
+      int max = Component.named(name).map(c -> c.instances().maxPerNode()).orElse(Component.Instances.MANY
+          .maxPerNode());
       instances.put(name, verticles.integer(name, 1, 0, max));
     }
     return new DeploymentPlan(instances);
@@ -39,5 +39,9 @@ public record DeploymentPlan(Map<String, Integer> instances) {
 
   public int instancesOf(String name) {
     return instances.getOrDefault(name, 0);
+  }
+
+  public int instancesOf(Component component) {
+    return instancesOf(component.configName());
   }
 }

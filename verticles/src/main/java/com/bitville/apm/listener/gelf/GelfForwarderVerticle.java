@@ -1,6 +1,7 @@
 package com.bitville.apm.listener.gelf;
 
 import com.bitville.apm.listener.bus.ServiceBus;
+import com.bitville.apm.listener.config.Component;
 import com.bitville.apm.listener.config.GraylogSettings;
 import com.bitville.apm.listener.storage.api.OutboxStore;
 import com.bitville.apm.listener.storage.api.OutboxStore.Failure;
@@ -63,7 +64,7 @@ public final class GelfForwarderVerticle extends VerticleBase {
   public Future<?> start() {
     settings = GraylogSettings.from(config());
     outbox = ServiceBus.client(vertx, OutboxStore.class, settings.storageTimeoutMs());
-    consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.NODE_STATUS_PREFIX + "gelf-forwarder",
+    consumers.add(vertx.eventBus().<JsonObject>localConsumer(Component.GELF_FORWARDER.statusAddress(),
         msg -> msg.reply(status())));
     if (!settings.enabled()) {
       LOG.info("GELF forwarding is disabled (graylog.enabled=false); the forwarder idles");

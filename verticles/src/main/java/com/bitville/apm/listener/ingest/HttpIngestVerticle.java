@@ -1,7 +1,7 @@
 package com.bitville.apm.listener.ingest;
 
-import com.bitville.apm.listener.config.DeploymentPlan;
 import com.bitville.apm.listener.bus.ServiceBus;
+import com.bitville.apm.listener.config.Component;
 import com.bitville.apm.listener.config.IngestSettings;
 import com.bitville.apm.listener.config.ProjectSettings;
 import com.bitville.apm.listener.config.RedactionSettings;
@@ -15,7 +15,6 @@ import com.bitville.apm.listener.support.Cidr;
 import com.bitville.apm.listener.support.HeaderDeadline;
 import com.bitville.apm.listener.support.NodeMetrics;
 import com.bitville.apm.listener.support.ServerTls;
-import com.bitville.apm.shared.bus.Addresses;
 import com.bitville.apm.shared.normalize.BodyParser;
 import com.bitville.apm.shared.normalize.InvalidPayloadException;
 import io.vertx.core.Future;
@@ -76,7 +75,7 @@ public final class HttpIngestVerticle extends VerticleBase {
 
   /** Answers /ready's status request once this instance is listening; gone again when it stops. */
   private void reportStatus() {
-    status = vertx.eventBus().localConsumer(Addresses.NODE_STATUS_PREFIX + DeploymentPlan.HTTP_INGEST,
+    status = vertx.eventBus().localConsumer(Component.HTTP_INGEST.statusAddress(),
         message -> message.reply(new JsonObject().put("up", !stopping).put("port", server.actualPort())
             .put("in_flight", inFlight)));
   }

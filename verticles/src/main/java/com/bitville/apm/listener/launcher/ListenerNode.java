@@ -1,6 +1,7 @@
 package com.bitville.apm.listener.launcher;
 
 import com.bitville.apm.listener.config.ClusterSettings;
+import com.bitville.apm.listener.config.Component;
 import com.bitville.apm.listener.config.DeploymentPlan;
 import com.bitville.apm.listener.config.IngestSettings;
 import com.bitville.apm.listener.config.ManagementSettings;
@@ -78,7 +79,7 @@ public final class ListenerNode {
     com.bitville.apm.listener.config.UdpSettings.from(config);
     com.bitville.apm.listener.config.RetentionSettings.from(config);
     com.bitville.apm.listener.config.GraylogSettings.from(config);
-    return DeploymentPlan.from(config, VerticleCatalog.VERTICLES.keySet());
+    return DeploymentPlan.from(config);
   }
 
   private static Future<Vertx> createVertx(ClusterSettings cluster, boolean forceCluster) {
@@ -107,11 +108,10 @@ public final class ListenerNode {
 
   private Future<Void> deployAll(DeploymentPlan plan) {
     Future<Void> chain = Future.succeededFuture();
-    for (Map.Entry<String, ? extends java.util.function.Supplier<? extends io.vertx.core.Deployable>> entry
-        : VerticleCatalog.VERTICLES.entrySet()) {
-      int instances = plan.instancesOf(entry.getKey());
+    for (Component component : Component.values()) {
+      int instances = plan.instancesOf(component);
       if (instances > 0) {
-        chain = chain.compose(v -> deploy(entry.getKey(), entry.getValue(), instances));
+        chain = chain.compose(v -> deploy(component.configName(), VerticleCatalog.factory(component), instances));
       }
     }
     return chain;

@@ -2,6 +2,7 @@ package com.bitville.apm.listener.launcher;
 
 import com.bitville.apm.listener.config.ConfigException;
 import com.bitville.apm.listener.config.ConfigLoader;
+import com.bitville.apm.listener.config.Component;
 import com.bitville.apm.listener.config.DeploymentPlan;
 import com.bitville.apm.listener.config.IngestSettings;
 import com.bitville.apm.listener.config.ManagementSettings;
@@ -117,10 +118,10 @@ public final class Main {
     DeploymentPlan plan = ListenerNode.validate(config);
     out.println();
     out.println("Bitville APM listener is ready.");
-    if (plan.instancesOf(DeploymentPlan.HTTP_INGEST) > 0) {
+    if (plan.instancesOf(Component.HTTP_INGEST) > 0) {
       out.println("  Ingest URL:     " + scheme + "://localhost:" + ingest.port() + "/ingest/php  (and /ingest/postgres)");
     }
-    if (plan.instancesOf("query-server") > 0) {
+    if (plan.instancesOf(Component.QUERY_SERVER) > 0) {
       int uiPort = com.bitville.apm.listener.config.QuerySettings.from(config).port();
       out.println("  UI URL:         " + scheme + "://localhost:" + uiPort + "/");
     }

@@ -1,33 +1,33 @@
 package com.bitville.apm.listener.launcher;
 
-import com.bitville.apm.listener.config.DeploymentPlan;
+import com.bitville.apm.listener.config.Component;
+import com.bitville.apm.listener.gelf.GelfForwarderVerticle;
 import com.bitville.apm.listener.ingest.HttpIngestVerticle;
 import com.bitville.apm.listener.management.ManagementVerticle;
+import com.bitville.apm.listener.query.QueryServerVerticle;
+import com.bitville.apm.listener.retention.RetentionVerticle;
+import com.bitville.apm.listener.rollup.RollupVerticle;
 import com.bitville.apm.listener.storage.StorageVerticle;
+import com.bitville.apm.listener.udp.UdpIngestVerticle;
 import io.vertx.core.Deployable;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.function.Supplier;
 
-/**
- * Every verticle the listener can run, by the name used under {@code "verticles"} in the configuration,
- * in deployment order: storage first (so that ingest can commit from its first request), servers last.
- */
+/** The factory of every {@link Component}: the switch is exhaustive, so a new component does not compile without. */
 final class VerticleCatalog {
 
-  static final Map<String, Supplier<? extends Deployable>> VERTICLES = new LinkedHashMap<>();
-
-  static {
-    VERTICLES.put(DeploymentPlan.STORAGE, StorageVerticle::new);
-    VERTICLES.put(DeploymentPlan.MANAGEMENT, ManagementVerticle::new);
-    VERTICLES.put(DeploymentPlan.HTTP_INGEST, HttpIngestVerticle::new);
-    VERTICLES.put("query-server", com.bitville.apm.listener.query.QueryServerVerticle::new);
-    VERTICLES.put("udp-ingest", com.bitville.apm.listener.udp.UdpIngestVerticle::new);
-    VERTICLES.put("retention", com.bitville.apm.listener.retention.RetentionVerticle::new);
-    VERTICLES.put("gelf-forwarder", com.bitville.apm.listener.gelf.GelfForwarderVerticle::new);
-    VERTICLES.put("rollup", com.bitville.apm.listener.rollup.RollupVerticle::new);
+  private VerticleCatalog() {
   }
 
-  private VerticleCatalog() {
+  static Supplier<? extends Deployable> factory(Component component) {
+    return switch (component) {
+      case STORAGE -> StorageVerticle::new;
+      case MANAGEMENT -> ManagementVerticle::new;
+      case HTTP_INGEST -> HttpIngestVerticle::new;
+      case QUERY_SERVER -> QueryServerVerticle::new;
+      case UDP_INGEST -> UdpIngestVerticle::new;
+      case RETENTION -> RetentionVerticle::new;
+      case GELF_FORWARDER -> GelfForwarderVerticle::new;
+      case ROLLUP -> RollupVerticle::new;
+    };
   }
 }

@@ -1,7 +1,8 @@
 package com.bitville.apm.listener.management;
 
-import com.bitville.apm.listener.config.DeploymentPlan;
 import com.bitville.apm.listener.bus.ServiceBus;
+import com.bitville.apm.listener.config.Component;
+import com.bitville.apm.listener.config.DeploymentPlan;
 import com.bitville.apm.listener.config.ManagementSettings;
 import com.bitville.apm.listener.config.NodeSettings;
 import com.bitville.apm.listener.config.ProjectSettings;
@@ -21,7 +22,6 @@ import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
-import java.util.List;
 
 /**
  * The per-node management endpoint, on loopback by default: {@code /health} (the process is alive),
@@ -30,9 +30,6 @@ import java.util.List;
  */
 public final class ManagementVerticle extends VerticleBase {
 
-  /** Components that report their status on {@code Addresses.NODE_STATUS_PREFIX + name} when deployed here. */
-  static final List<String> COMPONENTS = List.of(DeploymentPlan.HTTP_INGEST, "udp-ingest", "retention",
-      "gelf-forwarder", "rollup", "query-server");
   private static final long CHECK_TIMEOUT_MS = 2_000;
 
   private HttpServer server;
@@ -58,7 +55,9 @@ public final class ManagementVerticle extends VerticleBase {
     checks.register("storage", CHECK_TIMEOUT_MS, this::checkStorage);
     checks.register("disk", CHECK_TIMEOUT_MS, promise -> checkDisk(promise, settings));
     checks.register("api-keys", CHECK_TIMEOUT_MS, this::checkKeys);
-    COMPONENTS.forEach(name -> checks.register(name, CHECK_TIMEOUT_MS, promise -> checkComponent(promise, name)));
+    for (Component component : Component.reportingStatus()) {
+      checks.register(component.configName(), CHECK_TIMEOUT_MS, promise -> checkComponent(promise, component));
+    }
     return checks;
   }
 
@@ -100,8 +99,8 @@ public final class ManagementVerticle extends VerticleBase {
     promise.complete(keys > 0 ? Status.OK(data) : Status.KO(data));
   }
 
-  private void checkComponent(Promise<Status> promise, String name) {
-    vertx.eventBus().<JsonObject>request(Addresses.NODE_STATUS_PREFIX + name, new JsonObject(),
+  private void checkComponent(Promise<Status> promise, Component component) {
+    vertx.eventBus().<JsonObject>request(component.statusAddress(), new JsonObject(),
             new DeliveryOptions().setSendTimeout(CHECK_TIMEOUT_MS - 200).setLocalOnly(true))
         .onSuccess(reply -> promise.complete(new Status(reply.body()).setOk(reply.body().getBoolean("up", false))
             .setData(reply.body())))
@@ -109,7 +108,7 @@ public final class ManagementVerticle extends VerticleBase {
           boolean absent = e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS;
           if (!absent) {
             promise.complete(Status.KO(new JsonObject().put("reason", "component does not answer")));
-          } else if (DeploymentPlan.configuredInstances(config(), name) > 0) {
+          } else if (DeploymentPlan.configuredInstances(config(), component.configName()) > 0) {
             promise.complete(Status.KO(new JsonObject().put("deployed", false)
                 .put("reason", "configured on this node but not serving (starting, or failed)")));
           } else {

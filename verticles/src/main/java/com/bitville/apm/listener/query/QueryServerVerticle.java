@@ -1,5 +1,6 @@
 package com.bitville.apm.listener.query;
 
+import com.bitville.apm.listener.config.Component;
 import com.bitville.apm.listener.config.ProjectSettings;
 import com.bitville.apm.listener.config.QuerySettings;
 import com.bitville.apm.listener.config.TlsSettings;
@@ -81,7 +82,7 @@ public final class QueryServerVerticle extends VerticleBase {
     router.route("/*").handler(StaticHandler.create("webroot").setIndexPage("index.html")
         .setCachingEnabled(true).setMaxAgeSeconds(300).setDirectoryListing(false).setIncludeHidden(false));
     live.startFeeder();
-    status = vertx.eventBus().localConsumer(Addresses.NODE_STATUS_PREFIX + "query-server",
+    status = vertx.eventBus().localConsumer(Component.QUERY_SERVER.statusAddress(),
         msg -> msg.reply(new JsonObject().put("up", server != null).put("port", server == null ? null
             : server.actualPort())));
     HttpServerOptions options = ServerTls.apply(new HttpServerOptions(), config())

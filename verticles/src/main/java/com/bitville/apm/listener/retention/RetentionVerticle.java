@@ -1,6 +1,7 @@
 package com.bitville.apm.listener.retention;
 
 import com.bitville.apm.listener.bus.ServiceBus;
+import com.bitville.apm.listener.config.Component;
 import com.bitville.apm.listener.config.GraylogSettings;
 import com.bitville.apm.listener.config.RetentionSettings;
 import com.bitville.apm.listener.storage.api.RetentionStore;
@@ -56,7 +57,7 @@ public final class RetentionVerticle extends VerticleBase {
     storage = ServiceBus.client(vertx, RetentionStore.class, STORAGE_TIMEOUT_MS);
     metrics = new RetentionMetrics();
     var bus = vertx.eventBus();
-    consumers.add(bus.<JsonObject>localConsumer(Addresses.NODE_STATUS_PREFIX + "retention",
+    consumers.add(bus.<JsonObject>localConsumer(Component.RETENTION.statusAddress(),
         msg -> msg.reply(status())));
     consumers.add(bus.<JsonObject>localConsumer(Addresses.RETENTION_RUN, this::runOnRequest));
     singleton = new ClusterSingleton(vertx, ACTIVE_LOCK, STANDBY_RETRY_MS);

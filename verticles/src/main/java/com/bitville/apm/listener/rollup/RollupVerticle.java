@@ -4,6 +4,7 @@ import com.bitville.apm.listener.analysis.RecordRollup;
 import com.bitville.apm.listener.analysis.RecordRollup.StoredRecord;
 import com.bitville.apm.listener.analysis.RollupBatch;
 import com.bitville.apm.listener.bus.ServiceBus;
+import com.bitville.apm.listener.config.Component;
 import com.bitville.apm.listener.config.RollupSettings;
 import com.bitville.apm.listener.storage.api.RollupStore;
 import com.bitville.apm.listener.storage.api.RollupStore.PageRequest;
@@ -54,7 +55,7 @@ public final class RollupVerticle extends VerticleBase {
   public Future<?> start() {
     settings = RollupSettings.from(config());
     rollups = ServiceBus.client(vertx, RollupStore.class, settings.storageTimeoutMs());
-    consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.NODE_STATUS_PREFIX + "rollup",
+    consumers.add(vertx.eventBus().<JsonObject>localConsumer(Component.ROLLUP.statusAddress(),
         msg -> msg.reply(status())));
     if (!settings.enabled()) {
       LOG.info("Rollups are disabled (rollup.enabled=false)");

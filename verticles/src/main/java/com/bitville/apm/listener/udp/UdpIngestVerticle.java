@@ -1,6 +1,7 @@
 package com.bitville.apm.listener.udp;
 
 import com.bitville.apm.listener.bus.ServiceBus;
+import com.bitville.apm.listener.config.Component;
 import com.bitville.apm.listener.config.ProjectSettings;
 import com.bitville.apm.listener.config.RedactionSettings;
 import com.bitville.apm.listener.config.UdpSettings;
@@ -66,7 +67,7 @@ public final class UdpIngestVerticle extends VerticleBase {
     registerMetrics();
     socket = vertx.createDatagramSocket(new DatagramSocketOptions().setReceiveBufferSize(settings.receiveBufferBytes()));
     socket.handler(this::onDatagram);
-    status = vertx.eventBus().localConsumer(Addresses.NODE_STATUS_PREFIX + "udp-ingest",
+    status = vertx.eventBus().localConsumer(Component.UDP_INGEST.statusAddress(),
         msg -> msg.reply(statusJson()));
     return socket.listen(settings.port(), settings.host())
         .onSuccess(s -> LOG.info("UDP ingest listening on {}:{}", settings.host(), s.localAddress().port()));
