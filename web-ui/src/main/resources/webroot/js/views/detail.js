@@ -27,7 +27,8 @@ export async function renderDetail(main, id, params) {
   }, name)));
   const comparison = section('Comparison', h('p', { class: 'muted' }, 'Comparing with the route baseline…'));
   main.append(back, h('div', { class: 'page-head' }, title, h('span', { class: 'duration-big' }, ms(r.duration_ms))), toc,
-    overview(r, detail), comparison, timeline(detail.timeline), functions(detail.functions, detail.hotspots, r),
+    overview(r, detail), comparison, timeline(detail.timeline),
+    functions(detail.functions, detail.hotspots, r, detail.functions_truncation),
     sql(detail.sql), database(detail.related, r), requestData(r.payload), raw(r.payload));
   announce('Request ' + (r.method || '') + ' ' + (r.route || '') + ' loaded');
   loadComparison(comparison, id, params.get('window') || '24h');
@@ -76,21 +77,44 @@ async function loadComparison(panel, id, window) {
     + window + ' before it: p50 ' + ms(b.p50_ms) + ', p95 ' + ms(b.p95_ms) + '. This request is slower than '
     + pct(c.percentile_rank) + ' of them (percentile rank).'));
   if (b.sample_size > 0) {
-    panel.append(h('p', { class: 'muted' }, 'Typical request = mean over the ' + b.sample_size + ' most recent requests of the route.'));
-    const fnRows = c.functions.slice(0, 10).map((f) => h('tr', null, h('td', { class: 'fn' }, f.name),
-      h('td', { class: 'num' }, us(f.wall_us)), h('td', { class: 'num' }, us(f.typical_wall_us)),
-      h('td', { class: 'num ' + (f.diff_wall_us > 0 ? 'bad' : 'good') }, (f.diff_wall_us > 0 ? '+' : '') + us(f.diff_wall_us))));
-    const sqlRows = c.sql.slice(0, 10).map((s) => h('tr', null, h('td', { class: 'sqltext' }, highlightSql(s.normalized || '')),
-      h('td', { class: 'num' }, num(s.count) + ' / ' + s.typical_count), h('td', { class: 'num' }, ms(s.time_ms)),
-      h('td', { class: 'num' }, ms(s.typical_time_ms)),
-      h('td', { class: 'num ' + (s.diff_time_ms > 0 ? 'bad' : 'good') }, (s.diff_time_ms > 0 ? '+' : '') + ms(s.diff_time_ms))));
-    panel.append(h('div', { class: 'two' },
-      h('div', { class: 'table-wrap' }, table([{ label: 'Function' }, { label: 'This', cls: 'num' }, { label: 'Typical', cls: 'num' },
-        { label: 'Difference', cls: 'num' }], fnRows, { caption: 'Largest function differences (wall time)' })),
-      h('div', { class: 'table-wrap' }, table([{ label: 'SQL (normalized)' }, { label: 'Count this / typical', cls: 'num' },
-        { label: 'This', cls: 'num' }, { label: 'Typical', cls: 'num' }, { label: 'Difference', cls: 'num' }], sqlRows,
-      { caption: 'Largest SQL differences' }))));
+    panel.append(h('p', { class: 'muted' }, 'Typical request = mean over the ' + b.sample_size + ' most recent requests of the '
+      + 'route (functions: the ' + b.xhprof_sample_size + ' with XHProf data; SQL: the ' + b.sql_sample_size + ' with SQL data). '
+      + 'Missing data is shown as unknown, never as zero.'));
+    panel.append(h('div', { class: 'two' }, functionComparison(c), sqlComparison(c)));
   }
+}
+
+// A value the comparison could not know (no data on one side) is 'unknown', never 0.
+function known(value, format) {
+  return value === null || value === undefined ? 'unknown' : format(value);
+}
+
+function signed(value, format) {
+  return value === null || value === undefined ? 'unknown' : (value > 0 ? '+' : '') + format(value);
+}
+
+function functionComparison(c) {
+  if (c.functions === null) {
+    return h('p', { class: 'alert', id: 'comparison-functions-unknown' }, 'Functions: unknown (' + c.functions_unknown + ').');
+  }
+  const rows = c.functions.slice(0, 10).map((f) => h('tr', null, h('td', { class: 'fn' }, f.name),
+    h('td', { class: 'num' }, us(f.wall_us)), h('td', { class: 'num' }, known(f.typical_wall_us, us)),
+    h('td', { class: 'num ' + (f.diff_wall_us > 0 ? 'bad' : 'good') }, signed(f.diff_wall_us, us))));
+  return h('div', { class: 'table-wrap' }, table([{ label: 'Function' }, { label: 'This', cls: 'num' }, { label: 'Typical', cls: 'num' },
+    { label: 'Difference', cls: 'num' }], rows, { caption: 'Largest function differences (wall time)' }));
+}
+
+function sqlComparison(c) {
+  if (c.sql === null) {
+    return h('p', { class: 'alert', id: 'comparison-sql-unknown' }, 'SQL: unknown (' + c.sql_unknown + ').');
+  }
+  const rows = c.sql.slice(0, 10).map((s) => h('tr', null, h('td', { class: 'sqltext' }, highlightSql(s.normalized || '')),
+    h('td', { class: 'num' }, num(s.count) + ' / ' + known(s.typical_count, String)), h('td', { class: 'num' }, ms(s.time_ms)),
+    h('td', { class: 'num' }, known(s.typical_time_ms, ms)),
+    h('td', { class: 'num ' + (s.diff_time_ms > 0 ? 'bad' : 'good') }, signed(s.diff_time_ms, ms))));
+  return h('div', { class: 'table-wrap' }, table([{ label: 'SQL (normalized)' }, { label: 'Count this / typical', cls: 'num' },
+    { label: 'This', cls: 'num' }, { label: 'Typical', cls: 'num' }, { label: 'Difference', cls: 'num' }], rows,
+  { caption: 'Largest SQL differences' }));
 }
 
 function timeline(t) {
@@ -114,8 +138,13 @@ function timeline(t) {
     h('ul', { class: 'timeline' }, rows));
 }
 
-function functions(list, hotspots, r) {
+function functions(list, hotspots, r, truncation) {
   if (!list || list.length === 0) return section('Functions', empty('No XHProf data in this payload.'));
+  const t = truncation || {};
+  const cut = t.missing > 0 || t.truncated ? h('div', { class: 'alert warn', id: 'functions-truncated' },
+    'The agent sent ' + num(t.sent) + (t.total !== null && t.total !== undefined ? ' of its ' + num(t.total) + ' XHProf entries' : ' XHProf entries')
+    + (t.missing > 0 ? ': ' + num(t.missing) + ' are not shown' : '')
+    + (t.truncated ? ' (it cut the payload to fit its 64 KB socket limit)' : ' (it keeps its top functions)') + '.') : null;
   const maxWall = Math.max(1, ...list.map((f) => f.wall_us));
   const rows = [];
   for (const f of list.slice(0, 200)) {
@@ -133,7 +162,7 @@ function functions(list, hotspots, r) {
   }
   const hot = (hotspots || []).slice(0, 8).map((s) => h('li', null, h('span', { class: 'fn' }, String(s.name)), ' ',
     h('span', { class: 'muted' }, ms(s.wall_time_ms) + ' · ' + pct(s.pct))));
-  return section('Functions',
+  return section('Functions', cut,
     h('p', { class: 'muted' }, 'From the XHProf edges the agent sent (its top functions). Wall time is inclusive; self = '
       + 'wall minus the callees listed; share = of the request duration ' + ms(r.duration_ms) + '. Select a function for its callers and callees.'),
     hot.length ? h('div', { class: 'hotspots' }, h('h3', null, 'Hotspots'), h('ol', null, hot)) : null,
@@ -151,7 +180,13 @@ function relations(f) {
 function sql(s) {
   const statements = s.statements || [];
   if (statements.length === 0) return section('SQL', empty('No SQL captured for this request.'));
-  const repeated = (s.repeated || []).map((r) => h('li', null, h('strong', null, r.count + '× '), highlightSql(r.normalized || ''),
+  const t = s.truncation || {};
+  const cut = t.truncated ? h('div', { class: 'alert warn', id: 'sql-truncated' },
+    'The agent cut this request\'s SQL to fit its 64 KB socket limit: ' + num(t.sent) + ' statements sent'
+    + (t.total !== null && t.total !== undefined ? ' of ' + num(t.total) + ', ' + num(t.missing) + ' missing' : '')
+    + '. Counts here, including repeated statements (N+1), are lower bounds.') : null;
+  const repeated = (s.repeated || []).map((r) => h('li', null, h('strong', null, (r.lower_bound ? '≥ ' : '') + r.count + '× '),
+    highlightSql(r.normalized || ''),
     h('span', { class: 'muted' }, ' · ' + ms(r.total_ms) + ' in total')));
   const items = statements.map((q) => {
     const stack = (q.stack || []).map((frame) => h('li', null, typeof frame === 'string' ? frame
@@ -164,7 +199,7 @@ function sql(s) {
       h('pre', { class: 'sql-text' }, highlightSql(String(q.text || ''))),
       stack.length ? h('details', null, h('summary', null, 'Stack (' + stack.length + ' frames)'), h('ol', { class: 'stack' }, stack)) : null);
   });
-  return section('SQL',
+  return section('SQL', cut,
     repeated.length ? h('div', { class: 'alert warn' }, h('strong', null, 'Repeated statements (possible N+1):'),
       h('ul', { class: 'nplus1' }, repeated)) : null,
     h('ol', { class: 'sql-list' }, items));

@@ -11,6 +11,9 @@ import java.util.Map;
  * One request against its route's baseline: the route's p50/p95 over the window, the request's percentile
  * rank (the share of the other requests in the window that were faster than it), and function- and SQL-level
  * differences against the route's typical request (the mean over a sample of its most recent requests).
+ * Missing data is unknown, never zero: a request the agent sent without XHProf or SQL data has no function or
+ * SQL comparison ({@code null} with the reason), and the typical values are means over only the sampled requests
+ * that carried that data ({@code null} when none did).
  */
 final class Comparison {
 
@@ -34,9 +37,21 @@ final class Comparison {
             .put("sample_size", sample))
         .put("percentile_rank", others == 0 ? null : RecordViews.round1(100.0 * faster / others))
         .put("percentile_rank_meaning", "share of the route's other requests in the window that were faster");
-    return result.put("functions", functionDiffs(detail.getJsonArray("functions"), baseline.getJsonArray("functions"),
-            sample))
-        .put("sql", sqlDiffs(detail.getJsonArray("sql"), baseline.getJsonArray("sql"), sample));
+    int functionSample = baseline.getInteger("xhprof_sample_size", sample);
+    int sqlSample = baseline.getInteger("sql_sample_size", sample);
+    result.getJsonObject("baseline").put("xhprof_sample_size", functionSample).put("sql_sample_size", sqlSample);
+    if (detail.getBoolean("has_xhprof", true)) {
+      result.put("functions", functionDiffs(detail.getJsonArray("functions"), baseline.getJsonArray("functions"),
+          functionSample));
+    } else {
+      result.putNull("functions").put("functions_unknown", "this request carries no XHProf data");
+    }
+    if (detail.getBoolean("has_sql", true)) {
+      result.put("sql", sqlDiffs(detail.getJsonArray("sql"), baseline.getJsonArray("sql"), sqlSample));
+    } else {
+      result.putNull("sql").put("sql_unknown", "this request carries no SQL data");
+    }
+    return result;
   }
 
   private static JsonArray functionDiffs(JsonArray mine, JsonArray typical, int sample) {
@@ -54,10 +69,12 @@ final class Comparison {
       r[3] = sample == 0 ? 0 : f.getDouble("wall_us", 0.0) / sample;
     }
     List<JsonObject> diffs = new ArrayList<>();
+    boolean known = sample > 0;
     rows.forEach((name, r) -> diffs.add(new JsonObject().put("name", name).put("calls", (long) r[0])
-        .put("wall_us", (long) r[1]).put("typical_calls", RecordViews.round1(r[2]))
-        .put("typical_wall_us", Math.round(r[3])).put("diff_wall_us", Math.round(r[1] - r[3]))));
-    return top(diffs, "diff_wall_us");
+        .put("wall_us", (long) r[1]).put("typical_calls", known ? RecordViews.round1(r[2]) : null)
+        .put("typical_wall_us", known ? Math.round(r[3]) : null)
+        .put("diff_wall_us", known ? Math.round(r[1] - r[3]) : null)));
+    return top(diffs, known ? "diff_wall_us" : "wall_us");
   }
 
   private static JsonArray sqlDiffs(JsonArray mine, JsonArray typical, int sample) {
@@ -78,11 +95,13 @@ final class Comparison {
       texts.putIfAbsent(s.getString("fingerprint"), s.getString("normalized"));
     }
     List<JsonObject> diffs = new ArrayList<>();
+    boolean known = sample > 0;
     rows.forEach((fp, r) -> diffs.add(new JsonObject().put("fingerprint", fp).put("normalized", texts.get(fp))
         .put("count", (long) r[0]).put("time_ms", RecordViews.round1(r[1]))
-        .put("typical_count", RecordViews.round1(r[2])).put("typical_time_ms", RecordViews.round1(r[3]))
-        .put("diff_time_ms", RecordViews.round1(r[1] - r[3]))));
-    return top(diffs, "diff_time_ms");
+        .put("typical_count", known ? RecordViews.round1(r[2]) : null)
+        .put("typical_time_ms", known ? RecordViews.round1(r[3]) : null)
+        .put("diff_time_ms", known ? RecordViews.round1(r[1] - r[3]) : null)));
+    return top(diffs, known ? "diff_time_ms" : "time_ms");
   }
 
   private static JsonArray top(List<JsonObject> diffs, String key) {

@@ -39,14 +39,22 @@ final class ProfileRows {
 
   /**
    * Sums over the sample: functions [{name, requests, calls, wall_us}] and SQL [{fingerprint, normalized,
-   * requests, executions, time_ms}]. A payload that cannot be decoded counts as a request without either.
+   * requests, executions, time_ms}], and how many of the sampled requests carried XHProf data and SQL data
+   * ({@code xhprof_sample_size}, {@code sql_sample_size}): a request without them says nothing about a typical
+   * request's functions or SQL, so it must not count as one with none. A payload that cannot be decoded counts
+   * as a request without either.
    */
   static JsonObject typical(List<byte[]> storedPayloads) {
     Map<String, long[]> functions = new LinkedHashMap<>();
     Map<String, double[]> statements = new LinkedHashMap<>();
     Map<String, String> texts = new LinkedHashMap<>();
+    int withXhprof = 0;
+    int withSql = 0;
     for (byte[] stored : storedPayloads) {
-      PhpProfile profile = PhpProfile.of(decode(stored));
+      JsonObject payload = decode(stored);
+      withXhprof += payload.getValue("xhprof") instanceof JsonObject ? 1 : 0;
+      withSql += payload.getValue("sql") instanceof JsonObject ? 1 : 0;
+      PhpProfile profile = PhpProfile.of(payload);
       for (FunctionCall call : profile.functions()) {
         long[] sums = functions.computeIfAbsent(call.name(), k -> new long[3]);
         sums[0]++;
@@ -69,7 +77,8 @@ final class ProfileRows {
     statements.forEach((fingerprint, s) -> sqlRows.add(new JsonObject().put("fingerprint", fingerprint)
         .put("normalized", texts.get(fingerprint)).put("requests", (long) s[0]).put("executions", (long) s[1])
         .put("time_ms", s[2])));
-    return new JsonObject().put("functions", functionRows).put("sql", sqlRows);
+    return new JsonObject().put("functions", functionRows).put("sql", sqlRows)
+        .put("xhprof_sample_size", withXhprof).put("sql_sample_size", withSql);
   }
 
   private static JsonObject decode(byte[] stored) {

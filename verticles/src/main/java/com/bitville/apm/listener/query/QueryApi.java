@@ -139,6 +139,7 @@ final class QueryApi {
     PhpProfile profile = PhpProfile.of(payload);
     return new JsonObject().put("request", request)
         .put("functions", RecordViews.functions(ProfileRows.functions(profile), request.getDouble("duration_ms", 0.0)))
+        .put("functions_truncation", RecordViews.functionTruncation(payload))
         .put("hotspots", xhprof.getValue("hotspots") instanceof JsonArray h ? h : new JsonArray())
         .put("sql", RecordViews.sql(ProfileRows.statements(profile), payload, SLOW_SQL_MS))
         .put("related", related)
@@ -169,7 +170,9 @@ final class QueryApi {
     JsonObject payload = RecordViews.inflate(record).getJsonObject("payload", new JsonObject());
     PhpProfile profile = PhpProfile.of(payload);
     return new JsonObject().put("record", record).put("functions", ProfileRows.functions(profile))
-        .put("sql", ProfileRows.statements(profile));
+        .put("sql", ProfileRows.statements(profile))
+        .put("has_xhprof", payload.getValue("xhprof") instanceof JsonObject)
+        .put("has_sql", payload.getValue("sql") instanceof JsonObject);
   }
 
   private static JsonObject withTypical(Baseline baseline) {

@@ -119,13 +119,48 @@ final class RecordViews {
           .put("connection", original.getValue("connection") instanceof JsonObject c ? c : null)
           .put("slow", time >= slowMs).put("repeats", repeats.get(row.getString("fingerprint"))[0]));
     }
+    JsonObject truncation = sqlTruncation(payload, rows.size());
+    boolean lowerBound = truncation.getBoolean("truncated");
     JsonArray nPlusOne = new JsonArray();
     repeats.entrySet().stream().filter(e -> e.getValue()[0] >= N_PLUS_ONE_MIN)
         .sorted((a, b) -> Integer.compare(b.getValue()[0], a.getValue()[0]))
         .forEach(e -> nPlusOne.add(new JsonObject().put("fingerprint", e.getKey()).put("count", e.getValue()[0])
-            .put("total_ms", round1(repeatTime.get(e.getKey())[0]))
+            .put("lower_bound", lowerBound).put("total_ms", round1(repeatTime.get(e.getKey())[0]))
             .put("normalized", normalizedOf(rows, e.getKey()))));
-    return new JsonObject().put("statements", statements).put("repeated", nPlusOne).put("slow_ms", slowMs);
+    return new JsonObject().put("statements", statements).put("repeated", nPlusOne).put("slow_ms", slowMs)
+        .put("truncation", truncation);
+  }
+
+  /**
+   * What the agent left out of the request's SQL: it keeps the first 100 statements to fit its socket's datagram
+   * limit and says so ({@code sql.summary.queries_truncated}, {@code _meta.sql_truncated}); its
+   * {@code total_queries} still counts every statement. {@code missing} is null when the agent gave no total.
+   */
+  static JsonObject sqlTruncation(JsonObject payload, int sent) {
+    JsonObject sql = payload.getValue("sql") instanceof JsonObject s ? s : new JsonObject();
+    JsonObject summary = sql.getValue("summary") instanceof JsonObject s ? s : new JsonObject();
+    JsonObject meta = payload.getValue("_meta") instanceof JsonObject m ? m : new JsonObject();
+    Integer total = summary.getValue("total_queries") instanceof Number n ? Integer.valueOf(n.intValue()) : null;
+    boolean flagged = Boolean.TRUE.equals(summary.getValue("queries_truncated"))
+        || Boolean.TRUE.equals(meta.getValue("sql_truncated"));
+    Integer missing = total == null ? null : Math.max(0, total - sent);
+    return new JsonObject().put("truncated", flagged || missing != null && missing > 0).put("sent", sent)
+        .put("total", total).put("missing", missing);
+  }
+
+  /**
+   * What the agent left out of the request's functions: it always sends its top functions of the XHProf entries
+   * ({@code xhprof.raw_count}), and cuts further to fit its socket ({@code _meta.truncated}).
+   */
+  static JsonObject functionTruncation(JsonObject payload) {
+    JsonObject xhprof = payload.getValue("xhprof") instanceof JsonObject x ? x : new JsonObject();
+    JsonObject profiling = xhprof.getValue("profiling") instanceof JsonObject p ? p : new JsonObject();
+    JsonObject meta = payload.getValue("_meta") instanceof JsonObject m ? m : new JsonObject();
+    Integer sent = profiling.getValue("top_functions") instanceof JsonArray a ? Integer.valueOf(a.size()) : null;
+    Integer total = xhprof.getValue("raw_count") instanceof Number n ? Integer.valueOf(n.intValue()) : null;
+    Integer missing = sent == null || total == null ? null : Math.max(0, total - sent);
+    return new JsonObject().put("truncated", Boolean.TRUE.equals(meta.getValue("truncated"))).put("sent", sent)
+        .put("total", total).put("missing", missing);
   }
 
   private static String normalizedOf(JsonArray rows, String fingerprint) {
