@@ -21,6 +21,8 @@ public record IngestSettings(
     int storageTimeoutMs,
     int bodyTimeoutMs,
     int headerTimeoutMs,
+    long maxEventAgeSeconds,
+    long maxEventFutureSeconds,
     int idleTimeoutSeconds,
     int retryAfterSeconds) {
 
@@ -51,6 +53,8 @@ public record IngestSettings(
         ingest.integer("storageTimeoutMs", 10_000, 100, 600_000),
         ingest.integer("bodyTimeoutMs", 30_000, 100, 600_000),
         ingest.integer("headerTimeoutMs", 10_000, 100, 600_000),
+        ingest.longValue("maxEventAgeSeconds", 0, 0, 100L * 365 * 86_400),
+        ingest.longValue("maxEventFutureSeconds", 86_400, 0, 100L * 365 * 86_400),
         ingest.integer("idleTimeoutSeconds", 60, 1, 3600),
         ingest.integer("retryAfterSeconds", 2, 1, 3600));
   }

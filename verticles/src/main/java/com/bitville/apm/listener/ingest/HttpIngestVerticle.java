@@ -63,7 +63,7 @@ public final class HttpIngestVerticle extends VerticleBase {
     bodyBudget = vertx.sharedData().<String, BodyBudget>getLocalMap("bitville.ingest.body-budget")
         .computeIfAbsent("node|" + settings.bodyMemoryBytes(), k -> new BodyBudget(settings.bodyMemoryBytes()));
     pipeline = new IngestPipeline(settings.maxDepth(), settings.maxItems(),
-        RedactionSettings.from(config()).redactor());
+        RedactionSettings.from(config()).redactor(), EventTimeWindow.of(settings));
     metrics = new IngestMetrics(NodeMetrics.registry(), bodyBudget);
     HttpServerOptions options = ServerTls.apply(new HttpServerOptions(), config())
         .setIdleTimeout(settings.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS)

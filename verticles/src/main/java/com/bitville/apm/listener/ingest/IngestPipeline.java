@@ -24,11 +24,16 @@ public final class IngestPipeline {
 
   private final BodyParser parser;
   private final SqlSecretRedactor redactor;
+  private final EventTimeWindow timeWindow;
 
-  /** @param redactor applied to every PHP payload before it is stored; null for none */
-  public IngestPipeline(int maxDepth, int maxItems, SqlSecretRedactor redactor) {
+  /**
+   * @param redactor applied to every PHP payload before it is stored; null for none
+   * @param timeWindow the plausible agent timestamps; an item outside it is rejected with its path
+   */
+  public IngestPipeline(int maxDepth, int maxItems, SqlSecretRedactor redactor, EventTimeWindow timeWindow) {
     this.parser = new BodyParser(maxDepth, maxItems);
     this.redactor = redactor;
+    this.timeWindow = timeWindow;
   }
 
   /** @throws InvalidPayloadException when the body as a whole cannot be used */
@@ -67,9 +72,11 @@ public final class IngestPipeline {
   }
 
   private IngestRecord normalize(Kind kind, BodyParser.Item item, String project, long now, String path) {
-    return kind == Kind.PHP
+    IngestRecord record = kind == Kind.PHP
         ? PhpPayloadNormalizer.normalize(item.object(), redacted(item), project, now, path)
         : PostgresEnvelopeNormalizer.normalize(item.object(), item.rawJson(), project, now, path);
+    timeWindow.check(record, now, path);
+    return record;
   }
 
   private byte[] redacted(BodyParser.Item item) {

@@ -2,9 +2,11 @@ package com.bitville.apm.listener.udp;
 
 import com.bitville.apm.listener.bus.ServiceBus;
 import com.bitville.apm.listener.config.Component;
+import com.bitville.apm.listener.config.IngestSettings;
 import com.bitville.apm.listener.config.ProjectSettings;
 import com.bitville.apm.listener.config.RedactionSettings;
 import com.bitville.apm.listener.config.UdpSettings;
+import com.bitville.apm.listener.ingest.EventTimeWindow;
 import com.bitville.apm.listener.ingest.IngestPipeline;
 import com.bitville.apm.listener.ingest.IngestPipeline.Outcome;
 import com.bitville.apm.listener.storage.api.RecordStore;
@@ -63,7 +65,8 @@ public final class UdpIngestVerticle extends VerticleBase {
     recordStore = ServiceBus.client(vertx, RecordStore.class, settings.storageTimeoutMs());
     projects = ProjectSettings.from(config());
     replays = new ReplayGuard(settings.clockWindowSeconds() * 1000L, REPLAY_MEMORY_ENTRIES);
-    pipeline = new IngestPipeline(settings.maxDepth(), 1, RedactionSettings.from(config()).redactor());
+    pipeline = new IngestPipeline(settings.maxDepth(), 1, RedactionSettings.from(config()).redactor(),
+        EventTimeWindow.of(IngestSettings.from(config())));
     registerMetrics();
     socket = vertx.createDatagramSocket(new DatagramSocketOptions().setReceiveBufferSize(settings.receiveBufferBytes()));
     socket.handler(this::onDatagram);

@@ -165,6 +165,37 @@ class IngestStrictnessTest {
     }
   }
 
+  @Test
+  @DisplayName("Implausible timestamps: 400 naming the field; a batch keeps its good items; near-future is fine")
+  void implausibleTimestamps() throws Exception {
+    double now = System.currentTimeMillis() / 1000.0;
+    double[] implausible = {32_503_680_000.0, 253_402_300_800.0, 32_503_680_000_000.0, now + 2 * 86_400, 1_000.0};
+    for (double timestamp : implausible) {
+      String id = UUID.randomUUID().toString();
+      byte[] body = Fixtures.phpJson("wire/nosql_noxhprof.json").put("correlation_id", id)
+          .put("timestamp", timestamp).toBuffer().getBytes();
+      assertRefused(send(post("/ingest/php", "application/json"), body), 400, "$.timestamp");
+      assertEquals(0, stored(id), "timestamp " + timestamp);
+    }
+    String pgId = UUID.randomUUID().toString();
+    byte[] envelope = new JsonObject(Fixtures.pg("pg_locks.json")).put("correlation_id", pgId)
+        .put("timestamp", 32_503_680_000.0).toBuffer().getBytes();
+    assertRefused(send(post("/ingest/postgres", "application/json"), envelope), 400, "$.timestamp");
+
+    String good = UUID.randomUUID().toString();
+    String bad = UUID.randomUUID().toString();
+    io.vertx.core.json.JsonArray batch = new io.vertx.core.json.JsonArray()
+        .add(Fixtures.phpJson("wire/nosql_noxhprof.json").put("correlation_id", good).put("timestamp", now + 3_600))
+        .add(Fixtures.phpJson("wire/nosql_noxhprof.json").put("correlation_id", bad).put("timestamp", 32_503_680_000.0));
+    HttpResponse<Buffer> partial = send(post("/ingest/php", "application/json"), batch.toBuffer().getBytes());
+    assertEquals(200, partial.statusCode(), partial.bodyAsString());
+    assertEquals(1, partial.bodyAsJsonObject().getJsonArray("rejected").getJsonObject(0).getInteger("index"));
+    assertTrue(partial.bodyAsJsonObject().getJsonArray("rejected").getJsonObject(0).getString("error")
+        .startsWith("$[1].timestamp"));
+    assertEquals(1, stored(good), "an hour ahead (a skewed clock) is accepted");
+    assertEquals(0, stored(bad));
+  }
+
   static byte[] gzip(byte[] data) throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (GZIPOutputStream out = new GZIPOutputStream(bytes)) {
