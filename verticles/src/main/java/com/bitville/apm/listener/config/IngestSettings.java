@@ -1,6 +1,5 @@
 package com.bitville.apm.listener.config;
 
-import com.bitville.apm.listener.support.Cidr;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 

@@ -1,6 +1,6 @@
 package com.bitville.apm.listener.ingest;
 
-import com.bitville.apm.listener.support.Cidr;
+import com.bitville.apm.listener.config.Cidr;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.List;
 

@@ -1,19 +1,20 @@
 package com.bitville.apm.listener.ingest;
 
 import com.bitville.apm.listener.bus.ServiceBus;
+import com.bitville.apm.listener.config.Cidr;
 import com.bitville.apm.listener.config.Component;
 import com.bitville.apm.listener.config.IngestSettings;
 import com.bitville.apm.listener.config.ProjectSettings;
 import com.bitville.apm.listener.config.RedactionSettings;
 import com.bitville.apm.listener.ingest.ApiKeyRegistry.Match;
+import com.bitville.apm.listener.storage.api.RecordStore.StoreRequest;
 import com.bitville.apm.listener.ingest.IngestPipeline.Kind;
 import com.bitville.apm.listener.ingest.IngestPipeline.Outcome;
 import com.bitville.apm.listener.storage.api.RecordStore;
-import com.bitville.apm.listener.storage.api.RecordStore.StoreRequest;
 import com.bitville.apm.listener.storage.api.StorageError;
-import com.bitville.apm.listener.support.Cidr;
 import com.bitville.apm.listener.support.HeaderDeadline;
 import com.bitville.apm.listener.support.NodeMetrics;
+import com.bitville.apm.listener.support.RateLimiter;
 import com.bitville.apm.listener.support.ServerTls;
 import com.bitville.apm.shared.normalize.BodyParser;
 import com.bitville.apm.shared.normalize.InvalidPayloadException;

@@ -1,8 +1,8 @@
 package com.bitville.apm.listener.ingest;
 
 import com.bitville.apm.shared.model.IngestRecord;
-import com.bitville.apm.shared.normalize.BodyParser;
 import com.bitville.apm.shared.normalize.InvalidPayloadException;
+import com.bitville.apm.shared.normalize.BodyParser;
 import com.bitville.apm.shared.pg.PostgresEnvelopeNormalizer;
 import com.bitville.apm.shared.php.PhpPayloadNormalizer;
 import com.bitville.apm.shared.php.SqlSecretRedactor;

@@ -3,7 +3,7 @@ package com.bitville.apm.listener.query;
 import com.bitville.apm.listener.config.ProjectSettings;
 import com.bitville.apm.listener.config.QuerySettings;
 import com.bitville.apm.listener.config.UserSettings;
-import com.bitville.apm.listener.ingest.RateLimiter;
+import com.bitville.apm.listener.support.RateLimiter;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

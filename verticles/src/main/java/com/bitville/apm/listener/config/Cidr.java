@@ -1,6 +1,5 @@
-package com.bitville.apm.listener.support;
+package com.bitville.apm.listener.config;
 
-import com.bitville.apm.listener.config.ConfigException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package com.bitville.apm.listener.ingest;
+package com.bitville.apm.listener.support;
 
 import io.vertx.core.shareddata.Shareable;
 import java.util.concurrent.ConcurrentHashMap;
