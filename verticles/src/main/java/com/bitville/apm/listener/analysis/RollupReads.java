@@ -43,23 +43,18 @@ public final class RollupReads {
     int count = (int) ((toMs - fromMs + stepMs - 1) / stepMs);
     Map<Long, JsonObject> php = byInterval(reply.getJsonArray("php"));
     Map<Long, JsonObject> db = byInterval(reply.getJsonArray("db"));
-    Map<Long, Map<Long, Long>> histograms = new HashMap<>();
-    for (Object item : reply.getJsonArray("histogram")) {
-      JsonObject row = (JsonObject) item;
-      histograms.computeIfAbsent(row.getLong("i"), k -> new HashMap<>()).merge(row.getLong("bucket"),
-          row.getLong("count"), Long::sum);
-    }
+    Map<Long, JsonObject> percentiles = byInterval(reply.getJsonArray("percentiles"));
     List<OverviewPoint> points = new ArrayList<>(count);
     for (long i = 0; i < count; i++) {
       JsonObject p = php.getOrDefault(i, new JsonObject());
       JsonObject d = db.get(i);
-      Map<Long, Long> histogram = histograms.getOrDefault(i, Map.of());
+      JsonObject percentile = percentiles.get(i);
       double samples = d == null ? 0 : d.getLong("samples");
       double hostSamples = d == null ? 0 : d.getLong("host_samples");
       points.add(new OverviewPoint(fromMs + i * stepMs, p.getLong("requests", 0L), ms(p.getLong("total_us", 0L)),
           ms(p.getLong("sql_us", 0L)), p.getLong("fatal", 0L),
-          histogram.isEmpty() ? null : round(WindowAnalysis.percentile(histogram, 0.5)),
-          histogram.isEmpty() ? null : round(WindowAnalysis.percentile(histogram, 0.95)),
+          percentile == null ? null : round(percentile.getDouble("p50_ms")),
+          percentile == null ? null : round(percentile.getDouble("p95_ms")),
           average(d, "active", samples), average(d, "idle_in_tx", samples), average(d, "waiting", samples),
           average(d, "blocked", samples), milliAverage(d, "load_milli", hostSamples),
           milliAverage(d, "cpu_milli", hostSamples), milliAverage(d, "iowait_milli", hostSamples)));
@@ -82,14 +77,13 @@ public final class RollupReads {
   }
 
   public static WindowTotals window(JsonObject reply) {
-    Map<String, Map<Long, Long>> histograms = new HashMap<>();
-    for (JsonObject row : rows(reply, "route_histogram")) {
-      histograms.computeIfAbsent(row.getString("route"), k -> new HashMap<>()).put(row.getLong("bucket"),
-          row.getLong("count"));
+    Map<String, Double> p95 = new HashMap<>();
+    for (JsonObject row : rows(reply, "route_percentiles")) {
+      p95.put(row.getString("route"), row.getDouble("p95_ms"));
     }
     List<RouteRow> routes = rows(reply, "routes").stream().map(r -> new RouteRow(r.getString("route"),
         r.getLong("count"), ms(r.getLong("total_us")), ms(r.getLong("max_us")),
-        histograms.getOrDefault(r.getString("route"), Map.of()))).toList();
+        p95.getOrDefault(r.getString("route"), 0.0))).toList();
     List<HostRow> hosts = rows(reply, "hosts").stream().map(r -> new HostRow(r.getString("host"), r.getLong("count"),
         ms(r.getLong("total_us")))).toList();
     List<FunctionRow> functions = rows(reply, "functions").stream().map(r -> new FunctionRow(r.getString("name"),

@@ -79,9 +79,9 @@ public final class WindowAnalysis {
       double baseTotal = b == null ? 0 : b.totalMs() * scale;
       double baseCount = b == null ? 0 : b.count() * scale;
       items.add(new JsonObject().put("route", row.route()).put("count", row.count())
-          .put("total_ms", round(row.totalMs())).put("p95_ms", round(percentile(row.histogram(), 0.95)))
+          .put("total_ms", round(row.totalMs())).put("p95_ms", round(row.p95Ms()))
           .put("baseline_count", round(baseCount)).put("baseline_total_ms", round(baseTotal))
-          .put("baseline_p95_ms", b == null ? null : round(percentile(b.histogram(), 0.95)))
+          .put("baseline_p95_ms", b == null ? null : round(b.p95Ms()))
           .put("change", baseCount > 0 ? round(row.count() / baseCount) : null)
           .put("added_ms", round(row.totalMs() - baseTotal)));
     }

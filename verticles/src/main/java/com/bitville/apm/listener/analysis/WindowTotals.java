@@ -1,7 +1,6 @@
 package com.bitville.apm.listener.analysis;
 
 import java.util.List;
-import java.util.Map;
 
 /**
  * The rollups of one project summed over a time range [fromMs, toMs): what storage reads for a window and for
@@ -11,8 +10,8 @@ public record WindowTotals(long fromMs, long toMs, List<RouteRow> routes, List<H
     List<FunctionRow> functions, List<SqlRow> sql, List<StatementRow> statements, List<LockRow> locks,
     List<LogRow> logs, DbRow db) {
 
-  /** @param histogram duration bucket (see {@link RecordRollup#bucketOf}) to count */
-  public record RouteRow(String route, long count, double totalMs, double maxMs, Map<Long, Long> histogram) {
+  /** @param p95Ms from the route's log-bucket histogram (upper bound of the bucket) */
+  public record RouteRow(String route, long count, double totalMs, double maxMs, double p95Ms) {
   }
 
   public record HostRow(String host, long count, double totalMs) {

@@ -2,6 +2,7 @@ package com.bitville.apm.listener.storage;
 
 import com.bitville.apm.listener.analysis.RollupBatch;
 import com.bitville.apm.listener.analysis.RollupTable;
+import com.bitville.apm.listener.analysis.WindowAnalysis;
 import com.bitville.apm.listener.storage.api.RollupStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -212,8 +213,8 @@ final class RollupOps implements RollupStore {
     return Future.all(reader.preparedQuery(RollupSql.OVERVIEW_PHP).execute(tuple),
             reader.preparedQuery(RollupSql.OVERVIEW_HISTOGRAM).execute(tuple),
             reader.preparedQuery(RollupSql.OVERVIEW_DB).execute(tuple))
-        .map(all -> new JsonObject().put("php", rows(all.resultAt(0))).put("histogram", rows(all.resultAt(1)))
-            .put("db", rows(all.resultAt(2))));
+        .map(all -> new JsonObject().put("php", rows(all.resultAt(0)))
+            .put("percentiles", percentiles(all.resultAt(1), "i")).put("db", rows(all.resultAt(2))));
   }
 
   private static Future<JsonObject> window(Database database, JsonObject params) {
@@ -231,7 +232,7 @@ final class RollupOps implements RollupStore {
             reader.preparedQuery(RollupSql.LOGS).execute(range.tuple()),
             reader.preparedQuery(RollupSql.DB).execute(range.tuple())))
         .map(all -> new JsonObject().put("from_ms", range.from()).put("to_ms", range.to())
-            .put("routes", rows(all.resultAt(0))).put("route_histogram", rows(all.resultAt(1)))
+            .put("routes", rows(all.resultAt(0))).put("route_percentiles", percentiles(all.resultAt(1), "route"))
             .put("hosts", rows(all.resultAt(2))).put("functions", rows(all.resultAt(3)))
             .put("sql", rows(all.resultAt(4))).put("statements", rows(all.resultAt(5)))
             .put("locks", rows(all.resultAt(6))).put("logs", rows(all.resultAt(7)))
@@ -249,6 +250,23 @@ final class RollupOps implements RollupStore {
             reader.preparedQuery(RollupSql.REQUESTS).execute(range.tuple()))
         .map(all -> new JsonObject().put("edges", rows(all.resultAt(0)))
             .put("requests", rows(all.resultAt(1)).getJsonObject(0).getLong("requests")));
+  }
+
+  /**
+   * p50 and p95 per key from histogram rows {key, bucket, count}: computed here so that the thousands of bucket rows
+   * of a long range never travel as JSON.
+   */
+  private static JsonArray percentiles(Object result, String key) {
+    @SuppressWarnings("unchecked")
+    RowSet<Row> rows = (RowSet<Row>) result;
+    Map<Object, Map<Long, Long>> histograms = new java.util.LinkedHashMap<>();
+    rows.forEach(row -> histograms.computeIfAbsent(row.getValue(key), k -> new java.util.HashMap<>())
+        .merge(row.getLong("bucket"), row.getLong("count"), Long::sum));
+    JsonArray list = new JsonArray();
+    histograms.forEach((k, histogram) -> list.add(new JsonObject().put(key, k)
+        .put("p50_ms", WindowAnalysis.percentile(histogram, 0.5))
+        .put("p95_ms", WindowAnalysis.percentile(histogram, 0.95))));
+    return list;
   }
 
   private static JsonArray rows(Object result) {

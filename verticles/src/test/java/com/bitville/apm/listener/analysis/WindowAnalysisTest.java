@@ -33,14 +33,14 @@ class WindowAnalysisTest {
   void rankingIsByAddedTimeWithTheBaselineScaledToTheWindow() {
     // baseline 20 minutes, window 5: the baseline's totals count a quarter
     WindowTotals baseline = totals(0, 20 * MIN,
-        List.of(new RouteRow("/a", 80, 80_000, 2_000, Map.of(70L, 80L)), new RouteRow("/b", 40, 40_000, 2_000,
-            Map.of(70L, 40L))),
+        List.of(new RouteRow("/a", 80, 80_000, 2_000, RecordRollup.upperMs(70)), new RouteRow("/b", 40, 40_000, 2_000,
+            RecordRollup.upperMs(70))),
         List.of(new FunctionRow("Kernel::handle", 120, 400, 120_000, 120), new FunctionRow("Price::apply", 80, 8_000,
             9_000, 80)),
         List.of(new SqlRow("f1", "SELECT a FROM t WHERE id = ?", 400, 4_000, 80)), List.of());
     WindowTotals window = totals(20 * MIN, 25 * MIN,
-        List.of(new RouteRow("/a", 20, 20_000, 2_000, Map.of(70L, 20L)), new RouteRow("/b", 12, 60_000, 9_000,
-            Map.of(90L, 12L))),
+        List.of(new RouteRow("/a", 20, 20_000, 2_000, RecordRollup.upperMs(70)), new RouteRow("/b", 12, 60_000, 9_000,
+            RecordRollup.upperMs(90))),
         List.of(new FunctionRow("Kernel::handle", 32, 120, 80_000, 32), new FunctionRow("Price::apply", 20, 2_000,
             2_200, 20), new FunctionRow("Slow::thing", 12, 45_000, 45_000, 12)),
         List.of(new SqlRow("f1", "SELECT a FROM t WHERE id = ?", 100, 1_000, 20)),
