@@ -68,6 +68,9 @@ class DatabaseViewBrowserTest {
     options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
         "--ignore-certificate-errors", "--window-size=1440,1000", "--user-data-dir=" + profile);
+    org.openqa.selenium.logging.LoggingPreferences logs = new org.openqa.selenium.logging.LoggingPreferences();
+    logs.enable(org.openqa.selenium.logging.LogType.BROWSER, java.util.logging.Level.ALL);
+    options.setCapability("goog:loggingPrefs", logs);
     driver = new ChromeDriver(new ChromeDriverService.Builder()
         .usingDriverExecutable(BrowserUiTest.CHROMEDRIVER.toFile()).build(), options);
     wait = new WebDriverWait(driver, Duration.ofSeconds(20));
@@ -208,6 +211,10 @@ class DatabaseViewBrowserTest {
     wait.until(d -> !d.findElements(By.cssSelector("#db-sessions-chart canvas")).isEmpty()
         && !d.findElements(By.cssSelector("#db-cpu-chart canvas")).isEmpty());
     screenshot("database-incident");
+    List<String> problems = driver.manage().logs().get(org.openqa.selenium.logging.LogType.BROWSER).getAll().stream()
+        .map(org.openqa.selenium.logging.LogEntry::getMessage)
+        .filter(m -> m.contains("Content Security Policy") || m.contains("Uncaught")).toList();
+    assertEquals(List.of(), problems, "the charts work under script-src 'self' and style-src 'self'");
 
     // sorting by rows reorders without losing the window
     driver.findElement(By.cssSelector("a[data-sort='rows']")).click();
