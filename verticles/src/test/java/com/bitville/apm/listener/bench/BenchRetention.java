@@ -98,15 +98,19 @@ public final class BenchRetention {
     }
   }
 
-  /** Latencies (ns) of {@code count} single-record posts, {@code concurrency} at a time. */
+  /**
+   * Latencies (ns) of {@code count} single-record posts, {@code concurrency} at a time; each a new request (a
+   * fresh correlation id: the same request again would be answered as a duplicate without a write).
+   */
   static long[] measure(WebClient client, int count, int concurrency) throws Exception {
     Buffer body = Fixtures.php("wire/nosql_noxhprof.json");
+    String capturedId = new JsonObject(body).getString("correlation_id");
     long[] latencies = new long[count];
     java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
     List<Future<Void>> workers = new ArrayList<>();
     for (int w = 0; w < concurrency; w++) {
       io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
-      worker(client, body, latencies, next, done);
+      worker(client, body.toString(), capturedId, latencies, next, done);
       workers.add(done.future());
     }
     Await.result(Future.all(workers));
@@ -114,7 +118,7 @@ public final class BenchRetention {
   }
 
   /** One request after the other, each started from the previous one's callback (no nested futures). */
-  private static void worker(WebClient client, Buffer body, long[] latencies,
+  private static void worker(WebClient client, String body, String capturedId, long[] latencies,
       java.util.concurrent.atomic.AtomicInteger next, io.vertx.core.Promise<Void> done) {
     int index = next.getAndIncrement();
     if (index >= latencies.length) {
@@ -123,14 +127,16 @@ public final class BenchRetention {
     }
     long start = System.nanoTime();
     client.post("/ingest/php").putHeader("Authorization", "Bearer " + TestListener.SHOP_KEY)
-        .putHeader("Content-Type", "application/json").sendBuffer(body).onComplete(result -> {
+        .putHeader("Content-Type", "application/json")
+        .sendBuffer(Buffer.buffer(body.replace(capturedId, java.util.UUID.randomUUID().toString())))
+        .onComplete(result -> {
           if (result.failed() || result.result().statusCode() != 200) {
             done.tryFail(result.failed() ? result.cause().toString() : "ingest answered "
                 + result.result().statusCode());
             return;
           }
           latencies[index] = System.nanoTime() - start;
-          worker(client, body, latencies, next, done);
+          worker(client, body, capturedId, latencies, next, done);
         });
   }
 

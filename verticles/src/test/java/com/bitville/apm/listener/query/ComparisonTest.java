@@ -62,14 +62,17 @@ class ComparisonTest {
   }
 
   @Test
-  @DisplayName("Without other requests in the window there is no rank, and the typical request is empty")
+  @DisplayName("Without other requests in the window there is no rank, and the typical request is unknown, not zero")
   void emptyBaseline() {
     JsonObject detail = request(10.0, new JsonArray().add(function("main()", 1, 10_000)), new JsonArray());
     JsonObject baseline = new JsonObject().put("count", 0L).put("faster", 0L).put("sample_size", 0)
         .put("functions", new JsonArray()).put("sql", new JsonArray());
     JsonObject result = Comparison.of(detail, baseline, 3_600_000L);
     assertNull(result.getValue("percentile_rank"));
-    assertEquals(10_000L, result.getJsonArray("functions").getJsonObject(0).getLong("diff_wall_us"));
+    JsonObject main = result.getJsonArray("functions").getJsonObject(0);
+    assertEquals(10_000L, main.getLong("wall_us"));
+    assertNull(main.getValue("typical_wall_us"));
+    assertNull(main.getValue("diff_wall_us"));
     assertEquals(3_600_000L, result.getLong("window_ms"));
   }
 }
