@@ -10,6 +10,7 @@ import com.bitville.apm.listener.config.ProjectSettings;
 import com.bitville.apm.listener.config.StorageSettings;
 import com.bitville.apm.listener.support.NodeMetrics;
 import com.hazelcast.config.Config;
+import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -79,6 +80,7 @@ public final class ListenerNode {
     com.bitville.apm.listener.config.UdpSettings.from(config);
     com.bitville.apm.listener.config.RetentionSettings.from(config);
     com.bitville.apm.listener.config.GraylogSettings.from(config);
+    ClusterSettings.from(config);
     return DeploymentPlan.from(config);
   }
 
@@ -88,16 +90,33 @@ public final class ListenerNode {
     if (!cluster.enabled() && !forceCluster) {
       return Future.succeededFuture(builder.build());
     }
-    options.getEventBusOptions().setHost(cluster.host()).setPort(cluster.eventBusPort());
-    return builder.withClusterManager(new HazelcastClusterManager(hazelcastConfig(cluster))).buildClustered();
+    if (cluster.secret().length() < 16) {
+      return Future.failedFuture(new com.bitville.apm.listener.config.ConfigException(
+          "cluster.secret must be at least 16 characters in cluster mode (the same on every node)"));
+    }
+    options.getEventBusOptions().setHost(cluster.host()).setPort(cluster.eventBusPort())
+        .setClusterPublicHost(cluster.publicHost());
+    HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig(cluster));
+    return builder.withClusterManager(manager).buildClustered()
+        .onSuccess(v -> Gauge.builder("bitville.cluster.members", manager, ListenerNode::memberCount)
+            .description("Members of the cluster this node sees (itself included)").register(NodeMetrics.registry()));
+  }
+
+  private static double memberCount(HazelcastClusterManager manager) {
+    try {
+      return manager.getNodes().size();
+    } catch (RuntimeException e) {
+      return 0;
+    }
   }
 
   private static Config hazelcastConfig(ClusterSettings cluster) {
     Config hazelcast = ConfigUtil.loadConfig();
-    hazelcast.setClusterName(cluster.name());
+    hazelcast.setClusterName(cluster.hazelcastClusterName());
     hazelcast.setProperty("hazelcast.phone.home.enabled", "false");
     hazelcast.setProperty("hazelcast.logging.type", "slf4j");
-    hazelcast.getNetworkConfig().setPort(cluster.port()).setPortAutoIncrement(false);
+    hazelcast.getNetworkConfig().setPort(cluster.port()).setPortAutoIncrement(false)
+        .setPublicAddress(cluster.publicHost() + ":" + cluster.port());
     hazelcast.getNetworkConfig().getInterfaces().setEnabled(true).setInterfaces(List.of(cluster.host()));
     var join = hazelcast.getNetworkConfig().getJoin();
     join.getMulticastConfig().setEnabled(false);
@@ -123,6 +142,9 @@ public final class ListenerNode {
     return vertx.deployVerticle(supplier, options)
         .onSuccess(id -> {
           deployments.add(id);
+          Gauge.builder("bitville.verticle.instances", () -> instances).tag("verticle", name)
+              .description("Instances of each verticle this node deployed (from \"verticles\" in its configuration)")
+              .register(NodeMetrics.registry());
           LOG.info("Deployed {} x{}", name, instances);
         })
         .recover(e -> Future.failedFuture(new IllegalStateException("cannot start " + name + ": " + e.getMessage(), e)))

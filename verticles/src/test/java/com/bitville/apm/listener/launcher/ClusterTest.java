@@ -93,7 +93,7 @@ class ClusterTest {
     config.put("verticles", new JsonObject().put("storage", storage).put("http-ingest", ingest).put("management", 1)
             .put("query-server", 0))
         .put("cluster", new JsonObject().put("enabled", true).put("host", "127.0.0.1").put("port", hazelcastPort)
-            .put("members", members).put("name", "bitville-test-" + members.getString(0).hashCode()));
+            .put("members", members).put("secret", "cluster-test-secret-0123456789").put("name", "bitville-test-" + members.getString(0).hashCode()));
     return config;
   }
 }
