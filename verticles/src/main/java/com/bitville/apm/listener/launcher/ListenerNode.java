@@ -115,6 +115,9 @@ public final class ListenerNode {
     hazelcast.setClusterName(cluster.hazelcastClusterName());
     hazelcast.setProperty("hazelcast.phone.home.enabled", "false");
     hazelcast.setProperty("hazelcast.logging.type", "slf4j");
+    // a crashed node is noticed within seconds, so its locks pass to a standby and its event-bus handlers go
+    hazelcast.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+    hazelcast.setProperty("hazelcast.max.no.heartbeat.seconds", "10");
     hazelcast.getNetworkConfig().setPort(cluster.port()).setPortAutoIncrement(false)
         .setPublicAddress(cluster.publicHost() + ":" + cluster.port());
     hazelcast.getNetworkConfig().getInterfaces().setEnabled(true).setInterfaces(List.of(cluster.host()));

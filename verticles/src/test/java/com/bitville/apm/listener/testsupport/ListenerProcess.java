@@ -38,7 +38,12 @@ public final class ListenerProcess implements AutoCloseable {
         .redirectErrorStream(true);
     builder.environment().keySet().removeIf(name -> name.startsWith("BITVILLE") || name.startsWith("GRAYLOG"));
     ListenerProcess listener = new ListenerProcess(builder.start());
-    if (!listener.ready.await(90, TimeUnit.SECONDS)) {
+    long deadline = System.currentTimeMillis() + 90_000;
+    while (!listener.ready.await(500, TimeUnit.MILLISECONDS) && listener.process.isAlive()
+        && System.currentTimeMillis() < deadline) {
+      // waits for the banner; a process that already ended has failed to start
+    }
+    if (listener.ready.getCount() > 0) {
       listener.close();
       throw new IllegalStateException("listener process did not become ready:\n" + listener.output);
     }
@@ -58,6 +63,29 @@ public final class ListenerProcess implements AutoCloseable {
     } catch (IOException e) {
       // the process ended
     }
+  }
+
+  /**
+   * Starts a listener that is expected to refuse to start: waits until the process ends and returns it (call
+   * {@link #exitCode()} and {@link #output()}).
+   */
+  public static ListenerProcess startExpectingFailure(JsonObject config, Path configFile) throws Exception {
+    Files.writeString(configFile, config.encodePrettily());
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder builder = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp",
+        System.getProperty("java.class.path"), "com.bitville.apm.listener.launcher.Main", "--conf",
+        configFile.toString())).redirectErrorStream(true);
+    builder.environment().keySet().removeIf(name -> name.startsWith("BITVILLE") || name.startsWith("GRAYLOG"));
+    ListenerProcess listener = new ListenerProcess(builder.start());
+    if (!listener.process.waitFor(120, TimeUnit.SECONDS)) {
+      listener.close();
+      throw new IllegalStateException("the listener process did not stop by itself:\n" + listener.output);
+    }
+    return listener;
+  }
+
+  public int exitCode() {
+    return process.exitValue();
   }
 
   /** SIGKILL: no shutdown hook, no flush, exactly like a crash or the OOM killer. */

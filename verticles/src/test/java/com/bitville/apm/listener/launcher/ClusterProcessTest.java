@@ -1,0 +1,383 @@
+package com.bitville.apm.listener.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.bitville.apm.listener.testsupport.Await;
+import com.bitville.apm.listener.testsupport.Fixtures;
+import com.bitville.apm.listener.testsupport.ListenerProcess;
+import com.bitville.apm.listener.testsupport.TestListener;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Cluster mode with every node a separate JVM on loopback, started by the real launcher. Each test has its own
+ * cluster name, secret and free Hazelcast ports in a TCP/IP member list, so parallel runs never meet.
+ */
+@DisplayName("Cluster of separate JVMs: roles by config, any start order, foreign nodes refused, storage crash survived")
+class ClusterProcessTest {
+
+  private static final long DEADLINE_MS = 120_000;
+  private final List<ListenerProcess> processes = new ArrayList<>();
+  private final List<Path> dirs = new ArrayList<>();
+  private final Vertx vertx = Vertx.vertx();
+  private final String clusterName = "bitville-test-" + UUID.randomUUID();
+  private final String secret = "secret-" + UUID.randomUUID();
+  private final JsonArray members = new JsonArray();
+
+  @AfterEach
+  void stopEverything() throws Exception {
+    for (ListenerProcess process : processes) {
+      process.close();
+    }
+    Await.result(vertx.close());
+    for (Path dir : dirs) {
+      TestListener.deleteRecursively(dir);
+    }
+  }
+
+  @Test
+  @DisplayName("ingest before storage answers 503 + Retry-After, then recovers by itself; records from two ingest "
+      + "nodes are stored once and visible through the UI node; counts from config on /metrics; a second storage "
+      + "and a node with the wrong secret are refused")
+  void threeNodesAnyOrder() throws Exception {
+    Node ingestA = node("ingest-a", ingestOnly());
+    Node core = node("core", core());
+    Node ingestB = node("ingest-b", ingestOnly());
+
+    ingestA.start();
+    HttpResponse<Buffer> early = post(ingestA, UUID.randomUUID().toString());
+    assertEquals(503, early.statusCode(), "no storage in the cluster yet: " + early.bodyAsString());
+    assertTrue(early.getHeader("Retry-After") != null, "503 says when to retry");
+    HttpResponse<Buffer> notReady = Await.result(ingestA.management().get("/ready").send());
+    assertEquals(503, notReady.statusCode());
+    assertEquals("DOWN", check(notReady.bodyAsJsonObject(), "storage").getString("status"), notReady.bodyAsString());
+
+    core.start();
+    ingestB.start();
+    Set<String> sent = new HashSet<>();
+    for (int i = 0; i < 10; i++) {
+      sent.add(postUntilAcknowledged(ingestA));
+      sent.add(postUntilAcknowledged(ingestB));
+    }
+
+    HttpResponse<Buffer> ready = Await.result(ingestA.management().get("/ready").send());
+    assertEquals(200, ready.statusCode(), ready.bodyAsString());
+    assertEquals("core", check(ready.bodyAsJsonObject(), "storage").getJsonObject("data").getString("node"),
+        "/ready names the remote storage node it reaches: " + ready.bodyAsString());
+
+    JsonObject page = uiSession(core).json("/api/requests?project=shop&limit=200");
+    List<String> visible = new ArrayList<>();
+    page.getJsonArray("items").forEach(item -> visible.add(((JsonObject) item).getString("correlation_id")));
+    assertTrue(visible.containsAll(sent), "every acknowledged record is visible through the UI node");
+    assertEquals(new HashSet<>(visible).size(), visible.size(), "each record is stored once: " + visible);
+    assertEquals(sent.size(), countStored(core, sent), "the storage node's file has each record once");
+    assertTrue(Files.notExists(ingestA.dataDir.resolve("bitville.db")), "ingest nodes keep no database");
+
+    String ingestMetrics = metrics(ingestA);
+    assertEquals(2.0, gauge(ingestMetrics, "bitville_verticle_instances{verticle=\"http-ingest\""), ingestMetrics);
+    assertEquals(-1.0, gauge(ingestMetrics, "bitville_verticle_instances{verticle=\"storage\""), ingestMetrics);
+    assertEquals(3.0, gauge(ingestMetrics, "bitville_cluster_members"), ingestMetrics);
+    String coreMetrics = metrics(core);
+    assertEquals(1.0, gauge(coreMetrics, "bitville_verticle_instances{verticle=\"storage\""), coreMetrics);
+    assertEquals(1.0, gauge(coreMetrics, "bitville_verticle_instances{verticle=\"query-server\""), coreMetrics);
+    assertEquals(-1.0, gauge(coreMetrics, "bitville_verticle_instances{verticle=\"http-ingest\""), coreMetrics);
+
+    Node secondStorage = node("second-core", core());
+    ListenerProcess refused = ListenerProcess.startExpectingFailure(secondStorage.config,
+        secondStorage.dataDir.resolve("listener.json"));
+    assertEquals(1, refused.exitCode(), refused.output());
+    assertTrue(refused.output().contains("another StorageVerticle already owns the database"), refused.output());
+
+    Node foreign = node("foreign", ingestOnly());
+    foreign.config.getJsonObject("cluster").put("secret", "a-different-secret-0123456789");
+    foreign.start();
+    assertEquals(503, post(foreign, UUID.randomUUID().toString()).statusCode(),
+        "a node with the wrong secret does not reach the cluster's storage");
+    assertEquals(1.0, gauge(metrics(foreign), "bitville_cluster_members"), "the foreign node is alone");
+    waitUntil(() -> gauge(metricsQuietly(core), "bitville_cluster_members") == 3.0, "the second storage node left");
+    assertEquals(3.0, gauge(metrics(core), "bitville_cluster_members"), "the cluster did not admit the foreign node");
+    assertEquals(sent.size(), countStored(core, sent), "nothing was stored twice by the refused nodes");
+  }
+
+  @Test
+  @DisplayName("storage node SIGKILLed under bounded load: ingest answers 503, loses no acknowledged record, and "
+      + "recovers by itself when the storage node is back on the same data directory")
+  void storageNodeKilledUnderLoad() throws Exception {
+    Node ingest = node("ingest", ingestOnly());
+    Node core = node("core", core());
+    core.start();
+    ingest.start();
+    Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+    AtomicInteger unavailable = new AtomicInteger();
+    AtomicInteger attempts = new AtomicInteger();
+    long started = System.currentTimeMillis();
+    for (int i = 0; i < 4; i++) {
+      sendLoop(ingest, acknowledged, unavailable, attempts, started);
+    }
+    waitUntil(() -> acknowledged.size() >= 100, "records acknowledged before the crash");
+    core.process.kill();
+    int atKill = acknowledged.size();
+    waitUntil(() -> unavailable.get() > 0, "ingest answers 503 while storage is gone");
+
+    restartUntilUp(core);
+    waitUntil(() -> acknowledged.size() >= atKill + 100, "ingest acknowledges again after the restart");
+    stopLoad.set(true);
+    waitUntil(() -> inFlight.get() == 0, "the load generator stopped");
+    Set<String> stored = storedIds(core);
+    for (String id : acknowledged) {
+      assertTrue(stored.contains(id), "acknowledged record " + id + " was lost");
+    }
+    assertTrue(attempts.get() <= MAX_ATTEMPTS, "the load was bounded");
+  }
+
+  // ---- the nodes
+
+  private static final int MAX_ATTEMPTS = 20_000;
+  private final java.util.concurrent.atomic.AtomicBoolean stopLoad = new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicInteger inFlight = new AtomicInteger();
+
+  private final class Node {
+    final String name;
+    final Path dataDir;
+    final JsonObject config;
+    ListenerProcess process;
+    WebClient ingest;
+    WebClient ui;
+    WebClient management;
+
+    Node(String name, Path dataDir, JsonObject config) {
+      this.name = name;
+      this.dataDir = dataDir;
+      this.config = config;
+    }
+
+    void start() throws Exception {
+      process = ListenerProcess.start(config, dataDir.resolve("listener.json"), "256m");
+      processes.add(process);
+    }
+
+    WebClient ingest() {
+      if (ingest == null) {
+        ingest = https(config.getJsonObject("ingest").getInteger("port"));
+      }
+      return ingest;
+    }
+
+    WebClient ui() {
+      if (ui == null) {
+        ui = https(config.getJsonObject("query").getInteger("port"));
+      }
+      return ui;
+    }
+
+    WebClient management() {
+      if (management == null) {
+        management = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+            .setDefaultPort(config.getJsonObject("management").getInteger("port")));
+      }
+      return management;
+    }
+
+    private WebClient https(int port) {
+      return WebClient.create(vertx, new WebClientOptions().setSsl(true).setVerifyHost(true)
+          .setTrustOptions(new PemTrustOptions().addCertPath(dataDir.resolve("tls/listener-cert.pem").toString()))
+          .setDefaultHost("localhost").setDefaultPort(port).setConnectTimeout(5_000).setIdleTimeout(20));
+    }
+  }
+
+  private Node node(String name, JsonObject verticles) throws Exception {
+    Path dataDir = Files.createTempDirectory("bitville-cluster-" + name + "-");
+    dirs.add(dataDir);
+    int hazelcastPort = TestListener.freePort();
+    members.add("127.0.0.1:" + hazelcastPort);
+    JsonObject config = TestListener.baseConfig(dataDir);
+    config.getJsonObject("node").put("name", name);
+    config.put("verticles", verticles)
+        .put("cluster", new JsonObject().put("enabled", true).put("name", clusterName).put("secret", secret)
+            .put("host", "127.0.0.1").put("port", hazelcastPort).put("members", members));
+    return new Node(name, dataDir, config);
+  }
+
+  private static JsonObject ingestOnly() {
+    return new JsonObject().put("http-ingest", 2).put("udp-ingest", 0).put("management", 1).put("storage", 0)
+        .put("retention", 0).put("gelf-forwarder", 0).put("rollup", 0).put("query-server", 0);
+  }
+
+  private static JsonObject core() {
+    return new JsonObject().put("http-ingest", 0).put("udp-ingest", 0).put("management", 1).put("storage", 1)
+        .put("retention", 1).put("gelf-forwarder", 0).put("rollup", 1).put("query-server", 1);
+  }
+
+  /** A restarted storage node may be refused until the cluster has noticed the old one is gone. */
+  private void restartUntilUp(Node node) throws Exception {
+    long deadline = System.currentTimeMillis() + DEADLINE_MS;
+    while (true) {
+      try {
+        node.start();
+        return;
+      } catch (IllegalStateException e) {
+        if (System.currentTimeMillis() > deadline) {
+          throw e;
+        }
+        Thread.sleep(1_000);
+      }
+    }
+  }
+
+  // ---- requests
+
+  private HttpResponse<Buffer> post(Node node, String correlationId) throws Exception {
+    Buffer body = Fixtures.phpJson("wire/nosql_noxhprof.json").put("correlation_id", correlationId).toBuffer();
+    return Await.result(node.ingest().post("/ingest/php").putHeader("Authorization", "Bearer " + TestListener.SHOP_KEY)
+        .putHeader("Content-Type", "application/json").sendBuffer(body));
+  }
+
+  /** Posts one new record, retrying the same one on 503 (the ingest node is waiting for storage). */
+  private String postUntilAcknowledged(Node node) throws Exception {
+    String id = UUID.randomUUID().toString();
+    long deadline = System.currentTimeMillis() + DEADLINE_MS;
+    while (true) {
+      HttpResponse<Buffer> response = post(node, id);
+      if (response.statusCode() == 200) {
+        return id;
+      }
+      assertEquals(503, response.statusCode(), response.bodyAsString());
+      assertTrue(System.currentTimeMillis() < deadline, "ingest did not recover: " + response.bodyAsString());
+      Thread.sleep(500);
+    }
+  }
+
+  private void sendLoop(Node node, Set<String> acknowledged, AtomicInteger unavailable, AtomicInteger attempts,
+      long started) {
+    if (stopLoad.get() || System.currentTimeMillis() - started > 4 * DEADLINE_MS
+        || attempts.incrementAndGet() > MAX_ATTEMPTS) {
+      return;
+    }
+    String id = UUID.randomUUID().toString();
+    Buffer body = Fixtures.phpJson("wire/nosql_noxhprof.json").put("correlation_id", id).toBuffer();
+    inFlight.incrementAndGet();
+    node.ingest().post("/ingest/php").putHeader("Authorization", "Bearer " + TestListener.SHOP_KEY)
+        .putHeader("Content-Type", "application/json").timeout(30_000).sendBuffer(body)
+        .onComplete(result -> {
+          inFlight.decrementAndGet();
+          int status = result.succeeded() ? result.result().statusCode() : -1;
+          if (status == 200) {
+            acknowledged.add(id);
+            sendLoop(node, acknowledged, unavailable, attempts, started);
+          } else {
+            if (status == 503) {
+              unavailable.incrementAndGet();
+            }
+            vertx.setTimer(200, t -> sendLoop(node, acknowledged, unavailable, attempts, started));
+          }
+        });
+  }
+
+  private ApiSessionForCluster uiSession(Node node) throws Exception {
+    HttpResponse<Buffer> login = Await.result(node.ui().post("/api/login").putHeader("X-Bitville-Request", "1")
+        .sendJsonObject(new JsonObject().put("user", TestListener.ADMIN_USER).put("password",
+            TestListener.USER_PASSWORD)));
+    assertEquals(200, login.statusCode(), login.bodyAsString());
+    String cookie = login.headers().getAll("Set-Cookie").stream().filter(c -> c.startsWith("bitville_session="))
+        .map(c -> c.substring(0, c.indexOf(';'))).findFirst().orElseThrow();
+    return new ApiSessionForCluster(node.ui(), cookie);
+  }
+
+  private record ApiSessionForCluster(WebClient client, String cookie) {
+    JsonObject json(String uri) throws Exception {
+      HttpResponse<Buffer> response = Await.result(client.get(uri).putHeader("Cookie", cookie).send());
+      assertEquals(200, response.statusCode(), uri + " -> " + response.bodyAsString());
+      return response.bodyAsJsonObject();
+    }
+  }
+
+  private String metrics(Node node) throws Exception {
+    HttpResponse<Buffer> response = Await.result(node.management().get("/metrics").send());
+    assertEquals(200, response.statusCode());
+    return response.bodyAsString();
+  }
+
+  private String metricsQuietly(Node node) {
+    try {
+      return metrics(node);
+    } catch (Exception e) {
+      return "";
+    }
+  }
+
+  /** The value of the first sample whose line starts with {@code prefix} (name and labels), -1 when absent. */
+  private static double gauge(String metrics, String prefix) {
+    for (String line : metrics.split("\n")) {
+      if (line.startsWith(prefix) && (line.charAt(prefix.length()) == ' ' || line.charAt(prefix.length()) == ','
+          || line.charAt(prefix.length()) == '}' || line.charAt(prefix.length()) == '{')) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return -1;
+  }
+
+  private static JsonObject check(JsonObject ready, String id) {
+    for (Object check : ready.getJsonArray("checks")) {
+      if (id.equals(((JsonObject) check).getString("id"))) {
+        return (JsonObject) check;
+      }
+    }
+    throw new AssertionError("no check " + id + " in " + ready.encode());
+  }
+
+  private static int countStored(Node node, Set<String> ids) throws Exception {
+    int count = 0;
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + node.dataDir.resolve("bitville.db"));
+        ResultSet rows = connection.createStatement().executeQuery("SELECT correlation_id FROM records")) {
+      while (rows.next()) {
+        if (ids.contains(rows.getString(1))) {
+          count++;
+        }
+      }
+    }
+    return count;
+  }
+
+  private static Set<String> storedIds(Node node) throws Exception {
+    Set<String> ids = new HashSet<>();
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + node.dataDir.resolve("bitville.db"));
+        ResultSet rows = connection.createStatement().executeQuery("SELECT correlation_id FROM records")) {
+      while (rows.next()) {
+        ids.add(rows.getString(1));
+      }
+    }
+    return ids;
+  }
+
+  private static void waitUntil(BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + DEADLINE_MS;
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.currentTimeMillis() < deadline, "timed out waiting: " + what);
+      Thread.sleep(100);
+    }
+  }
+}
