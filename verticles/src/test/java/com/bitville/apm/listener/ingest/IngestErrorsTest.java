@@ -35,7 +35,7 @@ class IngestErrorsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    listener = TestListener.start(new JsonObject().put("ingest", new JsonObject().put("bodyTimeoutMs", 1500)));
+    listener = TestListener.start(new JsonObject().put("ingest", new JsonObject().put("bodyTimeoutMs", 5000)));
     vertx = Vertx.vertx();
     client = listener.httpsClient(vertx);
   }
@@ -201,11 +201,10 @@ class IngestErrorsTest {
     socket.handler(received::appendBuffer);
     socket.write("POST /ingest/php HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + TestListener.SHOP_KEY
         + "\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{\"correlation_id\":");
-    long started = System.nanoTime();
     HttpResponse<Buffer> other = send(php(), Fixtures.php("wire/nosql_noxhprof.json"));
     assertEquals(200, other.statusCode());
-    assertTrue((System.nanoTime() - started) / 1_000_000 < 1000, "others are not held up by the slow client");
-    long deadline = System.currentTimeMillis() + 10_000;
+    assertEquals("", received.toString(), "another client is served while the slow one still waits for its 408");
+    long deadline = System.currentTimeMillis() + 30_000;
     while (!received.toString().contains("\r\n\r\n") && System.currentTimeMillis() < deadline) {
       Thread.sleep(50);
     }
