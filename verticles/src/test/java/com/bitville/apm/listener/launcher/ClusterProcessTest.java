@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.bitville.apm.listener.gelf.GelfTestReceiver;
 import com.bitville.apm.listener.testsupport.Await;
 import com.bitville.apm.listener.testsupport.Fixtures;
 import com.bitville.apm.listener.testsupport.ListenerProcess;
@@ -152,6 +153,78 @@ class ClusterProcessTest {
       assertTrue(stored.contains(id), "acknowledged record " + id + " was lost");
     }
     assertTrue(attempts.get() <= MAX_ATTEMPTS, "the load was bounded");
+  }
+
+  @Test
+  @DisplayName("node of the active GELF forwarder SIGKILLed mid-replay: the standby on another node takes over "
+      + "and the receiver gets every stored record (duplicates counted)")
+  void forwarderNodeKilledMidReplay() throws Exception {
+    int graylogPort = TestListener.freePort();
+    JsonObject graylog = new JsonObject().put("enabled", true).put("host", "127.0.0.1").put("port", graylogPort)
+        .put("backoffInitialMs", 50).put("backoffMaxMs", 500).put("circuitResetMs", 300)
+        .put("confirmDelayMs", 100).put("replayIntervalMs", 1000);
+    Node core = node("core", core().put("http-ingest", 1).put("rollup", 0).put("retention", 0)
+        .put("query-server", 0));
+    Node active = node("forwarder-a", forwarderOnly());
+    Node standby = node("forwarder-b", forwarderOnly());
+    for (Node node : List.of(core, active, standby)) {
+      node.config.put("graylog", graylog.copy());
+      node.config.getJsonObject("ingest").put("rateLimit", new JsonObject().put("perKeyPerSecond", 100_000));
+    }
+    core.start();
+    active.start();
+    standby.start();
+    assertEquals("active", forwarderRole(active));
+    assertEquals("standby", forwarderRole(standby));
+
+    Set<Long> stored = new HashSet<>();
+    for (int batch = 0; batch < GELF_RECORDS / 100; batch++) {
+      stored.addAll(postBatch(core, 100));
+    }
+    assertEquals(GELF_RECORDS, stored.size());
+
+    GelfTestReceiver receiver = new GelfTestReceiver(vertx).start(graylogPort);
+    try {
+      waitUntil(() -> receiver.distinctRecords() > 0, "the replay started");
+      active.process.kill();
+      int atKill = receiver.distinctRecords();
+      assertTrue(atKill < GELF_RECORDS, "killed mid-replay (" + atKill + " of " + GELF_RECORDS + " had arrived)");
+      assertTrue(receiver.awaitDistinctWhileProgressing(GELF_RECORDS, 60_000, 240_000),
+          "only " + receiver.distinctRecords() + " of " + GELF_RECORDS + " arrived");
+      assertEquals(stored, new HashSet<>(receiver.arrivalOrder()), "exactly the stored records arrived");
+      assertEquals("active", forwarderRole(standby), "the standby took over");
+      int duplicates = receiver.arrivalOrder().size() - stored.size();
+      System.out.println("Forwarder fail-over: " + atKill + " of " + GELF_RECORDS + " forwarded at the kill, "
+          + duplicates + " duplicates");
+      assertEquals(List.of(), receiver.violations());
+    } finally {
+      receiver.close();
+    }
+  }
+
+  private static final int GELF_RECORDS = 5_000;
+
+  private static JsonObject forwarderOnly() {
+    return ingestOnly().put("http-ingest", 0).put("gelf-forwarder", 1);
+  }
+
+  private String forwarderRole(Node node) throws Exception {
+    HttpResponse<Buffer> ready = Await.result(node.management().get("/ready").send());
+    return check(ready.bodyAsJsonObject(), "gelf-forwarder").getJsonObject("data").getString("role");
+  }
+
+  private List<Long> postBatch(Node node, int count) throws Exception {
+    JsonArray batch = new JsonArray();
+    for (int i = 0; i < count; i++) {
+      batch.add(Fixtures.phpJson("wire/nosql_noxhprof.json").put("correlation_id", UUID.randomUUID().toString()));
+    }
+    HttpResponse<Buffer> response = Await.result(node.ingest().post("/ingest/php")
+        .putHeader("Authorization", "Bearer " + TestListener.SHOP_KEY)
+        .putHeader("Content-Type", "application/json").sendBuffer(batch.toBuffer()));
+    assertEquals(200, response.statusCode(), response.bodyAsString());
+    List<Long> ids = new ArrayList<>();
+    response.bodyAsJsonObject().getJsonArray("ids").forEach(id -> ids.add(((Number) id).longValue()));
+    return ids;
   }
 
   // ---- the nodes
