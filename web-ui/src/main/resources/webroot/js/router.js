@@ -10,7 +10,7 @@ export function onNavigate(handler) {
 }
 
 export function parseHash() {
-  const hash = location.hash.replace(/^#/, '') || '/requests';
+  const hash = location.hash.replace(/^#/, '') || '/overview';
   const [path, search] = hash.split('?');
   return { parts: path.split('/').filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(search || '') };
 }

@@ -2,7 +2,7 @@ import { api } from '../api.js';
 import { h, table, section, empty, clear, append } from '../dom.js';
 import { ms, num, time, bytes, pct } from '../format.js';
 import { state, go } from '../router.js';
-import uPlot from '../../vendor/uplot/uPlot.esm.js';
+import { draw } from '../chart.js';
 
 // The database side of a time window (from / to in the URL, default: the last hour): statements summed over
 // the window, lock chains as trees, sessions, log lines by category, and charts. Every stored string is text.
@@ -220,18 +220,4 @@ function metricsPanel(series, charts) {
   const last = series[series.length - 1];
   return section('Host metrics', cpu, io, h('p', { class: 'note' }, 'Latest: cpu ' + pct(last.cpu_percent) + ', memory '
     + pct(last.memory_percent) + ', load ' + (last.load_1m ?? '–') + ', fullest disk ' + pct(last.disk_used_percent_max)));
-}
-
-const COLORS = ['#1f6feb', '#d1242f', '#1a7f37', '#9a6700', '#8250df', '#bf3989', '#0a7c86', '#6e7781', '#cf222e', '#116329', '#953800'];
-
-function draw(target, title, x, lines, fmt) {
-  const width = Math.max(320, (target.parentElement ? target.parentElement.clientWidth : 800) - 32);
-  const opts = {
-    title, width, height: 220,
-    series: [{}, ...lines.map(([label], i) => ({ label, stroke: COLORS[i % COLORS.length], width: 1.5,
-      value: fmt ? (u, v) => (v === null || v === undefined ? '–' : fmt(v)) : undefined }))],
-    axes: [{}, { values: fmt ? (u, vals) => vals.map((v) => fmt(v)) : undefined, size: 70 }],
-  };
-  // eslint-disable-next-line no-new
-  new uPlot(opts, [x, ...lines.map(([, values]) => values)], target);
 }

@@ -2,6 +2,7 @@ import { api } from '../api.js';
 import { h, bar, section, table, empty, announce } from '../dom.js';
 import { ms, us, bytes, time, num, pct, shortTime } from '../format.js';
 import { highlightSql } from '../sql.js';
+import { buildTree, icicle, FLAME_NOTE } from '../flame.js';
 
 export async function renderDetail(main, id, params) {
   if (!/^\d{1,18}$/.test(id)) {
@@ -21,14 +22,14 @@ export async function renderDetail(main, id, params) {
   const title = h('h1', { id: 'detail-title' }, h('span', { class: 'method' }, r.method || '?'), ' ',
     h('span', { class: 'route-text' }, r.route || '?'));
   const toc = h('nav', { class: 'toc', 'aria-label': 'Sections' }, ['Overview', 'Comparison', 'Timeline', 'Functions',
-    'SQL', 'Database activity', 'Request data', 'Raw payload'].map((name) => h('a', {
+    'Flame graph', 'SQL', 'Database activity', 'Request data', 'Raw payload'].map((name) => h('a', {
     href: '#/requests/' + Number(id) + '?project=' + encodeURIComponent(r.project),
     onclick: (e) => { e.preventDefault(); document.getElementById('sec-' + name.toLowerCase().replace(/[^a-z0-9]+/g, '-'))?.scrollIntoView(); },
   }, name)));
   const comparison = section('Comparison', h('p', { class: 'muted' }, 'Comparing with the route baseline…'));
   main.append(back, h('div', { class: 'page-head' }, title, h('span', { class: 'duration-big' }, ms(r.duration_ms))), toc,
     overview(r, detail), comparison, timeline(detail.timeline),
-    functions(detail.functions, detail.hotspots, r, detail.functions_truncation),
+    functions(detail.functions, detail.hotspots, r, detail.functions_truncation), flame(r),
     sql(detail.sql), database(detail.related, r), requestData(r.payload), raw(r.payload));
   announce('Request ' + (r.method || '') + ' ' + (r.route || '') + ' loaded');
   loadComparison(comparison, id, params.get('window') || '24h');
@@ -146,7 +147,7 @@ function functions(list, hotspots, r, truncation) {
     + (t.missing > 0 ? ': ' + num(t.missing) + ' are not shown' : '')
     + (t.truncated ? ' (it cut the payload to fit its 64 KB socket limit)' : ' (it keeps its top functions)') + '.') : null;
   const maxWall = Math.max(1, ...list.map((f) => f.wall_us));
-  const rows = [];
+  const pairs = [];
   for (const f of list.slice(0, 200)) {
     const detailsRow = h('tr', { class: 'fn-details', hidden: true }, h('td', { colspan: 6 }, relations(f)));
     const toggle = h('button', { type: 'button', class: 'expander', 'aria-expanded': 'false',
@@ -156,18 +157,82 @@ function functions(list, hotspots, r, truncation) {
       toggle.setAttribute('aria-expanded', String(!open));
       detailsRow.hidden = open;
     });
-    rows.push(h('tr', null, h('td', { class: 'fn' }, toggle), h('td', { class: 'num' }, num(f.calls)),
-      h('td', { class: 'num' }, us(f.wall_us)), h('td', { class: 'num' }, us(f.self_us)),
-      h('td', { class: 'num' }, pct(f.share_pct)), h('td', { class: 'duration' }, bar(f.wall_us / maxWall))), detailsRow);
+    pairs.push({ f, rows: [h('tr', { class: 'fn-row', 'data-name': f.name }, h('td', { class: 'fn' }, toggle),
+      h('td', { class: 'num' }, num(f.calls)), h('td', { class: 'num' }, us(f.wall_us)), h('td', { class: 'num' }, us(f.self_us)),
+      h('td', { class: 'num' }, pct(f.share_pct)), h('td', { class: 'duration' }, bar(f.wall_us / maxWall))), detailsRow] });
   }
-  const hot = (hotspots || []).slice(0, 8).map((s) => h('li', null, h('span', { class: 'fn' }, String(s.name)), ' ',
-    h('span', { class: 'muted' }, ms(s.wall_time_ms) + ' · ' + pct(s.pct))));
+  const tbody = h('tbody', null, pairs.map((p) => p.rows));
+  const search = h('input', { type: 'search', id: 'functions-search', placeholder: 'function name',
+    'aria-label': 'Search the functions' });
+  search.addEventListener('input', () => {
+    const text = search.value.trim().toLowerCase();
+    for (const p of pairs) {
+      const hit = !text || p.f.name.toLowerCase().includes(text);
+      p.rows[0].hidden = !hit;
+      if (!hit) p.rows[1].hidden = true;
+    }
+  });
+  const columns = [{ key: 'name', label: 'Function' }, { key: 'calls', label: 'Calls', cls: 'num' },
+    { key: 'wall_us', label: 'Wall', cls: 'num' }, { key: 'self_us', label: 'Self', cls: 'num' },
+    { key: 'share_pct', label: 'Share', cls: 'num' }];
+  let sortKey = 'wall_us';
+  let ascending = false;
+  const headers = columns.map((c) => {
+    const th = h('th', { scope: 'col', class: c.cls, 'aria-sort': c.key === sortKey ? 'descending' : 'none' });
+    th.append(h('button', { type: 'button', class: 'sort', 'data-sort': c.key, onclick: () => {
+      ascending = sortKey === c.key ? !ascending : c.key === 'name';
+      sortKey = c.key;
+      for (const other of th.parentElement.children) other.setAttribute('aria-sort', 'none');
+      th.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
+      const sorted = [...pairs].sort((a, b) => {
+        const x = a.f[sortKey];
+        const y = b.f[sortKey];
+        const cmp = typeof x === 'number' && typeof y === 'number' ? x - y : String(x ?? '').localeCompare(String(y ?? ''));
+        return ascending ? cmp : -cmp;
+      });
+      tbody.replaceChildren(...sorted.flatMap((p) => p.rows));
+    } }, c.label));
+    return th;
+  });
+  const hot = (hotspots || []).slice(0, 8).map((s) => h('li', null, hotspotName(String(s.name)), ' ',
+    h('span', { class: 'muted' }, ms(s.wall_time_ms) + ' · ' + (r.duration_ms && typeof s.wall_time_ms === 'number'
+      ? pct(s.wall_time_ms / r.duration_ms * 100) : pct(s.pct)))));
   return section('Functions', cut,
     h('p', { class: 'muted' }, 'From the XHProf edges the agent sent (its top functions). Wall time is inclusive; self = '
-      + 'wall minus the callees listed; share = of the request duration ' + ms(r.duration_ms) + '. Select a function for its callers and callees.'),
+      + 'wall minus the callees listed; share = of the request duration ' + ms(r.duration_ms) + ' (hotspots likewise). Select a function for its callers '
+      + 'and callees; click a column to sort.'),
     hot.length ? h('div', { class: 'hotspots' }, h('h3', null, 'Hotspots'), h('ol', null, hot)) : null,
-    h('div', { class: 'table-wrap' }, table([{ label: 'Function' }, { label: 'Calls', cls: 'num' }, { label: 'Wall', cls: 'num' },
-      { label: 'Self', cls: 'num' }, { label: 'Share', cls: 'num' }, { label: '', cls: 'duration' }], rows, { cls: 'functions' })));
+    h('label', { class: 'inline' }, 'Search ', search),
+    h('div', { class: 'table-wrap' }, h('table', { class: 'data functions', id: 'functions-table' },
+      h('thead', null, h('tr', null, headers, h('th', { scope: 'col', class: 'duration' }, ''))), tbody)));
+}
+
+/** The request's XHProf edges as sent (name "caller==>callee", or a root's own name) as an icicle. */
+function flame(r) {
+  const p = r.payload || {};
+  const profiling = p.xhprof && p.xhprof.profiling;
+  const entries = profiling && Array.isArray(profiling.top_functions) ? profiling.top_functions : [];
+  const edges = entries.filter((e) => e && typeof e.name === 'string').map((e) => {
+    const at = e.name.indexOf('==>');
+    const wall = typeof e.wall_time_us === 'number' ? e.wall_time_us / 1000 : Number(e.wall_time_ms) || 0;
+    return at < 0 ? { caller: null, callee: e.name, wall_ms: wall, calls: e.calls || 0 }
+      : { caller: e.name.slice(0, at), callee: e.name.slice(at + 3), wall_ms: wall, calls: e.calls || 0 };
+  });
+  if (edges.length === 0) return section('Flame graph', empty('No XHProf data in this payload.'));
+  const tree = buildTree(edges);
+  const holder = h('div');
+  const out = section('Flame graph', h('p', { class: 'note' }, 'Width = inclusive wall time; shares of the request '
+    + 'duration ' + ms(r.duration_ms) + '. ' + FLAME_NOTE), holder);
+  icicle(holder, tree, r.duration_ms || tree.wall, 'request-flame');
+  return out;
+}
+
+/** "A==>B" as B, called by A: the callee is the function that spent the time. */
+function hotspotName(name) {
+  const at = name.indexOf('==>');
+  if (at < 0) return h('span', { class: 'fn' }, name);
+  return h('span', null, h('span', { class: 'fn' }, name.slice(at + 3)), h('span', { class: 'muted' }, ' called by '),
+    h('span', { class: 'fn' }, name.slice(0, at)));
 }
 
 function relations(f) {

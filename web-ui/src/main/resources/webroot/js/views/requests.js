@@ -81,9 +81,8 @@ export async function renderRequests(main, params) {
   let live = null;
   liveToggle.addEventListener('change', () => {
     if (liveToggle.checked) {
-      const min = Number(params.get('min_duration') || 0);
-      live = openLive(state.project, (item) => {
-        if ((item.duration_ms || 0) < min) return;
+      live = openLive(state.project, async (item) => {
+        if (!(await liveMatches(item, params))) return;
         const tr = row(item, Math.max(maxDuration, item.duration_ms || 0));
         tr.classList.add('fresh');
         tbody.prepend(tr);
@@ -97,6 +96,56 @@ export async function renderRequests(main, params) {
     }
   });
   state.cleanup = () => { if (live) live.close(); };
+}
+
+function statusMatches(status, filter) {
+  if (status === null || status === undefined) return false;
+  const text = filter.trim().toLowerCase();
+  const cls = /^([1-5])xx$/.exec(text);
+  if (cls) return Math.floor(status / 100) === Number(cls[1]);
+  const range = /^(\d{3})\s*-\s*(\d{3})$/.exec(text);
+  if (range) return status >= Number(range[1]) && status <= Number(range[2]);
+  return String(status) === text;
+}
+
+function timeBound(value) {
+  if (!value) return null;
+  const n = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  return Number.isNaN(n) ? null : n;
+}
+
+/**
+ * Whether a live request passes every filter of the list. The live message carries no URL, so with a URL filter
+ * the server answers for that one request (the same filters plus its correlation id).
+ */
+async function liveMatches(item, params) {
+  const p = (name) => params.get(name);
+  const duration = item.duration_ms || 0;
+  const from = timeBound(p('from'));
+  const to = timeBound(p('to'));
+  const checks = [
+    !p('route') || item.route === p('route'),
+    !p('method') || String(item.method || '').toUpperCase() === p('method').toUpperCase(),
+    !p('status') || statusMatches(item.status, p('status')),
+    !p('host') || item.host === p('host'),
+    !p('min_duration') || duration >= Number(p('min_duration')),
+    !p('max_duration') || duration <= Number(p('max_duration')),
+    !p('correlation_id') || item.correlation_id === p('correlation_id'),
+    !p('fatal') || String(Boolean(item.fatal)) === p('fatal'),
+    from === null || item.event_time_ms >= from,
+    to === null || item.event_time_ms < to,
+  ];
+  if (checks.includes(false)) return false;
+  if (!p('url')) return true;
+  if (!item.correlation_id) return false;
+  try {
+    const query = Object.fromEntries(params);
+    for (const key of ['cursor', 'prev', 'sort', 'order', 'limit']) delete query[key];
+    const page = await api.get('/api/requests', { ...query, project: state.project, correlation_id: item.correlation_id, limit: 5 });
+    return page.items.some((i) => i.id === item.id);
+  } catch (e) {
+    return false;
+  }
 }
 
 function headerCell(column, params, sort, order, tbody) {

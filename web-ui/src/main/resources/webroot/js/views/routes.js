@@ -11,14 +11,18 @@ const COLUMNS = [
 ];
 
 export async function renderRoutes(main, params) {
+  const selected = selectedWindow(params);
   const window = WINDOWS[params.get('window')] ? params.get('window') : '24h';
-  const to = params.get('to') ? Number(params.get('to')) : Date.now();
-  const picker = h('select', { id: 'route-window' }, Object.keys(WINDOWS).map((w) => h('option', { value: w }, 'last ' + w)));
-  picker.value = window;
+  const to = selected ? selected.to : params.get('to') ? Number(params.get('to')) : Date.now();
+  const from = selected ? selected.from : to - WINDOWS[window];
+  const picker = h('select', { id: 'route-window' }, selected ? h('option', { value: '' }, 'the selected window') : null,
+    Object.keys(WINDOWS).map((w) => h('option', { value: w }, 'last ' + w)));
+  picker.value = selected ? '' : window;
   picker.addEventListener('change', () => go('/routes', { project: state.project, window: picker.value }));
   main.append(h('div', { class: 'page-head' }, h('h1', null, 'Routes'),
     h('label', { for: 'route-window' }, 'Window ', picker)));
-  const data = await api.get('/api/routes', { project: state.project, from: to - WINDOWS[window], to });
+  const data = await api.get('/api/routes', { project: state.project, from, to });
+  const windowParams = { from: data.from_ms, to: data.to_ms };
   const note = data.approximate ? 'Percentiles from hourly histograms (about ±5 %), whole hours ' + time(data.from_ms) + ' – '
     + time(data.to_ms) + '.' : 'Exact, ' + time(data.from_ms) + ' – ' + time(data.to_ms) + '.';
   const histogramPanel = section('Latency histogram', empty('Select a route to see its latency histogram.'));
@@ -35,8 +39,10 @@ export async function renderRoutes(main, params) {
     });
     tbody.replaceChildren(...rows.map((r) => h('tr', { class: r.route === params.get('route') ? 'selected' : '' },
       h('td', { class: 'route' }, h('button', { type: 'button', class: 'link-button route-text',
-        onclick: () => go('/routes', { project: state.project, window, route: r.route }) }, r.route || '(none)')),
-      h('td', { class: 'num' }, num(r.count)), h('td', { class: 'num' }, ms(r.p50)), h('td', { class: 'num' }, ms(r.p95)),
+        onclick: () => go('/routes', { project: state.project, window, route: r.route,
+          from: selected ? selected.from : null, to: selected ? selected.to : null }) }, r.route || '(none)')),
+      h('td', { class: 'num' }, h('a', { class: 'route-requests', title: 'The requests of this route in the window',
+        href: requestsHref({ route: r.route, ...windowParams }) }, num(r.count))), h('td', { class: 'num' }, ms(r.p50)), h('td', { class: 'num' }, ms(r.p95)),
       h('td', { class: 'num' }, ms(r.p99)), h('td', { class: 'num' }, ms(r.max)),
       h('td', { class: 'num duration' }, bar(r.total / maxTotal), ' ', ms(r.total)))));
   };
@@ -57,7 +63,21 @@ export async function renderRoutes(main, params) {
       : h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'routes-table' }, h('thead', null, h('tr', null, headers)), tbody))),
   histogramPanel);
   announce(data.routes.length + ' routes');
-  if (params.get('route') !== null) await histogram(histogramPanel, params.get('route'), to - WINDOWS[window], to);
+  if (params.get('route') !== null) await histogram(histogramPanel, params.get('route'), from, to);
+}
+
+function selectedWindow(params) {
+  const from = params.get('from');
+  const to = params.get('to');
+  return from && to && /^\d+$/.test(from) && /^\d+$/.test(to) && Number(from) < Number(to)
+    ? { from: Number(from), to: Number(to) } : null;
+}
+
+/** The request list of a route (and a duration band) in the window, slowest first. */
+function requestsHref(filters) {
+  const search = new URLSearchParams({ project: state.project, sort: 'duration' });
+  for (const [k, v] of Object.entries(filters)) if (v !== null && v !== undefined) search.set(k, String(v));
+  return '#/requests?' + search.toString();
 }
 
 async function histogram(panel, route, from, to) {
@@ -74,8 +94,11 @@ async function histogram(panel, route, from, to) {
       buckets.map((b) => {
         const column = h('span', { class: 'hist-bar' });
         column.style.height = (b.count === 0 ? 0 : Math.max(2, b.count / max * 100)).toFixed(1) + '%';
-        return h('span', { class: 'hist-col', title: ms(b.lower_ms) + ' – ' + (b.upper_ms ? ms(b.upper_ms) : '∞') + ': ' + b.count },
-          column, h('span', { class: 'hist-label' }, ms(b.upper_ms || b.max_ms)));
+        const band = { route, from: data.from_ms ?? from, to: data.to_ms ?? to, min_duration: Math.floor(b.lower_ms || 0),
+          max_duration: b.upper_ms ? Math.ceil(b.upper_ms) : null };
+        return h('a', { class: 'hist-col', href: requestsHref(band),
+          title: ms(b.lower_ms) + ' – ' + (b.upper_ms ? ms(b.upper_ms) : '∞') + ': ' + b.count + ' (show these requests)' },
+        column, h('span', { class: 'hist-label' }, ms(b.upper_ms || b.max_ms)));
       })),
     table([{ label: 'From' }, { label: 'To' }, { label: 'Requests', cls: 'num' }], data.buckets.map((b) => h('tr', null,
       h('td', null, ms(b.lower_ms)), h('td', null, b.upper_ms ? ms(b.upper_ms) : '∞'), h('td', { class: 'num' }, num(b.count)))),

@@ -177,7 +177,7 @@ class BrowserUiTest {
 
   @Test
   @Order(1)
-  @DisplayName("Log in, see the requests list, search by route")
+  @DisplayName("Log in on the overview, open the requests list, search by route")
   void loginAndSearch() throws Exception {
     driver.get(base());
     WebElement user = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user")));
@@ -190,6 +190,8 @@ class BrowserUiTest {
     driver.findElement(By.id("login-password")).clear();
     driver.findElement(By.id("login-password")).sendKeys(TestListener.USER_PASSWORD);
     driver.findElement(By.cssSelector("form.login button[type=submit]")).click();
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("threshold-note")));
+    driver.findElement(By.cssSelector("a[data-nav=requests]")).click();
     wait.until(d -> requestRows().size() == 5);
     screenshot("requests");
     WebElement route = driver.findElement(By.id("f-route"));
@@ -213,6 +215,18 @@ class BrowserUiTest {
         .filter(e -> e.getText().equals("Phalcon\\Db\\Adapter\\Pdo\\Postgresql::query")).findFirst().orElseThrow();
     fn.click();
     assertEquals("true", fn.getAttribute("aria-expanded"));
+    driver.findElement(By.cssSelector("#functions-table button[data-sort='calls']")).click();
+    List<WebElement> byCalls = driver.findElements(By.cssSelector("#functions-table tr.fn-row"));
+    assertTrue(List.of("Phalcon\\Events\\Manager::fire", "SqlCollector::{closure}")
+        .contains(byCalls.get(0).getAttribute("data-name")), "94 calls: a most called function first, not "
+        + byCalls.get(0).getAttribute("data-name"));
+    driver.findElement(By.id("functions-search")).sendKeys("Postgresql");
+    assertTrue(driver.findElements(By.cssSelector("#functions-table tr.fn-row")).stream().filter(WebElement::isDisplayed)
+        .allMatch(r -> r.getAttribute("data-name").contains("Postgresql")), "the search hides the other functions");
+    driver.findElement(By.id("functions-search")).clear();
+    assertFalse(driver.findElements(By.cssSelector("#request-flame .frame[data-name]")).isEmpty(), "a flame graph");
+    String hotspots = driver.findElement(By.cssSelector(".hotspots")).getText();
+    assertFalse(hotspots.contains("==>"), "hotspots name the callee and its caller in words: " + hotspots);
     assertEquals(47, driver.findElements(By.cssSelector(".sql-list > li")).size());
     assertTrue(driver.findElement(By.cssSelector(".nplus1")).getText().contains("20×"));
     assertFalse(driver.findElements(By.cssSelector(".tl-block.tl-session")).isEmpty(), "sessions on the timeline");
@@ -257,6 +271,21 @@ class BrowserUiTest {
     wait.until(d -> !requestRows().isEmpty() && requestRows().get(0).getAttribute("data-id").equals(String.valueOf(id)));
     assertTrue(requestRows().get(0).getAttribute("class").contains("fresh"));
     screenshot("live");
+  }
+
+  @Test
+  @Order(4)
+  @DisplayName("Live mode honours the list's filters: a POST never enters a list filtered to GET")
+  void liveHonoursFilters() throws Exception {
+    driver.get(base() + "#/requests?project=shop&method=GET");
+    wait.until(d -> !requestRows().isEmpty());
+    driver.findElement(By.id("live-toggle")).click();
+    wait.until(ExpectedConditions.textToBe(By.id("live-state"), "connected"));
+    long filteredOut = post("/ingest/php", Fixtures.phpNewRequest("wire/slow_post.json"));
+    long shown = post("/ingest/php", Fixtures.phpNewRequest("wire/slow_get.json"));
+    wait.until(d -> requestRows().get(0).getAttribute("data-id").equals(String.valueOf(shown)));
+    assertTrue(requestRows().stream().noneMatch(r -> r.getAttribute("data-id").equals(String.valueOf(filteredOut))),
+        "the POST sent just before the GET was not prepended");
   }
 
   @Test
