@@ -62,9 +62,10 @@ function shortName(name) {
  * Renders the icicle of `tree` into `holder`: a search field, the frames, and a line describing the frame under
  * the pointer. `total` is the time shares are relative to (the request's duration, or the window's root).
  */
-export function icicle(holder, tree, total, idPrefix) {
+export function icicle(holder, tree, total, idPrefix, initialSearch) {
   const search = h('input', { type: 'search', id: idPrefix + '-search', placeholder: 'function name',
     'aria-label': 'Search a function in the flame graph' });
+  search.value = initialSearch || '';
   const found = h('span', { class: 'muted', id: idPrefix + '-found' });
   const reset = h('button', { type: 'button', id: idPrefix + '-reset', hidden: true }, 'Show all');
   const info = h('p', { class: 'flame-info', id: idPrefix + '-info' }, 'Click a frame to zoom into it.');

@@ -143,7 +143,10 @@ function functionsPanel(data) {
     + 'children the agent reported (time of children it left out counts as the parent\'s).'),
   rankedTable('an-functions', [{ label: 'Function' }, { label: 'Self', cls: 'num' }, { label: 'Baseline self', cls: 'num' },
     { label: 'Calls', cls: 'num' }, { label: 'Requests', cls: 'num' }, { label: 'Time added', cls: 'num' }], data.functions,
-  (f, max) => h('tr', { 'data-key': f.name }, h('td', { class: 'fn' }, f.name), h('td', { class: 'num' }, ms(f.self_ms)),
+  (f, max) => h('tr', { 'data-key': f.name }, h('td', { class: 'fn' }, h('a', { class: 'culprit-link', title: 'Where it runs: '
+    + 'the window\'s flame graph with this function marked', href: '#/flamegraph?' + new URLSearchParams({ project: state.project,
+    from: String(data.window.from), to: String(data.window.to), search: f.name }).toString() }, f.name)),
+  h('td', { class: 'num' }, ms(f.self_ms)),
     h('td', { class: 'num' }, ms(f.baseline_self_ms)), h('td', { class: 'num' }, num(f.calls)),
     h('td', { class: 'num' }, num(f.requests)), added(f.added_ms, max))));
 }

@@ -25,5 +25,5 @@ export async function renderFlamegraph(main, params) {
   const holder = h('div');
   main.append(section('Flame graph', h('p', { class: 'note' }, 'The XHProf edges of the window\'s ' + num(data.requests)
     + ' slow requests, summed; width = inclusive wall time. ' + FLAME_NOTE), holder));
-  icicle(holder, tree, tree.wall, 'window-flame');
+  icicle(holder, tree, tree.wall, 'window-flame', params.get('search'));
 }

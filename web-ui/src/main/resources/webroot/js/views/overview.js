@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { h, section, empty, clear, announce } from '../dom.js';
-import { ms, num, windowText, duration } from '../format.js';
+import { ms, num, windowText, duration, zoneName } from '../format.js';
 import { state, go } from '../router.js';
 import { uPlot, COLORS, chartWidth } from '../chart.js';
 import { renderAnalysis } from './analysis.js';
@@ -153,7 +153,8 @@ function drawOverview(target, overview, spikes, win, tip, params) {
       line('PHP time', 'sum', 4, { value: fmtMs, dash: [4, 3] }), line('SQL time', 'sum', 6, { value: fmtMs, dash: [4, 3] }),
       line('db active', 'sess', 3, { value: fmtN }), line('db waiting', 'sess', 5, { value: fmtN }),
       line('db blocked', 'sess', 8, { value: fmtN, width: 2 }), line('host load', 'sess', 7, { value: fmtN })],
-    axes: [{}, { scale: 'ms', label: 'p50 / p95', size: 70, values: (u, vals) => vals.map((v) => ms(v)) },
+    axes: [{ label: 'your time zone: ' + zoneName(points[0].t), values: (u, splits) => splits.map((v) => axisTime(v * 1000,
+      points[points.length - 1].t - points[0].t)) }, { scale: 'ms', label: 'p50 / p95', size: 70, values: (u, vals) => vals.map((v) => ms(v)) },
       { scale: 'n', side: 1, label: 'slow requests', size: 60, grid: { show: false } }],
     hooks: {
       drawClear: [(u) => shade(u, spikes, win)],
@@ -167,6 +168,14 @@ function drawOverview(target, overview, spikes, win, tip, params) {
   // the ends of the time axis (uPlot fits it to the first and last point), epoch ms, for tests that drive the chart
   target.dataset.xMin = String(points[0].t);
   target.dataset.xMax = String(points[points.length - 1].t);
+}
+
+/** Axis labels in the browser's zone, 24-hour: "14:05", with the date when the chart spans days. */
+function axisTime(msEpoch, span) {
+  const d = new Date(msEpoch);
+  const two = (n) => String(n).padStart(2, '0');
+  const clock = two(d.getHours()) + ':' + two(d.getMinutes());
+  return span > 36 * 3600000 ? two(d.getMonth() + 1) + '-' + two(d.getDate()) + ' ' + clock : clock;
 }
 
 function shade(u, spikes, win) {

@@ -131,7 +131,16 @@ class SpikeOverviewBrowserTest {
   }
 
   private static void screenshot(String name) throws Exception {
-    js("window.scrollTo(0, 0)");
+    screenshot(name, null);
+  }
+
+  /** A screenshot of the viewport, scrolled to the element with that id (or to the top). */
+  private static void screenshot(String name, String scrollToId) throws Exception {
+    if (scrollToId == null) {
+      js("window.scrollTo(0, 0)");
+    } else {
+      js("document.getElementById(arguments[0]).scrollIntoView()", scrollToId);
+    }
     Path file = driver.getScreenshotAs(OutputType.FILE).toPath();
     Files.copy(file, BrowserUiTest.SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
   }
@@ -282,7 +291,7 @@ class SpikeOverviewBrowserTest {
     spike.findElement(By.cssSelector("button.spike-open")).click();
     WebElement top = firstRow("an-locks");
     assertEquals(lock.value(), top.getAttribute("data-key"), "the blocking request is first");
-    screenshot("spike-analysis");
+    screenshot("spike-analysis", "analysis");
     top.findElement(By.cssSelector("a")).click();
     wait.until(d -> d.getCurrentUrl().contains("#/correlation/" + lock.value()));
 
@@ -359,10 +368,16 @@ class SpikeOverviewBrowserTest {
   void flameGraphsShowTheHotPath() throws Exception {
     Incident slow = incident(Incident.Kind.SLOW_FUNCTION);
     openOverview(rangeOfScenario() + "&from=" + slow.fromMs() + "&to=" + slow.toMs());
-    driver.findElement(By.id("window-flame-link")).click();
+    assertTrue(driver.findElement(By.id("window-flame-link")).getAttribute("href").contains("#/flamegraph?"));
+    firstRow("an-functions").findElement(By.cssSelector("a.culprit-link")).click();
     wait.until(d -> !d.findElements(By.cssSelector("#window-flame .frame[data-name]")).isEmpty());
     double share = widthShare("window-flame", slow.value());
     assertTrue(share > 0.4, "the slow function is most of the window's flame graph: " + share);
+    assertEquals(slow.value(), driver.findElement(By.id("window-flame-search")).getAttribute("value"),
+        "the function's link opens the flame graph searching it");
+    assertTrue(driver.findElements(By.cssSelector("#window-flame .frame.match")).stream()
+        .allMatch(f -> f.getAttribute("data-name").equals(slow.value())));
+    driver.findElement(By.id("window-flame-search")).clear();
     driver.findElement(By.id("window-flame-search")).sendKeys("applyDiscounts");
     wait.until(d -> !d.findElements(By.cssSelector("#window-flame .frame.match")).isEmpty());
     assertTrue(driver.findElement(By.id("window-flame-found")).getText().endsWith("frames match"));
