@@ -25,6 +25,7 @@ public record GraylogSettings(
     int pageSize,
     long replayIntervalMs,
     long confirmDelayMs,
+    long resendWindowMs,
     int udpChunkBytes,
     int storageTimeoutMs) {
 
@@ -61,6 +62,7 @@ public record GraylogSettings(
         graylog.integer("pageSize", 200, 1, 1_000),
         graylog.longValue("replayIntervalMs", 30_000, 100, 86_400_000),
         graylog.longValue("confirmDelayMs", 300, 0, 60_000),
+        graylog.longValue("resendWindowMs", 10_000, 0, 600_000),
         graylog.integer("udpChunkBytes", 1_420, 512, 8_192),
         graylog.integer("storageTimeoutMs", 10_000, 100, 600_000));
   }

@@ -19,6 +19,7 @@ final class ForwarderMetrics {
   final Counter failed;
   final Counter reconnects;
   final Counter rewinds;
+  final Counter resent;
 
   ForwarderMetrics() {
     MeterRegistry registry = NodeMetrics.registry();
@@ -30,10 +31,13 @@ final class ForwarderMetrics {
         .register(registry);
     rewinds = Counter.builder("bitville_gelf_rewinds_total")
         .description("Connections lost with unconfirmed records, which are sent again").register(registry);
+    resent = Counter.builder("bitville_gelf_resent_total")
+        .description("Records sent again after a lost connection although confirmed before (same _record_id)")
+        .register(registry);
     Gauge.builder("bitville_gelf_backlog_records", BACKLOG, AtomicLong::doubleValue)
         .description("Stored records not yet forwarded").register(registry);
     Gauge.builder("bitville_gelf_forwarded_id", FORWARDED_ID, AtomicLong::doubleValue)
-        .description("Durable cursor: highest record id confirmed forwarded").register(registry);
+        .description("Highest record id confirmed forwarded (the durable cursor trails it by graylog.resendWindowMs)").register(registry);
     Gauge.builder("bitville_gelf_circuit_state", CIRCUIT, AtomicLong::doubleValue)
         .description("Circuit breaker around the Graylog connection: 0 closed, 1 half-open, 2 open, -1 disabled")
         .register(registry);

@@ -16,6 +16,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -26,9 +27,12 @@ import org.slf4j.LoggerFactory;
  * Forwards every stored record to Graylog, at least once, in id order, from a durable outbox: the cursor
  * (last confirmed id) lives in SQLite; records after it are read in pages from storage and written to one
  * long-lived connection. Live records only wake the pump (the stored event carries no payload), so live
- * traffic and backlog replay are the same ordered path. The cursor advances only after the page was written
- * and the same connection stayed up for {@code confirmDelayMs}; a lost connection rewinds to the cursor
- * (duplicates possible, de-duplicable by {@code _record_id}). Encoding runs on a worker thread.
+ * traffic and backlog replay are the same ordered path. A page counts as confirmed after it was written and
+ * the same connection stayed up for {@code confirmDelayMs}. GELF has no acknowledgement, so a confirmation is
+ * only likely: records can still sit in socket buffers when the connection drops. The durable cursor
+ * therefore trails the confirmations by {@code resendWindowMs}, and a lost connection (or a crash) sends the
+ * records of that window again (duplicates, counted and de-duplicable by {@code _record_id}). Encoding runs
+ * on a worker thread.
  */
 public final class GelfForwarderVerticle extends VerticleBase {
 
@@ -36,6 +40,7 @@ public final class GelfForwarderVerticle extends VerticleBase {
   private static final String ACTIVE_LOCK = "bitville.gelf-forwarder.active";
   private static final long STANDBY_RETRY_MS = 5_000;
   private static final long BACKLOG_REFRESH_MS = 5_000;
+  private static final long SETTLE_CHECK_MS = 1_000;
 
   private GraylogSettings settings;
   private OutboxStore outbox;
@@ -45,7 +50,16 @@ public final class GelfForwarderVerticle extends VerticleBase {
   private ForwarderMetrics metrics;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final List<Long> timers = new ArrayList<>();
+  /** Highest id confirmed on the current connection. */
   private long cursor;
+  /** The durable cursor in the outbox: confirmations older than the resend window. */
+  private long persisted;
+  /** Highest id ever confirmed, for metrics and status. */
+  private long confirmedMax;
+  /** Confirmations not yet persisted, oldest first: {confirmed at (ms), id}. */
+  private final ArrayDeque<long[]> unsettled = new ArrayDeque<>();
+  /** Ids up to this one were confirmed before and are being sent again. */
+  private long resendUpTo;
   private long sent;
   private long written;
   private long writtenGeneration;
@@ -86,6 +100,7 @@ public final class GelfForwarderVerticle extends VerticleBase {
     consumers.add(vertx.eventBus().localConsumer(Addresses.GELF_REPLAY, msg -> pump()));
     timers.add(vertx.setPeriodic(settings.replayIntervalMs(), id -> pump()));
     timers.add(vertx.setPeriodic(BACKLOG_REFRESH_MS, id -> refreshBacklog()));
+    timers.add(vertx.setPeriodic(SETTLE_CHECK_MS, id -> persistSettled()));
     return loadCursor().onSuccess(v -> connect());
   }
 
@@ -108,6 +123,8 @@ public final class GelfForwarderVerticle extends VerticleBase {
   private Future<Void> loadCursor() {
     return outbox.cursor().map(reply -> {
       cursor = reply.forwardedId();
+      persisted = cursor;
+      confirmedMax = cursor;
       sent = cursor;
       written = cursor;
       ForwarderMetrics.FORWARDED_ID.set(cursor);
@@ -155,13 +172,16 @@ public final class GelfForwarderVerticle extends VerticleBase {
   private void connectionLost(Throwable cause) {
     ForwarderMetrics.CONNECTED.set(0);
     lastError = cause.getMessage();
-    if (written > cursor || sent > cursor) {
+    if (written > persisted || sent > persisted) {
       metrics.rewinds.increment();
     }
-    LOG.warn("Graylog connection lost ({}); unconfirmed records after id {} will be sent again", cause.getMessage(),
-        cursor);
-    sent = cursor;
-    written = cursor;
+    LOG.warn("Graylog connection lost ({}); records after id {} will be sent again (the unconfirmed ones and those"
+        + " confirmed within the last {} ms)", cause.getMessage(), persisted, settings.resendWindowMs());
+    resendUpTo = Math.max(resendUpTo, cursor);
+    unsettled.clear();
+    cursor = persisted;
+    sent = persisted;
+    written = persisted;
     retryLater();
   }
 
@@ -248,6 +268,9 @@ public final class GelfForwarderVerticle extends VerticleBase {
     List<Future<?>> writes = new ArrayList<>(frames.size());
     for (Frame frame : frames) {
       writes.add(frame.failure() == null ? transport.send(frame.json()) : markFailed(frame));
+      if (frame.id() <= resendUpTo) {
+        metrics.resent.increment();
+      }
     }
     long lastId = frames.get(frames.size() - 1).id();
     sent = lastId;
@@ -292,12 +315,37 @@ public final class GelfForwarderVerticle extends VerticleBase {
     }
   }
 
-  private Future<Void> advance(long id) {
-    long before = cursor;
+  private void advance(long id) {
+    markConfirmed(id);
+    unsettled.addLast(new long[] {System.currentTimeMillis(), cursor});
+    persistSettled();
+  }
+
+  private void markConfirmed(long id) {
     cursor = Math.max(cursor, id);
     attempt = 0;
-    metrics.forwarded.increment(Math.max(0, cursor - before));
-    ForwarderMetrics.FORWARDED_ID.set(cursor);
+    if (cursor > confirmedMax) {
+      metrics.forwarded.increment(cursor - confirmedMax);
+      confirmedMax = cursor;
+      ForwarderMetrics.FORWARDED_ID.set(confirmedMax);
+    }
+  }
+
+  /** Persists the newest confirmation that is older than the resend window. */
+  private void persistSettled() {
+    long settledBefore = System.currentTimeMillis() - settings.resendWindowMs();
+    long settled = persisted;
+    while (!unsettled.isEmpty() && unsettled.peekFirst()[0] <= settledBefore) {
+      settled = Math.max(settled, unsettled.pollFirst()[1]);
+    }
+    persist(settled);
+  }
+
+  private Future<Void> persist(long id) {
+    if (id <= persisted) {
+      return Future.succeededFuture();
+    }
+    persisted = id;
     return outbox.advance(id)
         .onFailure(e -> LOG.warn("Could not persist the GELF cursor {} (records may be sent again): {}", id,
             e.getMessage()))
@@ -321,7 +369,7 @@ public final class GelfForwarderVerticle extends VerticleBase {
     CircuitBreakerState state = breaker.state();
     return status.put("role", "active").put("target", settings.transport() + "://" + settings.host() + ":" + settings.port())
         .put("circuit", state.name().toLowerCase(java.util.Locale.ROOT)).put("connected", transport.isOpen())
-        .put("forwarded_id", cursor).put("backlog", ForwarderMetrics.BACKLOG.get()).put("last_error", lastError);
+        .put("forwarded_id", confirmedMax).put("durable_cursor", persisted).put("backlog", ForwarderMetrics.BACKLOG.get()).put("last_error", lastError);
   }
 
   @Override
@@ -333,8 +381,10 @@ public final class GelfForwarderVerticle extends VerticleBase {
       stopSingleton();
       return Future.succeededFuture();
     }
-    Future<Void> flushed = transport.isOpen() && written > cursor && writtenGeneration == transport.generation()
-        ? advance(written) : Future.succeededFuture();
+    if (transport.isOpen() && written > cursor && writtenGeneration == transport.generation()) {
+      markConfirmed(written);
+    }
+    Future<Void> flushed = persist(cursor);
     return flushed.eventually(() -> transport.close()).eventually(() -> {
       breaker.close();
       ForwarderMetrics.CONNECTED.set(0);
