@@ -100,9 +100,11 @@ function jump(text, tableId, key) {
 
 function summaryPanel(data, links) {
   if (!data.summary || data.summary.length === 0) return section('Summary', empty('Nothing stands out against the baseline.'));
-  return section('Summary', h('ol', { class: 'summary', id: 'an-summary' }, data.summary.map((s) => h('li', null, s.text,
-    (s.evidence || []).length ? h('span', { class: 'evidence-links' }, ' → ',
-      (s.evidence || []).map((e) => evidenceLink(e, links)).filter(Boolean).flatMap((a, i) => (i ? [' · ', a] : [a]))) : null))));
+  return section('Summary', h('ol', { class: 'summary', id: 'an-summary' }, data.summary.map((s) => {
+    const evidence = (s.evidence || []).map((e) => evidenceLink(e, links)).filter(Boolean);
+    return h('li', null, s.text, evidence.length ? h('span', { class: 'evidence-links' }, ' → ',
+      evidence.flatMap((a, i) => (i ? [' · ', a] : [a]))) : null);
+  })));
 }
 
 // ---- lists ----

@@ -81,7 +81,7 @@ async function loadComparison(panel, id, window) {
     panel.append(h('p', { class: 'muted' }, 'Typical request = mean over the ' + b.sample_size + ' most recent requests of the '
       + 'route (functions: the ' + b.xhprof_sample_size + ' with XHProf data; SQL: the ' + b.sql_sample_size + ' with SQL data). '
       + 'Missing data is shown as unknown, never as zero.'));
-    panel.append(h('div', { class: 'two' }, functionComparison(c), sqlComparison(c)));
+    panel.append(h('div', { class: 'two comparison' }, functionComparison(c), sqlComparison(c)));
   }
 }
 

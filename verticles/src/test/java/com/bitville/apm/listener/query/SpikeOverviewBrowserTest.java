@@ -315,6 +315,13 @@ class SpikeOverviewBrowserTest {
       driver.get(base() + "#/routes?project=shop" + window);
       wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("routes-table")));
       assertNoOverflow("routes");
+      ApiSession shop = ApiSession.of(listener.queryClient(vertx), TestListener.SHOP_USER);
+      long id = shop.json("/api/requests?project=shop&sort=duration&limit=1" + window).getJsonArray("items")
+          .getJsonObject(0).getLong("id");
+      driver.get(base() + "#/requests/" + id + "?project=shop");
+      wait.until(ExpectedConditions.invisibilityOfElementWithText(By.cssSelector("#sec-comparison + p"),
+          "Comparing with the route baseline…"));
+      assertNoOverflow("request detail");
     } finally {
       driver.manage().window().setSize(size);
     }
