@@ -14,7 +14,8 @@ public record QuerySettings(
     int maxPageSize,
     long maxWindowDays,
     int liveMaxPerSecond,
-    int headerTimeoutMs) {
+    int headerTimeoutMs,
+    int idleTimeoutSeconds) {
 
   public static QuerySettings from(JsonObject config) {
     ConfigReader query = new ConfigReader(config, "query");
@@ -30,6 +31,7 @@ public record QuerySettings(
         query.integer("maxPageSize", 200, 1, 500),
         query.longValue("maxWindowDays", 31, 1, 3650),
         query.integer("liveMaxPerSecond", 50, 1, 100_000),
-        query.integer("headerTimeoutMs", 10_000, 100, 600_000));
+        query.integer("headerTimeoutMs", 10_000, 100, 600_000),
+        query.integer("idleTimeoutSeconds", 120, 1, 3600));
   }
 }

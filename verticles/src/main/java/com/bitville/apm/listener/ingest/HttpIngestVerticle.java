@@ -70,7 +70,7 @@ public final class HttpIngestVerticle extends VerticleBase {
         .setIdleTimeout(settings.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS)
         .setDecompressionSupported(false).setCompressionSupported(false);
     server = HeaderDeadline.install(vertx, vertx.createHttpServer(options), this::handle,
-        settings.headerTimeoutMs());
+        settings.headerTimeoutMs(), settings.idleTimeoutSeconds() * 1_000L);
     return server.listen(settings.port(), settings.host()).onSuccess(bound -> reportStatus());
   }
 

@@ -86,8 +86,10 @@ public final class QueryServerVerticle extends VerticleBase {
         msg -> msg.reply(new JsonObject().put("up", server != null).put("port", server == null ? null
             : server.actualPort())));
     HttpServerOptions options = ServerTls.apply(new HttpServerOptions(), config())
-        .setCompressionSupported(true).setIdleTimeout(120).setIdleTimeoutUnit(TimeUnit.SECONDS);
-    return HeaderDeadline.install(vertx, vertx.createHttpServer(options), router, settings.headerTimeoutMs())
+        .setCompressionSupported(true).setIdleTimeout(settings.idleTimeoutSeconds())
+        .setIdleTimeoutUnit(TimeUnit.SECONDS);
+    return HeaderDeadline.install(vertx, vertx.createHttpServer(options), router, settings.headerTimeoutMs(),
+            settings.idleTimeoutSeconds() * 1_000L)
         .listen(settings.port(), settings.host()).onSuccess(s -> server = s);
   }
 

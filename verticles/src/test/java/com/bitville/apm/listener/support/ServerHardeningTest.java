@@ -27,14 +27,17 @@ import org.junit.jupiter.api.Test;
 class ServerHardeningTest {
 
   private static final int HEADER_TIMEOUT_MS = 2_000;
+  private static final int IDLE_TIMEOUT_S = 3;
   private static TestListener listener;
   private static SSLContext tls;
 
   @BeforeAll
   static void start() throws Exception {
     listener = TestListener.start(new JsonObject()
-        .put("ingest", new JsonObject().put("headerTimeoutMs", HEADER_TIMEOUT_MS))
-        .put("query", new JsonObject().put("headerTimeoutMs", HEADER_TIMEOUT_MS)));
+        .put("ingest", new JsonObject().put("headerTimeoutMs", HEADER_TIMEOUT_MS)
+            .put("idleTimeoutSeconds", IDLE_TIMEOUT_S))
+        .put("query", new JsonObject().put("headerTimeoutMs", HEADER_TIMEOUT_MS)
+            .put("idleTimeoutSeconds", IDLE_TIMEOUT_S)));
     tls = trusting(listener.certificate());
   }
 
@@ -47,9 +50,20 @@ class ServerHardeningTest {
   @DisplayName("A client trickling its headers one byte a second is cut off at the header deadline, on both ports")
   void trickledHeadersAreCutOff() throws Exception {
     for (int port : new int[] {listener.ingestPort(), listener.queryPort()}) {
-      long heldMs = trickleUntilClosed(port, 30_000);
+      long heldMs = trickleUntilClosed(port, 30_000, false);
       assertTrue(heldMs < 15_000, "port " + port + " held a trickling client " + heldMs + " ms");
       assertTrue(heldMs >= HEADER_TIMEOUT_MS - 200, "not cut before the deadline: " + heldMs);
+    }
+  }
+
+  @Test
+  @DisplayName("After one answered request, a client trickling its next request's headers is cut off at the idle"
+      + " timeout, on both ports")
+  void trickledKeepAliveIsCutOff() throws Exception {
+    for (int port : new int[] {listener.ingestPort(), listener.queryPort()}) {
+      long heldMs = trickleUntilClosed(port, 30_000, true);
+      assertTrue(heldMs < 15_000, "port " + port + " held a trickling kept-alive client " + heldMs + " ms");
+      assertTrue(heldMs >= IDLE_TIMEOUT_S * 1_000 - 200, "not cut before the idle timeout: " + heldMs);
     }
   }
 
@@ -79,15 +93,23 @@ class ServerHardeningTest {
     }
   }
 
-  /** Sends a request line, then one header byte a second; returns how long the server kept the connection. */
-  private static long trickleUntilClosed(int port, long maxMs) throws Exception {
+  /**
+   * Sends a request line, then one header byte a second; returns how long the server kept the connection.
+   * With {@code afterOneRequest}, a complete request is sent and answered first on the same connection.
+   */
+  private static long trickleUntilClosed(int port, long maxMs, boolean afterOneRequest) throws Exception {
     try (SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket("localhost", port)) {
       socket.setSoTimeout(20_000);
       socket.startHandshake();
-      socket.setSoTimeout(1_000);
-      long started = System.currentTimeMillis();
       OutputStream out = socket.getOutputStream();
       InputStream in = socket.getInputStream();
+      if (afterOneRequest) {
+        out.write("GET /nothing-here HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        readAnswer(in);
+      }
+      socket.setSoTimeout(1_000);
+      long started = System.currentTimeMillis();
       out.write("POST /ingest/php HTTP/1.1\r\nHost: localhost\r\n".getBytes(StandardCharsets.US_ASCII));
       out.flush();
       byte[] header = "X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".getBytes(StandardCharsets.US_ASCII);
@@ -105,6 +127,24 @@ class ServerHardeningTest {
         }
       }
       return System.currentTimeMillis() - started;
+    }
+  }
+
+  /** Reads one answer's head and its Content-Length body. */
+  private static void readAnswer(InputStream in) throws IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        throw new IOException("closed before the answer's head: " + head);
+      }
+      head.append((char) b);
+    }
+    java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)")
+        .matcher(head);
+    int remaining = length.find() ? Integer.parseInt(length.group(1)) : 0;
+    while (remaining-- > 0 && in.read() >= 0) {
+      // the body
     }
   }
 
