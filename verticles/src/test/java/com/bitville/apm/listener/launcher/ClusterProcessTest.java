@@ -63,7 +63,7 @@ class ClusterProcessTest {
   @Test
   @DisplayName("ingest before storage answers 503 + Retry-After, then recovers by itself; records from two ingest "
       + "nodes are stored once and visible through the UI node; counts from config on /metrics; a second storage "
-      + "and a node with the wrong secret are refused")
+      + "and a node with the wrong secret are refused; an ingest node killed, the other keeps serving")
   void threeNodesAnyOrder() throws Exception {
     Node ingestA = node("ingest-a", ingestOnly());
     Node core = node("core", core());
@@ -122,6 +122,12 @@ class ClusterProcessTest {
     waitUntil(() -> gauge(metricsQuietly(core), "bitville_cluster_members") == 3.0, "the second storage node left");
     assertEquals(3.0, gauge(metrics(core), "bitville_cluster_members"), "the cluster did not admit the foreign node");
     assertEquals(sent.size(), countStored(core, sent), "nothing was stored twice by the refused nodes");
+
+    ingestA.process.kill();
+    String afterKill = UUID.randomUUID().toString();
+    HttpResponse<Buffer> stillServing = post(ingestB, afterKill);
+    assertEquals(200, stillServing.statusCode(), "the other ingest node keeps serving: " + stillServing.bodyAsString());
+    assertEquals(1, countStored(core, Set.of(afterKill)));
   }
 
   @Test
@@ -200,6 +206,27 @@ class ClusterProcessTest {
     } finally {
       receiver.close();
     }
+  }
+
+  @Test
+  @DisplayName("UI node SIGKILLed: a session created on it is valid on the other UI node (clustered session store), "
+      + "before and after the kill")
+  void uiNodeKilledSessionSurvives() throws Exception {
+    Node core = node("core", core());
+    Node ui = node("ui", ingestOnly().put("http-ingest", 0).put("query-server", 1));
+    core.start();
+    ui.start();
+    ApiSessionForCluster onUi = uiSession(ui);
+    ApiSessionForCluster sameCookieOnCore = new ApiSessionForCluster(core.ui(), onUi.cookie());
+    assertEquals(TestListener.ADMIN_USER, sameCookieOnCore.json("/api/me").getString("user"),
+        "the session created on one UI node is valid on the other");
+    ui.process.kill();
+    waitUntil(() -> gauge(metricsQuietly(core), "bitville_cluster_members") == 1.0, "the killed UI node is removed");
+    assertEquals(TestListener.ADMIN_USER, sameCookieOnCore.json("/api/me").getString("user"),
+        "the session outlives the UI node it was created on");
+    HttpResponse<Buffer> forged = Await.result(core.ui().get("/api/me").putHeader("Cookie",
+        "bitville_session=" + UUID.randomUUID()).send());
+    assertEquals(401, forged.statusCode(), "an unknown session is still refused");
   }
 
   private static final int GELF_RECORDS = 5_000;
