@@ -77,6 +77,9 @@ public final class RecordRollup {
     for (SelfTime.Function function : SelfTime.of(profile.functions())) {
       batch.add(RollupTable.FUNCTION, project, minute, new Object[] {function.name()}, function.calls(),
           function.selfUs(), function.wallUs(), 1);
+      if (function.selfUs() > 0) {
+        batch.requestKey(RollupBatch.KeyKind.FUNCTION, project, function.name(), record.eventTimeMs(), record.id());
+      }
     }
     Map<String, double[]> bySql = new HashMap<>();
     for (SqlCall call : profile.queries()) {
@@ -89,8 +92,10 @@ public final class RecordRollup {
       totals[2] = Math.max(totals[2], call.timeMs());
       batch.sqlText(project, call.fingerprint(), cap(call.normalized()));
     }
-    bySql.forEach((fingerprint, t) -> batch.add(RollupTable.SQL, project, minute, new Object[] {fingerprint},
-        t[0], us(t[1]), 1, us(t[2])));
+    bySql.forEach((fingerprint, t) -> {
+      batch.add(RollupTable.SQL, project, minute, new Object[] {fingerprint}, t[0], us(t[1]), 1, us(t[2]));
+      batch.requestKey(RollupBatch.KeyKind.SQL, project, fingerprint, record.eventTimeMs(), record.id());
+    });
   }
 
   private static void addPostgres(RollupBatch batch, StoredRecord record, JsonObject data) {

@@ -17,6 +17,13 @@ import java.util.Map;
  */
 public final class RollupBatch {
 
+  /** Which per-request index a {@link RequestKey} belongs to. */
+  public enum KeyKind { SQL, FUNCTION }
+
+  /** One request's link to a SQL fingerprint or a function it ran: lets the request list filter by them. */
+  public record RequestKey(KeyKind kind, String project, String key, long eventTimeMs, long recordId) {
+  }
+
   /** Key values of one row: project, minute_ms, then the table's own keys. */
   public record Row(RollupTable table, List<Object> key, double[] values) {
   }
@@ -24,6 +31,7 @@ public final class RollupBatch {
   private final Map<RollupTable, Map<List<Object>, double[]>> rows = new EnumMap<>(RollupTable.class);
   private final Map<List<String>, String> sqlTexts = new HashMap<>();
   private final Map<List<String>, String> statementTexts = new HashMap<>();
+  private final List<RequestKey> requestKeys = new ArrayList<>();
   private long lastId;
   private long lastReceivedMs;
 
@@ -52,6 +60,14 @@ public final class RollupBatch {
 
   public void statementText(String project, String queryId, String query) {
     statementTexts.putIfAbsent(List.of(project, queryId), query);
+  }
+
+  public void requestKey(KeyKind kind, String project, String key, long eventTimeMs, long recordId) {
+    requestKeys.add(new RequestKey(kind, project, key, eventTimeMs, recordId));
+  }
+
+  public List<RequestKey> requestKeys() {
+    return requestKeys;
   }
 
   /** The last record of the page (the cursor after this batch) and its receive time. */
@@ -100,7 +116,14 @@ public final class RollupBatch {
       tables.put(table.name(), list);
     });
     return new JsonObject().put("tables", tables).put("sql_texts", texts(sqlTexts))
-        .put("statement_texts", texts(statementTexts)).put("last_id", lastId).put("last_received_ms", lastReceivedMs);
+        .put("statement_texts", texts(statementTexts)).put("request_keys", keys(requestKeys)).put("last_id", lastId).put("last_received_ms", lastReceivedMs);
+  }
+
+  private static JsonArray keys(List<RequestKey> keys) {
+    JsonArray list = new JsonArray();
+    keys.forEach(k -> list.add(new JsonArray().add(k.kind().name()).add(k.project()).add(k.key())
+        .add(k.eventTimeMs()).add(k.recordId())));
+    return list;
   }
 
   private static JsonArray texts(Map<List<String>, String> texts) {
@@ -140,6 +163,11 @@ public final class RollupBatch {
       for (Object item : json.getJsonArray("statement_texts", new JsonArray())) {
         JsonArray t = (JsonArray) item;
         batch.statementText(t.getString(0), t.getString(1), t.getString(2));
+      }
+      for (Object item : json.getJsonArray("request_keys", new JsonArray())) {
+        JsonArray k = (JsonArray) item;
+        batch.requestKey(KeyKind.valueOf(k.getString(0)), k.getString(1), k.getString(2), k.getLong(3),
+            k.getLong(4));
       }
       batch.through(json.getLong("last_id", 0L), json.getLong("last_received_ms", 0L));
       return batch;

@@ -18,6 +18,8 @@ final class ApiParams {
 
   private static final Pattern METHOD = Pattern.compile("[A-Za-z]{1,16}");
   private static final Pattern STATUS = Pattern.compile("([1-5])xx|(\\d{3})|(\\d{3})-(\\d{3})");
+  private static final Pattern FINGERPRINT = Pattern.compile("[0-9a-f]{16}");
+  private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
   private static final Pattern DURATION = Pattern.compile("(\\d{1,5})(m|h|d)");
 
   private final MultiMap params;
@@ -98,6 +100,24 @@ final class ApiParams {
       throw ApiError.badRequest(name + " must be between " + min + " and " + max + ", got " + value);
     }
     return (int) number;
+  }
+
+  /** A SQL fingerprint as the analysis shows it: 16 lowercase hex characters. */
+  String sqlFingerprint() {
+    String value = text("sql_fingerprint", 64);
+    if (value != null && !FINGERPRINT.matcher(value).matches()) {
+      throw ApiError.badRequest("sql_fingerprint must be 16 lowercase hex characters, got '" + value + "'");
+    }
+    return value;
+  }
+
+  /** A function name as the analysis shows it (such as {@code Orders::load}): no control characters. */
+  String functionName() {
+    String value = text("function", 512);
+    if (value != null && (value.isBlank() || CONTROL.matcher(value).find())) {
+      throw ApiError.badRequest("function must be a function name without control characters");
+    }
+    return value;
   }
 
   Boolean bool(String name) {

@@ -40,7 +40,8 @@ final class QueryApi {
   private static final long DAY_MS = 86_400_000L;
   private static final double SLOW_SQL_MS = 100;
   static final Set<String> LIST_PARAMS = Set.of("project", "from", "to", "route", "url", "method", "status", "host",
-      "min_duration", "max_duration", "correlation_id", "fatal", "sort", "order", "limit", "cursor");
+      "min_duration", "max_duration", "correlation_id", "fatal", "sql_fingerprint", "function", "sort", "order", "limit",
+      "cursor");
   static final Map<String, String> DATABASE_SOURCES = Map.of("sessions", PgSources.ACTIVITY, "locks",
       PgSources.LOCKS, "statements", PgSources.STATEMENTS, "logs", PgSources.LOG, "metrics", PgSources.SYSTEM_METRICS);
 
@@ -84,6 +85,8 @@ final class QueryApi {
     String host = p.text("host", 255);
     String correlationId = p.text("correlation_id", 128);
     Boolean fatal = p.bool("fatal");
+    String sqlFingerprint = p.sqlFingerprint();
+    String function = p.functionName();
     int[] status = p.status();
     Double min = p.number("min_duration", 0, 1e9);
     Double max = p.number("max_duration", 0, 1e9);
@@ -93,7 +96,8 @@ final class QueryApi {
     JsonObject after = p.cursor(sort, order);
     RequestFilter filter = new RequestFilter(projects, sort, order, limit, from, to, route, url, method,
         status == null ? null : status[0], status == null ? null : status[1], host, min, max, correlationId, fatal,
-        after == null ? null : (Number) after.getValue("value"), after == null ? null : after.getLong("id"));
+        after == null ? null : (Number) after.getValue("value"), after == null ? null : after.getLong("id"),
+        sqlFingerprint, function);
     requests.list(filter).onComplete(answer(ctx, page -> {
       JsonArray items = new JsonArray();
       page.rows().forEach(row -> items.add(RecordViews.listItem(row)));

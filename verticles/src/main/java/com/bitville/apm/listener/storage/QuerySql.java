@@ -52,6 +52,14 @@ final class QuerySql {
   static final String F_MAX_DURATION = "+duration_ms <= ?";
   static final String F_CORRELATION = "correlation_id = ?";
   static final String F_FATAL = "fatal = ?";
+  /*
+   * The rollup's per-request keys, bounded by the same window (their primary key is project, key, time): the id
+   * set is built once, and the page still walks one ordered index range of records.
+   */
+  static final String F_SQL_FINGERPRINT = "id IN (SELECT record_id FROM rollup_request_sql WHERE project = ? AND "
+      + "fingerprint = ? AND event_time_ms >= ? AND event_time_ms < ?)";
+  static final String F_FUNCTION = "id IN (SELECT record_id FROM rollup_request_function WHERE project = ? AND "
+      + "name = ? AND event_time_ms >= ? AND event_time_ms < ?)";
 
   // ---- keyset pagination: the cursor holds (sort value, id) of the last row shown ----
   static final String AFTER_TIME_DESC = "(event_time_ms, id) < (?, ?)";

@@ -112,11 +112,22 @@ final class RequestQueries implements RequestReads {
     filter(sql, args, QuerySql.F_CORRELATION, filter.correlationId());
     Boolean fatal = filter.fatal();
     filter(sql, args, QuerySql.F_FATAL, fatal == null ? null : (fatal ? 1 : 0));
+    requestKey(sql, args, QuerySql.F_SQL_FINGERPRINT, project, filter.sqlFingerprint(), filter);
+    requestKey(sql, args, QuerySql.F_FUNCTION, project, filter.function(), filter);
     if (filter.afterValue() != null && filter.afterId() != null) {
       sql.append(" AND ").append(byDuration
           ? (ascending ? QuerySql.AFTER_DURATION_ASC : QuerySql.AFTER_DURATION_DESC)
           : (ascending ? QuerySql.AFTER_TIME_ASC : QuerySql.AFTER_TIME_DESC));
       args.addValue(filter.afterValue()).addLong(filter.afterId());
+    }
+  }
+
+  private static void requestKey(StringBuilder sql, Tuple args, String clause, Object project, String key,
+      RequestFilter filter) {
+    if (key != null) {
+      sql.append(" AND ").append(clause);
+      args.addValue(project).addString(key).addLong(filter.fromMs() == null ? Long.MIN_VALUE : filter.fromMs())
+          .addLong(filter.toMs() == null ? Long.MAX_VALUE : filter.toMs());
     }
   }
 

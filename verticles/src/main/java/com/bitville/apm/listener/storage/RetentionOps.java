@@ -84,12 +84,14 @@ final class RetentionOps implements RetentionStore {
     });
   }
 
-  /** Links first (taking the write lock), then the unforwarded count while failures still exist, then the rest. */
+  /** Links and the rollup's per-request keys first (taking the write lock), then the unforwarded count while failures still exist, then the rest. */
   private static Future<Deleted> deleteIds(SqlConnection connection, List<Long> ids, boolean countUnforwarded,
       Long oldestDeleted) {
     Tuple tuple = Tuple.wrap(new ArrayList<Object>(ids));
     String in = marks(ids.size());
     return connection.preparedQuery(RetentionSql.DELETE_LINKS + in).execute(tuple)
+        .compose(v -> connection.preparedQuery(RetentionSql.DELETE_REQUEST_SQL + in).execute(tuple))
+        .compose(v -> connection.preparedQuery(RetentionSql.DELETE_REQUEST_FUNCTIONS + in).execute(tuple))
         .compose(v -> countUnforwarded ? unforwarded(connection, ids) : Future.succeededFuture(0L))
         .compose(unforwarded -> connection.preparedQuery(RetentionSql.DELETE_FAILURES + in).execute(tuple)
             .compose(v -> connection.preparedQuery(RetentionSql.DELETE_RECORDS + in).execute(tuple))

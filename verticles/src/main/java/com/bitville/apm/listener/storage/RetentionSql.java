@@ -18,6 +18,8 @@ final class RetentionSql {
 
   /** Each completed with an {@code IN (?, ...)} list of record ids; children first, the record last. */
   static final String DELETE_LINKS = "DELETE FROM record_links WHERE record_id IN ";
+  static final String DELETE_REQUEST_SQL = "DELETE FROM rollup_request_sql WHERE record_id IN ";
+  static final String DELETE_REQUEST_FUNCTIONS = "DELETE FROM rollup_request_function WHERE record_id IN ";
   static final String DELETE_FAILURES = "DELETE FROM gelf_failures WHERE record_id IN ";
   static final String DELETE_RECORDS = "DELETE FROM records WHERE id IN ";
 

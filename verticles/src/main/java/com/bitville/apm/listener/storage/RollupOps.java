@@ -161,6 +161,18 @@ final class RollupOps implements RollupStore {
     if (!statementTexts.isEmpty()) {
       chain = chain.compose(v -> connection.preparedQuery(RollupSql.STATEMENT_TEXT).executeBatch(statementTexts));
     }
+    List<Tuple> requestSql = new ArrayList<>();
+    List<Tuple> requestFunctions = new ArrayList<>();
+    for (RollupBatch.RequestKey key : batch.requestKeys()) {
+      (key.kind() == RollupBatch.KeyKind.SQL ? requestSql : requestFunctions)
+          .add(Tuple.of(key.project(), key.key(), key.eventTimeMs(), key.recordId()));
+    }
+    if (!requestSql.isEmpty()) {
+      chain = chain.compose(v -> connection.preparedQuery(RollupSql.REQUEST_SQL).executeBatch(requestSql));
+    }
+    if (!requestFunctions.isEmpty()) {
+      chain = chain.compose(v -> connection.preparedQuery(RollupSql.REQUEST_FUNCTION).executeBatch(requestFunctions));
+    }
     return chain.mapEmpty();
   }
 
@@ -174,6 +186,10 @@ final class RollupOps implements RollupStore {
       rows.forEach(row -> projects.add(row.getString("project")));
       return database.writer().withTransaction(connection -> {
         Future<Long> deleted = Future.succeededFuture(0L);
+        for (String expireKeys : RollupSql.EXPIRE_REQUEST_KEYS) {
+          deleted = deleted.compose(n -> connection.preparedQuery(expireKeys).execute(Tuple.of(before))
+              .map(result -> n + result.rowCount()));
+        }
         for (String project : projects) {
           for (RollupTable table : RollupTable.values()) {
             deleted = deleted.compose(n -> connection.preparedQuery(RollupSql.expire(table))

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Schema of the per-minute rollups (migrations 30-39): one table per {@link RollupTable}, keyed by project and
+ * Schema of the per-minute rollups (migrations 30-39): one table per {@link RollupTable}, the per-request SQL and function keys, keyed by project and
  * minute first so that every read of a project's range is a primary-key range; the texts of SQL fingerprints and
  * database statements once per key; the rollup verticle's durable cursor.
  */
@@ -30,6 +30,24 @@ final class RollupSchema {
     statements.add("""
         INSERT INTO rollup_php_minute_hist (project, minute_ms, bucket, count)
         SELECT project, minute_ms, bucket, sum(count) FROM rollup_php_hist GROUP BY project, minute_ms, bucket""");
+    return statements;
+  }
+
+  /**
+   * Migration 33: which requests ran a SQL fingerprint or a function with self time, written by the rollup
+   * (never by the ingest commit). Keyed for the request list's filter within a time window; the record id index
+   * serves retention of the records, the time index the rollup's own retention.
+   */
+  static List<String> requestKeys() {
+    List<String> statements = new ArrayList<>();
+    for (String[] table : List.of(new String[] {"rollup_request_sql", "fingerprint"},
+        new String[] {"rollup_request_function", "name"})) {
+      statements.add("CREATE TABLE " + table[0] + " (project TEXT NOT NULL, " + table[1] + " TEXT NOT NULL, "
+          + "event_time_ms INTEGER NOT NULL, record_id INTEGER NOT NULL, PRIMARY KEY (project, " + table[1]
+          + ", event_time_ms, record_id)) WITHOUT ROWID");
+      statements.add("CREATE INDEX " + table[0] + "_record ON " + table[0] + "(record_id)");
+      statements.add("CREATE INDEX " + table[0] + "_time ON " + table[0] + "(event_time_ms)");
+    }
     return statements;
   }
 

@@ -42,6 +42,18 @@ final class RollupSql {
       INSERT INTO rollup_statement_text (project, queryid, query) VALUES (?, ?, ?)
       ON CONFLICT (project, queryid) DO UPDATE SET query = excluded.query""";
 
+  static final String REQUEST_SQL = """
+      INSERT INTO rollup_request_sql (project, fingerprint, event_time_ms, record_id) VALUES (?, ?, ?, ?)
+      ON CONFLICT DO NOTHING""";
+
+  static final String REQUEST_FUNCTION = """
+      INSERT INTO rollup_request_function (project, name, event_time_ms, record_id) VALUES (?, ?, ?, ?)
+      ON CONFLICT DO NOTHING""";
+
+  /** All projects at once: the index on event_time_ms serves it. */
+  static final List<String> EXPIRE_REQUEST_KEYS = List.of("DELETE FROM rollup_request_sql WHERE event_time_ms < ?",
+      "DELETE FROM rollup_request_function WHERE event_time_ms < ?");
+
   static final String PROJECTS = "SELECT DISTINCT project FROM rollup_db UNION SELECT DISTINCT project FROM "
       + "rollup_php_minute";
 

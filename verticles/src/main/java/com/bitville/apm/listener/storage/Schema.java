@@ -112,7 +112,9 @@ public final class Schema {
       new Migration(31, "per-minute XHProf edges for a window's flame graph",
           RollupSchema.tables(List.of(com.bitville.apm.listener.analysis.RollupTable.EDGE))),
       new Migration(32, "per-minute totals and histogram of all routes, for the overview over long ranges",
-          RollupSchema.minuteTotals()));
+          RollupSchema.minuteTotals()),
+      new Migration(33, "per-request SQL fingerprints and functions, written by the rollup, for the request list",
+          RollupSchema.requestKeys()));
 
   private Schema() {
   }

@@ -370,6 +370,9 @@ class QueryApiTest {
     bad.put("/api/requests?min_duration=-1", "min_duration");
     bad.put("/api/requests?min_duration=10&max_duration=5", "min_duration");
     bad.put("/api/requests?fatal=maybe", "fatal");
+    bad.put("/api/requests?sql_fingerprint=XYZ", "sql_fingerprint");
+    bad.put("/api/requests?sql_fingerprint=0123456789ABCDEF", "sql_fingerprint");
+    bad.put("/api/requests?function=a%0Ab", "function");
     bad.put("/api/requests?sort=size", "sort");
     bad.put("/api/requests?order=up", "order");
     bad.put("/api/requests?cursor=not-a-cursor", "cursor");
@@ -403,5 +406,41 @@ class QueryApiTest {
   /** A capture-era time (Unix ms) moved like the stamped fixtures. */
   private static long at(long captureMillis) {
     return Fixtures.stampedMillis(captureMillis);
+  }
+
+  @Test
+  @DisplayName("The list filtered by a SQL fingerprint or a function finds the requests that ran it, once rolled up")
+  void filterBySqlFingerprintAndFunction() throws Exception {
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (shop.json("/api/overview?project=shop&step=1h").getLong("rollup_backlog") > 0) {
+      assertTrue(System.currentTimeMillis() < deadline, "rollups did not catch up in time");
+      Thread.sleep(100);
+    }
+    com.bitville.apm.shared.php.PhpProfile profile = com.bitville.apm.shared.php.PhpProfile.of(
+        Fixtures.phpJson("wire/slow_get.json"));
+    assertEquals(47, profile.queries().size());
+    String fingerprint = profile.queries().get(0).fingerprint();
+    String function = com.bitville.apm.listener.analysis.SelfTime.of(profile.functions()).stream()
+        .filter(f -> f.selfUs() > 0).findFirst().orElseThrow().name();
+    int all = shop.json("/api/requests?project=shop&limit=200").getJsonArray("items").size();
+    for (String filter : List.of("sql_fingerprint=" + fingerprint,
+        "function=" + URLEncoder.encode(function, StandardCharsets.UTF_8))) {
+      JsonArray items = shop.json("/api/requests?project=shop&limit=200&" + filter).getJsonArray("items");
+      List<Long> ids = items.stream().map(i -> ((JsonObject) i).getLong("id")).toList();
+      assertTrue(ids.contains(slowGetId), filter + ": " + ids);
+      assertFalse(ids.contains(otherSlowGetId), "another project's request stays out");
+      assertTrue(items.size() < all, filter + " must leave out requests that did not run it");
+      items.forEach(i -> assertFalse(((JsonObject) i).getString("url", "").contains("/paging/"),
+          "a request without SQL or profile is not listed: " + i));
+      long at = items.stream().map(i -> (JsonObject) i).filter(i -> i.getLong("id") == slowGetId).findFirst()
+          .orElseThrow().getLong("event_time_ms");
+      assertTrue(shop.json("/api/requests?project=shop&" + filter + "&from=" + at + "&to=" + (at + 1))
+          .getJsonArray("items").stream().anyMatch(i -> ((JsonObject) i).getLong("id") == slowGetId));
+      assertTrue(shop.json("/api/requests?project=shop&" + filter + "&from=" + (at + 1) + "&to=" + (at + 60_000))
+          .getJsonArray("items").stream().noneMatch(i -> ((JsonObject) i).getLong("id") == slowGetId),
+          "outside the window");
+    }
+    assertEquals(0, shop.json("/api/requests?project=shop&sql_fingerprint=ffffffffffffffff").getJsonArray("items")
+        .size());
   }
 }

@@ -51,7 +51,7 @@ class QueryPlanTest {
   private static RequestFilter filter(List<String> projects, String sort, String order, String route,
       Double minDuration, String method, String host, Boolean fatal, Number afterValue, Long afterId) {
     return new RequestFilter(projects, sort, order, 50, null, null, route, null, method, null, null, host,
-        minDuration, null, null, fatal, afterValue, afterId);
+        minDuration, null, null, fatal, afterValue, afterId, null, null);
   }
 
   @Test
@@ -65,13 +65,28 @@ class QueryPlanTest {
         filter(shop, "duration", "asc", null, 1000.0, null, null, null, 800.5, 9L),
         filter(shop, "time", "desc", "/orders", 1000.0, null, null, null, null, null),
         new RequestFilter(shop, "time", "desc", 50, 1L, 2L, null, "x", "GET", 500, 599, "web1", null, null, null,
-            true, null, null));
+            true, null, null, null, null),
+        new RequestFilter(shop, "time", "desc", 50, 1L, 2L, null, null, null, null, null, null, null, null, null,
+            null, null, null, "0123456789abcdef", "Orders::load"));
     for (RequestFilter params : variants) {
       RequestQueries.Statement statement = RequestQueries.listStatement(params);
       String plan = plan(statement.sql(), args(statement));
       assertFalse(plan.contains("TEMP B-TREE"), params + "\n" + plan);
       assertTrue(plan.contains("USING") && plan.contains("INDEX"), params + "\n" + plan);
     }
+  }
+
+  @Test
+  @DisplayName("SQL fingerprint and function filters read the window's keys by their primary key, no scan")
+  void requestKeys() throws Exception {
+    RequestQueries.Statement statement = RequestQueries.listStatement(new RequestFilter(List.of("shop"), "time",
+        "desc", 50, 1L, 2L, null, null, null, null, null, null, null, null, null, null, null, null,
+        "0123456789abcdef", "Orders::load"));
+    String plan = plan(statement.sql(), args(statement));
+    assertTrue(plan.contains("rollup_request_sql USING PRIMARY KEY (project=? AND fingerprint=? AND "
+        + "event_time_ms>? AND event_time_ms<?)"), plan);
+    assertTrue(plan.contains("rollup_request_function USING PRIMARY KEY (project=? AND name=? AND "
+        + "event_time_ms>? AND event_time_ms<?)"), plan);
   }
 
   @Test

@@ -11,10 +11,13 @@ import com.bitville.apm.listener.storage.api.RollupStore;
 import com.bitville.apm.listener.testsupport.Await;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import com.bitville.apm.listener.storage.api.RequestReads.RequestFilter;
+import com.bitville.apm.listener.storage.api.RetentionStore;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -104,5 +107,50 @@ class RollupOpsTest {
     assertEquals(3, window("shop").getJsonArray("routes").getJsonObject(0).getLong("count"));
     assertEquals(0, window("other").getJsonArray("routes").size(), "another project sees nothing");
     assertEquals(2, Await.result(rollups.expire(MINUTE + 60_000)).getLong("deleted"));
+  }
+
+  private static final String FINGERPRINT = "0123456789abcdef";
+
+  private List<Long> listed(String fingerprint, String function, Long from, Long to) throws Exception {
+    RequestFilter filter = new RequestFilter(List.of("shop"), "time", "desc", 50, from, to, null, null, null, null,
+        null, null, null, null, null, null, null, null, fingerprint, function);
+    return Await.result(new RequestQueries(database).list(filter)).rows().stream().map(r -> r.getLong("id")).toList();
+  }
+
+  private long count(String sql) throws Exception {
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("r.db"));
+        ResultSet row = connection.createStatement().executeQuery(sql)) {
+      row.next();
+      return row.getLong(1);
+    }
+  }
+
+  @Test
+  void requestKeysAreWrittenWithThePageFilterTheListAndGoWithTheirRecordsAndWithRollupExpiry() throws Exception {
+    RollupBatch batch = new RollupBatch();
+    batch.requestKey(RollupBatch.KeyKind.SQL, "shop", FINGERPRINT, MINUTE, 1);
+    batch.requestKey(RollupBatch.KeyKind.SQL, "shop", FINGERPRINT, MINUTE, 2);
+    batch.requestKey(RollupBatch.KeyKind.SQL, "shop", "fedcba9876543210", MINUTE, 3);
+    batch.requestKey(RollupBatch.KeyKind.FUNCTION, "shop", "Orders::load", MINUTE, 2);
+    batch.requestKey(RollupBatch.KeyKind.SQL, "other", FINGERPRINT, MINUTE, 3);
+    batch.through(3, MINUTE + 3);
+    assertTrue(write(0, batch).getBoolean("applied"));
+    assertEquals(4, count("SELECT count(*) FROM rollup_request_sql"));
+    assertEquals(List.of(2L, 1L), listed(FINGERPRINT, null, null, null));
+    assertEquals(List.of(2L), listed(FINGERPRINT, "Orders::load", MINUTE, MINUTE + 60_000));
+    assertEquals(List.of(3L), listed("fedcba9876543210", null, MINUTE, MINUTE + 1));
+    assertEquals(List.of(), listed(FINGERPRINT, null, MINUTE + 1, MINUTE + 60_000), "outside the window");
+    assertEquals(List.of(), listed("ffffffffffffffff", null, null, null));
+    assertEquals(List.of(), listed(null, "Orders::save", null, null));
+
+    RetentionStore retention = new RetentionOps(vertx, database, dir.resolve("r.db"));
+    assertEquals(1, Await.result(retention.deleteOldest(new RetentionStore.OldestBatch(1, false))).deleted());
+    assertEquals(0, count("SELECT count(*) FROM rollup_request_sql WHERE record_id NOT IN (SELECT id FROM records)"
+        + " UNION ALL SELECT count(*) FROM rollup_request_function WHERE record_id NOT IN (SELECT id FROM records)"));
+    assertTrue(count("SELECT count(*) FROM rollup_request_sql") >= 2, "the other records keep theirs");
+
+    Await.result(rollups.expire(MINUTE + 60_000));
+    assertEquals(0, count("SELECT count(*) FROM rollup_request_sql"));
+    assertEquals(0, count("SELECT count(*) FROM rollup_request_function"));
   }
 }

@@ -192,7 +192,7 @@ class StorageLogicTest {
     Long afterId = null;
     for (int page = 0; page < 5; page++) {
       RequestPage result = Await.result(reads.list(new RequestFilter(List.of("shop"), "duration", "desc", 3, null,
-          null, null, null, null, null, null, null, null, null, null, null, afterValue, afterId)));
+          null, null, null, null, null, null, null, null, null, null, null, afterValue, afterId, null, null)));
       result.rows().forEach(row -> seen.add(row.getDouble("duration_ms")));
       if (!result.hasMore()) {
         break;
@@ -213,16 +213,16 @@ class StorageLogicTest {
     Await.result(onContext(() -> committer.submit(batch)));
     RequestQueries reads = new RequestQueries(database);
     RequestPage literal = Await.result(reads.list(new RequestFilter(List.of("shop"), "time", "desc", 50, null, null,
-        null, "%_", null, null, null, null, null, null, null, null, null, null)));
+        null, "%_", null, null, null, null, null, null, null, null, null, null, null, null)));
     assertEquals(1, literal.rows().size());
     assertEquals("/r?q=100%_off", literal.rows().get(0).getString("url"));
     RequestPage range = Await.result(reads.list(new RequestFilter(List.of("shop"), "duration", "asc", 50, null,
-        null, null, null, null, 200, 299, null, 15.0, 30.0, null, false, null, null)));
+        null, null, null, null, 200, 299, null, 15.0, 30.0, null, false, null, null, null, null)));
     List<Double> durations = new ArrayList<>();
     range.rows().forEach(row -> durations.add(row.getDouble("duration_ms")));
     assertEquals(List.of(15.0, 20.0, 30.0), durations);
     assertFalse(range.hasMore());
     assertTrue(RequestQueries.listStatement(new RequestFilter(List.of("a", "b"), "time", "asc", 10, null, null,
-        null, null, null, null, null, null, null, null, null, null, null, null)).sql().contains("UNION ALL"));
+        null, null, null, null, null, null, null, null, null, null, null, null, null, null)).sql().contains("UNION ALL"));
   }
 }

@@ -40,11 +40,13 @@ public interface RequestReads {
    * @param order {@code asc} or {@code desc}
    * @param afterValue with {@code afterId}: the keyset position of the last row of the previous page (its
    *     event time or its exact duration, as the cursor carried it)
+   * @param sqlFingerprint only requests that ran this SQL fingerprint, @param function only requests in which this
+   *     function had self time: both as the rollup indexed them, so requests it has not processed yet are missing
    */
   record RequestFilter(List<String> projects, String sort, String order, int limit, Long fromMs, Long toMs,
       String route, String urlContains, String method, Integer statusMin, Integer statusMax, String host,
       Double minDurationMs, Double maxDurationMs, String correlationId, Boolean fatal, Number afterValue,
-      Long afterId) {
+      Long afterId, String sqlFingerprint, String function) {
   }
 
   /**
