@@ -29,7 +29,10 @@ public interface RollupStore {
    */
   Future<JsonObject> write(RollupWrite write);
 
-  /** Deletes rollup rows of minutes before {@code beforeMs} and per-request keys of events before it. Reply {deleted}. */
+  /**
+   * Deletes rollup rows of minutes before {@code beforeMs} and per-request keys of events before it.
+   * Reply {deleted}.
+   */
   Future<JsonObject> expire(Long beforeMs);
 
   /**
