@@ -1,6 +1,7 @@
 package com.bitville.apm.listener.launcher;
 
 import com.bitville.apm.listener.config.ClusterSettings;
+import com.bitville.apm.listener.config.ClusterTlsSettings;
 import com.bitville.apm.listener.config.Component;
 import com.bitville.apm.listener.config.DeploymentPlan;
 import com.bitville.apm.listener.config.IngestSettings;
@@ -16,6 +17,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
@@ -61,7 +64,7 @@ public final class ListenerNode {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    return createVertx(cluster, forceCluster)
+    return createVertx(config, cluster, forceCluster)
         .compose(vertx -> {
           ListenerNode node = new ListenerNode(vertx, config);
           return node.deployAll(plan).map(node).recover(e -> vertx.close().transform(v -> Future.failedFuture(e)));
@@ -81,10 +84,11 @@ public final class ListenerNode {
     com.bitville.apm.listener.config.RetentionSettings.from(config);
     com.bitville.apm.listener.config.GraylogSettings.from(config);
     ClusterSettings.from(config);
+    ClusterTlsSettings.from(config);
     return DeploymentPlan.from(config);
   }
 
-  private static Future<Vertx> createVertx(ClusterSettings cluster, boolean forceCluster) {
+  private static Future<Vertx> createVertx(JsonObject config, ClusterSettings cluster, boolean forceCluster) {
     VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
     var builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(NodeMetrics.registry()));
     if (!cluster.enabled() && !forceCluster) {
@@ -96,6 +100,12 @@ public final class ListenerNode {
     }
     options.getEventBusOptions().setHost(cluster.host()).setPort(cluster.eventBusPort())
         .setClusterPublicHost(cluster.publicHost());
+    ClusterTlsSettings tls = ClusterTlsSettings.from(config);
+    if (tls.enabled()) {
+      options.getEventBusOptions().setSsl(true).setClientAuth(io.vertx.core.http.ClientAuth.REQUIRED)
+          .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certPath()).setKeyPath(tls.keyPath()))
+          .setTrustOptions(new PemTrustOptions().addCertPath(tls.trustCertPath()));
+    }
     HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig(cluster));
     return builder.withClusterManager(manager).buildClustered()
         .onSuccess(v -> Gauge.builder("bitville.cluster.members", manager, ListenerNode::memberCount)

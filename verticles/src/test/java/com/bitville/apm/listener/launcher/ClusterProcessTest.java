@@ -229,6 +229,52 @@ class ClusterProcessTest {
     assertEquals(401, forged.statusCode(), "an unknown session is still refused");
   }
 
+  @Test
+  @DisplayName("event bus over TLS between nodes: records cross it; a node whose certificate is not trusted "
+      + "cannot reach storage")
+  void eventBusTls() throws Exception {
+    Path trusted = pemPair("trusted");
+    Path untrusted = pemPair("untrusted");
+    Node core = node("core", core().put("rollup", 0).put("retention", 0).put("query-server", 0));
+    Node ingest = node("ingest", ingestOnly());
+    Node stranger = node("stranger", ingestOnly());
+    core.config.getJsonObject("cluster").put("tls", clusterTls(trusted, trusted));
+    ingest.config.getJsonObject("cluster").put("tls", clusterTls(trusted, trusted));
+    stranger.config.getJsonObject("cluster").put("tls", clusterTls(untrusted, trusted));
+    core.start();
+    ingest.start();
+    String id = postUntilAcknowledged(ingest);
+    assertEquals(1, countStored(core, Set.of(id)), "the record crossed the TLS event bus once");
+    stranger.start();
+    String refused = UUID.randomUUID().toString();
+    assertEquals(503, post(stranger, refused).statusCode(), "an untrusted certificate does not reach storage");
+    assertEquals(0, countStored(core, Set.of(refused)));
+  }
+
+  private static JsonObject clusterTls(Path own, Path trusted) {
+    return new JsonObject().put("enabled", true).put("certPath", own.resolve("cert.pem").toString())
+        .put("keyPath", own.resolve("key.pem").toString()).put("trustCertPath", trusted.resolve("cert.pem").toString());
+  }
+
+  /** A self-signed certificate and its key as PEM files, made with the launcher's own certificate tooling. */
+  private Path pemPair(String name) throws Exception {
+    Path dir = Files.createTempDirectory("bitville-cluster-tls-" + name + "-");
+    dirs.add(dir);
+    SelfSignedCertificate generated = SelfSignedCertificate.ensure(dir.resolve("tls"));
+    java.security.KeyStore keystore = java.security.KeyStore.getInstance("PKCS12");
+    char[] password = generated.password().toCharArray();
+    try (var in = Files.newInputStream(generated.keystore())) {
+      keystore.load(in, password);
+    }
+    String alias = keystore.aliases().nextElement();
+    java.security.Key key = keystore.getKey(alias, password);
+    Files.writeString(dir.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\n"
+        + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+        .encodeToString(key.getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+    Files.copy(generated.certificatePem(), dir.resolve("cert.pem"));
+    return dir;
+  }
+
   private static final int GELF_RECORDS = 5_000;
 
   private static JsonObject forwarderOnly() {
