@@ -6,17 +6,17 @@ import { state, go } from '../router.js';
 // The analysis of a selected window against its baseline: the generated summary with links to its evidence,
 // then every list ranked by the time it added. Every name, route and statement is rendered as text.
 
-function link(path, params, text, cls) {
+function link(path, params, text, cls, title) {
   const search = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== '') search.set(k, v);
-  return h('a', { href: '#' + path + '?' + search.toString(), class: cls }, text);
+  return h('a', { href: '#' + path + '?' + search.toString(), class: cls, title }, text);
 }
 
 /** Links into the other views, restricted to the window. */
 export function windowLinks(win) {
   const base = { project: state.project, from: win.from, to: win.to };
   return {
-    requests: (extra, text, cls) => link('/requests', { ...base, sort: 'duration', ...extra }, text, cls),
+    requests: (extra, text, cls, title) => link('/requests', { ...base, sort: 'duration', ...extra }, text, cls, title),
     routes: (text) => link('/routes', base, text),
     database: (extra, text) => link('/database', { ...base, ...extra }, text),
     request: (correlationId) => link('/correlation/' + encodeURIComponent(correlationId), { project: state.project },
@@ -45,7 +45,7 @@ export async function renderAnalysis(panel, params, win) {
       h('a', { href: '#/flamegraph?project=' + encodeURIComponent(state.project) + '&from=' + shown.from + '&to=' + shown.to,
         id: 'window-flame-link' }, 'flame graph')),
     totals(data)),
-  summaryPanel(data, links), routesPanel(data, links), hostsPanel(data, links), functionsPanel(data), sqlPanel(data),
+  summaryPanel(data, links), routesPanel(data, links), hostsPanel(data, links), functionsPanel(data, links), sqlPanel(data, links),
   statementsPanel(data, links), locksPanel(data, links), logsPanel(data, links));
 }
 
@@ -139,7 +139,12 @@ function hostsPanel(data, links) {
     h('td', { class: 'num' }, ms(r.total_ms)), added(r.added_ms, max))));
 }
 
-function functionsPanel(data) {
+/** The window's requests that ran a culprit, as the rollup indexed them. */
+function requestsOf(links, filter, label) {
+  return links.requests(filter, 'requests', 'culprit-requests', label);
+}
+
+function functionsPanel(data, links) {
   if (!data.functions.length) return section('PHP functions by self time', empty('No XHProf data in this window.'));
   return section('PHP functions by self time', h('p', { class: 'note' }, 'Self time: the time inside a function minus its '
     + 'children the agent reported (time of children it left out counts as the parent\'s).'),
@@ -147,7 +152,8 @@ function functionsPanel(data) {
     { label: 'Calls', cls: 'num' }, { label: 'Requests', cls: 'num' }, { label: 'Time added', cls: 'num' }], data.functions,
   (f, max) => h('tr', { 'data-key': f.name }, h('td', { class: 'fn' }, h('a', { class: 'culprit-link', title: 'Where it runs: '
     + 'the window\'s flame graph with this function marked', href: '#/flamegraph?' + new URLSearchParams({ project: state.project,
-    from: String(data.window.from), to: String(data.window.to), search: f.name }).toString() }, f.name)),
+    from: String(data.window.from), to: String(data.window.to), search: f.name }).toString() }, f.name), ' ',
+  requestsOf(links, { function: f.name }, 'Requests of this window in which ' + f.name + ' had self time')),
   h('td', { class: 'num' }, ms(f.self_ms)),
     h('td', { class: 'num' }, ms(f.baseline_self_ms)), h('td', { class: 'num' }, num(f.calls)),
     h('td', { class: 'num' }, num(f.requests)), added(f.added_ms, max))));
@@ -160,13 +166,15 @@ function longText(text) {
   return h('details', null, h('summary', { class: 'sql' }, one.slice(0, 160) + '…'), h('pre', { class: 'sql full-text' }, value));
 }
 
-function sqlPanel(data) {
+function sqlPanel(data, links) {
   if (!data.sql.length) return section('SQL of the PHP requests', empty('No SQL in this window.'));
   return section('SQL of the PHP requests', h('p', { class: 'note' }, 'Statements with their literals replaced, as the PHP '
-    + 'agent timed them. Per request: 10 or more runs of one fingerprint is a possible N+1.'),
+    + 'agent timed them. Per request: 10 or more runs of one fingerprint is a possible N+1. "requests" lists the window\'s '
+    + 'requests that ran it, as far as the rollup has processed them.'),
   rankedTable('an-sql', [{ label: 'Statement' }, { label: 'Runs', cls: 'num' }, { label: 'Per request', cls: 'num' },
     { label: 'Baseline runs', cls: 'num' }, { label: 'Time', cls: 'num' }, { label: 'Time added', cls: 'num' }], data.sql,
-  (s, max) => h('tr', { 'data-key': s.fingerprint }, h('td', { class: 'sql-cell' }, longText(s.normalized)),
+  (s, max) => h('tr', { 'data-key': s.fingerprint }, h('td', { class: 'sql-cell' }, longText(s.normalized), ' ',
+    requestsOf(links, { sql_fingerprint: s.fingerprint }, 'Requests of this window that ran this statement')),
     h('td', { class: 'num' }, num(s.count)), h('td', { class: 'num' }, s.requests ? (s.count / s.requests).toFixed(1) : '–'),
     h('td', { class: 'num' }, num(s.baseline_count)), h('td', { class: 'num' }, ms(s.total_ms)), added(s.added_ms, max))));
 }

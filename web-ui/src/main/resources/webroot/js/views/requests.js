@@ -19,6 +19,12 @@ const FILTERS = [
   { name: 'limit', label: 'Rows per page', options: ['25', '50', '100', '200'] },
 ];
 
+/** Filters set by links from the window analysis; shown as removable chips rather than form fields. */
+const KEY_FILTERS = [
+  { name: 'sql_fingerprint', label: 'ran the SQL statement with fingerprint' },
+  { name: 'function', label: 'had self time in the function' },
+];
+
 const COLUMNS = [
   { key: 'event_time_ms', label: 'Time', server: 'time' },
   { key: 'route', label: 'Route' },
@@ -50,9 +56,15 @@ export async function renderRequests(main, params) {
   const liveState = h('span', { class: 'muted', id: 'live-state' }, 'off');
   const pager = h('nav', { class: 'pager', 'aria-label': 'Pagination' });
   const heading = h('h1', null, 'Slow requests');
+  const keyFilters = KEY_FILTERS.filter((f) => params.get(f.name));
+  if (keyFilters.length) {
+    // fresh requests are indexed by the rollup after they arrive: live mode could not apply these filters
+    liveToggle.disabled = true;
+    liveToggle.title = 'Not available while a SQL or function filter is active';
+  }
   main.append(h('div', { class: 'page-head' }, heading,
     h('label', { class: 'live', for: 'live-toggle' }, liveToggle, ' Live: prepend new slow requests ', liveState)),
-  form, h('section', { class: 'panel', 'aria-labelledby': 'results-title' },
+  form, activeKeyFilters(params, keyFilters), h('section', { class: 'panel', 'aria-labelledby': 'results-title' },
     h('h2', { id: 'results-title', class: 'sr-only' }, 'Results'), status,
     h('div', { class: 'table-wrap' }, h('table', { class: 'data requests', id: 'requests-table' },
       h('thead', null, h('tr', null, COLUMNS.map((c) => headerCell(c, params, sort, order, tbody)))), tbody)),
@@ -223,6 +235,22 @@ function pagerLinks(pager, params, nextCursor) {
   }
 }
 
+function activeKeyFilters(params, keyFilters) {
+  if (!keyFilters.length) return null;
+  return h('div', { class: 'panel key-filters', id: 'key-filters', role: 'status' },
+    keyFilters.map((f) => h('p', { class: 'key-filter', 'data-filter': f.name }, 'Only requests that ' + f.label + ' ',
+      h('code', { class: f.name === 'function' ? 'fn' : 'mono' }, params.get(f.name)), ' ',
+      h('button', { type: 'button', class: 'remove-filter', 'aria-label': 'Remove the filter ' + f.name, onclick: () => {
+        const p = Object.fromEntries(params);
+        delete p[f.name];
+        delete p.cursor;
+        delete p.prev;
+        go('/requests', { ...p, project: state.project });
+      } }, '✕ remove'))),
+    h('p', { class: 'note' }, 'This filter covers the requests the rollup has processed: a request received in the last '
+      + 'seconds (or while the rollup catches up) may be missing.'));
+}
+
 function filterForm(params) {
   const fields = FILTERS.map((f) => {
     const id = 'f-' + f.name;
@@ -245,6 +273,7 @@ function filterForm(params) {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const values = { project: state.project, sort: params.get('sort'), order: params.get('order') };
+    for (const f of KEY_FILTERS) values[f.name] = params.get(f.name);
     for (const f of FILTERS) {
       const v = form.elements[f.name].value.trim();
       values[f.name] = f.type === 'datetime-local' ? fromUtcInput(v) : v;

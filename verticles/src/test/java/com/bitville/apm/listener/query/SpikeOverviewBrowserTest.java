@@ -404,4 +404,64 @@ class SpikeOverviewBrowserTest {
     assertTrue(driver.findElement(By.id("sec-flame-graph")).findElement(By.xpath("..")).getText()
         .contains("only its top edges"), "the note on the agent's truncation");
   }
+
+  @Test
+  @Order(7)
+  @DisplayName("A function or SQL culprit links to the window's requests that ran it; the filter is shown and removable")
+  void culpritLinksListOnlyTheRequestsThatRanIt() throws Exception {
+    Incident slow = incident(Incident.Kind.SLOW_FUNCTION);
+    String window = "&from=" + slow.fromMs() + "&to=" + slow.toMs();
+    ApiSession shop = ApiSession.of(listener.queryClient(vertx), TestListener.SHOP_USER);
+    int inWindow = shop.json("/api/requests?project=shop&limit=200" + window).getJsonArray("items").size();
+
+    openOverview(rangeOfScenario() + window);
+    WebElement top = firstRow("an-functions");
+    assertEquals(slow.value(), top.getAttribute("data-key"));
+    top.findElement(By.cssSelector("a.culprit-requests")).click();
+    List<Long> listed = followedList(slow.fromMs(), slow.toMs());
+    assertTrue(listed.size() < inWindow, "requests without the function are left out: " + listed.size() + " of "
+        + inWindow);
+    for (long id : listed) {
+      assertTrue(shop.get("/api/requests/" + id).bodyAsString().contains(io.vertx.core.json.Json.encode(slow.value())),
+          "request " + id + " ran " + slow.value());
+    }
+    WebElement chip = driver.findElement(By.cssSelector("#key-filters .key-filter[data-filter=function]"));
+    assertTrue(chip.getText().contains(slow.value()), chip.getText());
+    assertTrue(driver.findElement(By.id("key-filters")).getText().contains("the rollup has processed"));
+    screenshot("requests-of-a-function");
+    chip.findElement(By.cssSelector("button.remove-filter")).click();
+    wait.until(d -> !d.getCurrentUrl().contains("function=") && d.findElements(By.id("key-filters")).isEmpty()
+        && !d.findElements(By.cssSelector("#requests-table tbody tr[data-id]")).isEmpty());
+    assertTrue(driver.getCurrentUrl().contains("from=" + slow.fromMs()), "the window stays when the filter goes");
+
+    openOverview(rangeOfScenario() + window);
+    WebElement sql = firstRow("an-sql");
+    String fingerprint = sql.getAttribute("data-key");
+    sql.findElement(By.cssSelector("a.culprit-requests")).click();
+    List<Long> ranSql = followedList(slow.fromMs(), slow.toMs());
+    assertTrue(driver.getCurrentUrl().contains("sql_fingerprint=" + fingerprint), driver.getCurrentUrl());
+    for (long id : ranSql) {
+      assertTrue(shop.get("/api/requests/" + id).bodyAsString().contains("\"fingerprint\":\"" + fingerprint + "\""),
+          "request " + id + " ran " + fingerprint);
+    }
+  }
+
+  /** Waits for the request list a culprit link opened; checks every row is in the window; returns the ids. */
+  private static List<Long> followedList(long from, long to) {
+    try {
+      wait.until(d -> d.getCurrentUrl().contains("#/requests?") && !d.findElements(
+          By.cssSelector("#requests-table tbody tr[data-id]")).isEmpty());
+    } catch (org.openqa.selenium.TimeoutException e) {
+      throw new AssertionError("no requests at " + driver.getCurrentUrl() + ":\n" + pageText(), e);
+    }
+    List<Long> ids = new java.util.ArrayList<>();
+    for (WebElement row : driver.findElements(By.cssSelector("#requests-table tbody tr[data-id]"))) {
+      String when = row.findElements(By.tagName("td")).get(0).getText();
+      long at = Instant.parse(when.replace(" UTC", "Z").replace(' ', 'T').replaceAll("(est\\.)", "").trim())
+          .toEpochMilli();
+      assertTrue(at >= from && at < to, "only requests of the window: " + when);
+      ids.add(Long.parseLong(row.getAttribute("data-id")));
+    }
+    return ids;
+  }
 }
