@@ -162,8 +162,8 @@ class ClusterProcessTest {
   }
 
   @Test
-  @DisplayName("node of the active GELF forwarder SIGKILLed mid-replay: the standby on another node takes over "
-      + "and the receiver gets every stored record (duplicates counted)")
+  @DisplayName("node of the active GELF forwarder, retention and rollup SIGKILLed mid-replay: the standby on another "
+      + "node takes over all three and the GELF receiver gets every stored record (duplicates counted)")
   void forwarderNodeKilledMidReplay() throws Exception {
     int graylogPort = TestListener.freePort();
     JsonObject graylog = new JsonObject().put("enabled", true).put("host", "127.0.0.1").put("port", graylogPort)
@@ -180,8 +180,10 @@ class ClusterProcessTest {
     core.start();
     active.start();
     standby.start();
-    assertEquals("active", forwarderRole(active));
-    assertEquals("standby", forwarderRole(standby));
+    for (String component : List.of("gelf-forwarder", "retention", "rollup")) {
+      assertEquals("active", role(active, component), component);
+      assertEquals("standby", role(standby, component), component);
+    }
 
     Set<Long> stored = new HashSet<>();
     for (int batch = 0; batch < GELF_RECORDS / 100; batch++) {
@@ -198,7 +200,9 @@ class ClusterProcessTest {
       assertTrue(receiver.awaitDistinctWhileProgressing(GELF_RECORDS, 60_000, 240_000),
           "only " + receiver.distinctRecords() + " of " + GELF_RECORDS + " arrived");
       assertEquals(stored, new HashSet<>(receiver.arrivalOrder()), "exactly the stored records arrived");
-      assertEquals("active", forwarderRole(standby), "the standby took over");
+      for (String component : List.of("gelf-forwarder", "retention", "rollup")) {
+        assertEquals("active", role(standby, component), "the standby took over " + component);
+      }
       int duplicates = receiver.arrivalOrder().size() - stored.size();
       System.out.println("Forwarder fail-over: " + atKill + " of " + GELF_RECORDS + " forwarded at the kill, "
           + duplicates + " duplicates");
@@ -278,12 +282,12 @@ class ClusterProcessTest {
   private static final int GELF_RECORDS = 5_000;
 
   private static JsonObject forwarderOnly() {
-    return ingestOnly().put("http-ingest", 0).put("gelf-forwarder", 1);
+    return ingestOnly().put("http-ingest", 0).put("gelf-forwarder", 1).put("retention", 1).put("rollup", 1);
   }
 
-  private String forwarderRole(Node node) throws Exception {
+  private String role(Node node, String component) throws Exception {
     HttpResponse<Buffer> ready = Await.result(node.management().get("/ready").send());
-    return check(ready.bodyAsJsonObject(), "gelf-forwarder").getJsonObject("data").getString("role");
+    return check(ready.bodyAsJsonObject(), component).getJsonObject("data").getString("role");
   }
 
   private List<Long> postBatch(Node node, int count) throws Exception {
