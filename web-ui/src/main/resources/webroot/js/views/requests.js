@@ -57,11 +57,7 @@ export async function renderRequests(main, params) {
   const pager = h('nav', { class: 'pager', 'aria-label': 'Pagination' });
   const heading = h('h1', null, 'Slow requests');
   const keyFilters = KEY_FILTERS.filter((f) => params.get(f.name));
-  if (keyFilters.length) {
-    // fresh requests are indexed by the rollup after they arrive: live mode could not apply these filters
-    liveToggle.disabled = true;
-    liveToggle.title = 'Not available while a SQL or function filter is active';
-  }
+  const matchKeys = keyFilters.length ? keyFilterMatcher(params) : null;
   main.append(h('div', { class: 'page-head' }, heading,
     h('label', { class: 'live', for: 'live-toggle' }, liveToggle, ' Live: prepend new slow requests ', liveState)),
   form, activeKeyFilters(params, keyFilters), h('section', { class: 'panel', 'aria-labelledby': 'results-title' },
@@ -94,7 +90,7 @@ export async function renderRequests(main, params) {
   liveToggle.addEventListener('change', () => {
     if (liveToggle.checked) {
       live = openLive(state.project, async (item) => {
-        if (!(await liveMatches(item, params))) return;
+        if (!(await liveMatches(item, params, matchKeys))) return;
         const tr = row(item, Math.max(maxDuration, item.duration_ms || 0));
         tr.classList.add('fresh');
         tbody.prepend(tr);
@@ -107,7 +103,10 @@ export async function renderRequests(main, params) {
       liveState.textContent = 'off';
     }
   });
-  state.cleanup = () => { if (live) live.close(); };
+  state.cleanup = () => {
+    if (live) live.close();
+    if (matchKeys) matchKeys.stop();
+  };
 }
 
 function statusMatches(status, filter) {
@@ -130,7 +129,7 @@ function timeBound(value) {
  * Whether a live request passes every filter of the list. The live message carries no URL, so with a URL filter
  * the server answers for that one request (the same filters plus its correlation id).
  */
-async function liveMatches(item, params) {
+async function liveMatches(item, params, matchKeys) {
   const p = (name) => params.get(name);
   const duration = item.duration_ms || 0;
   const from = timeBound(p('from'));
@@ -148,6 +147,7 @@ async function liveMatches(item, params) {
     to === null || item.event_time_ms < to,
   ];
   if (checks.includes(false)) return false;
+  if (matchKeys) return matchKeys.matches(item);
   if (!p('url')) return true;
   if (!item.correlation_id) return false;
   try {
@@ -158,6 +158,50 @@ async function liveMatches(item, params) {
   } catch (e) {
     return false;
   }
+}
+
+/**
+ * With a SQL fingerprint or function filter, a live request can only be checked once the rollup has indexed it
+ * (usually well under a second after it is stored). Pending requests are looked up together, once a second, with
+ * every filter of the list; one not found within 15 s does not match.
+ */
+function keyFilterMatcher(params) {
+  const pending = new Map();
+  let timer = null;
+  let stopped = false;
+  const schedule = (delay) => { if (!timer && !stopped && pending.size) timer = setTimeout(check, delay); };
+  async function check() {
+    timer = null;
+    const oldest = Math.min(...[...pending.values()].map((w) => w.item.event_time_ms));
+    const query = Object.fromEntries(params);
+    for (const key of ['cursor', 'prev', 'sort', 'order', 'limit']) delete query[key];
+    const listFrom = timeBound(query.from);
+    query.from = String(listFrom === null ? oldest : Math.max(oldest, listFrom));
+    try {
+      const page = await api.get('/api/requests', { ...query, project: state.project, sort: 'time', order: 'asc', limit: 200 });
+      for (const found of page.items) {
+        const waiting = pending.get(found.id);
+        if (waiting) { pending.delete(found.id); waiting.resolve(true); }
+      }
+    } catch (e) {
+      // looked up again on the next round, until the request's deadline
+    }
+    const now = Date.now();
+    for (const [id, waiting] of pending) if (now > waiting.deadline) { pending.delete(id); waiting.resolve(false); }
+    schedule(1000);
+  }
+  return {
+    matches: (item) => new Promise((resolve) => {
+      pending.set(item.id, { item, resolve, deadline: Date.now() + 15000 });
+      schedule(500);
+    }),
+    stop: () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      for (const waiting of pending.values()) waiting.resolve(false);
+      pending.clear();
+    },
+  };
 }
 
 function headerCell(column, params, sort, order, tbody) {
@@ -248,7 +292,8 @@ function activeKeyFilters(params, keyFilters) {
         go('/requests', { ...p, project: state.project });
       } }, '✕ remove'))),
     h('p', { class: 'note' }, 'This filter covers the requests the rollup has processed: a request received in the last '
-      + 'seconds (or while the rollup catches up) may be missing.'));
+      + 'seconds (or while the rollup catches up) may be missing; in live mode a new request appears once the rollup '
+      + 'has processed it.'));
 }
 
 function filterForm(params) {

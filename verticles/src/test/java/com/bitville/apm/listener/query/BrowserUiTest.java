@@ -292,6 +292,25 @@ class BrowserUiTest {
   }
 
   @Test
+  @Order(4)
+  @DisplayName("Live mode honours a SQL fingerprint filter: a request enters once the rollup indexed it, one without the SQL never")
+  void liveHonoursSqlFingerprintFilter() throws Exception {
+    String fingerprint = com.bitville.apm.shared.php.PhpProfile.of(Fixtures.phpJson("wire/slow_get.json")).queries()
+        .get(0).fingerprint();
+    driver.get(base() + "#/requests?project=shop&sql_fingerprint=" + fingerprint);
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#key-filters .key-filter")));
+    driver.findElement(By.id("live-toggle")).click();
+    wait.until(ExpectedConditions.textToBe(By.id("live-state"), "connected"));
+    long filteredOut = post("/ingest/php", Fixtures.phpNewRequest("wire/nosql_noxhprof.json"));
+    long shown = post("/ingest/php", Fixtures.phpNewRequest("wire/slow_get.json"));
+    wait.until(d -> !requestRows().isEmpty()
+        && requestRows().get(0).getAttribute("data-id").equals(String.valueOf(shown)));
+    assertTrue(requestRows().get(0).getAttribute("class").contains("fresh"));
+    assertTrue(requestRows().stream().noneMatch(r -> r.getAttribute("data-id").equals(String.valueOf(filteredOut))),
+        "the request without that SQL was not prepended");
+  }
+
+  @Test
   @Order(5)
   @DisplayName("XSS: URL, headers, SQL, custom fields, function names and errors with markup are shown as inert text")
   void xss() throws Exception {
