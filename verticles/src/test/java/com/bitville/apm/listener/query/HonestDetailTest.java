@@ -145,7 +145,7 @@ class HonestDetailTest {
           .sendKeys(TestListener.SHOP_USER);
       driver.findElement(By.id("login-password")).sendKeys(TestListener.USER_PASSWORD);
       driver.findElement(By.cssSelector("form.login button[type=submit]")).click();
-      wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("requests-table")));
+      wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("threshold-note")));
       driver.get(base + "#/requests/" + truncated + "?project=shop");
       String cut = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("sql-truncated"))).getText();
       assertTrue(cut.contains("47 statements sent of 137, 90 missing") && cut.contains("lower bounds"), cut);
