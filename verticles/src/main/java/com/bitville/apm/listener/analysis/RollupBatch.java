@@ -13,7 +13,7 @@ import java.util.Map;
  * Per-minute aggregates of a page of records, merged in memory before they are written: a page of a busy minute
  * becomes a few hundred rows instead of one write per record. Rows are keyed by (project, minute, keys...);
  * values are summed or maxed as {@link RollupTable} says. Texts (normalized SQL by fingerprint, statement text by
- * queryid) travel alongside, once per key.
+ * queryid) travel alongside, once per key, and so do the per-request keys of the request list's filters.
  */
 public final class RollupBatch {
 
@@ -116,7 +116,8 @@ public final class RollupBatch {
       tables.put(table.name(), list);
     });
     return new JsonObject().put("tables", tables).put("sql_texts", texts(sqlTexts))
-        .put("statement_texts", texts(statementTexts)).put("request_keys", keys(requestKeys)).put("last_id", lastId).put("last_received_ms", lastReceivedMs);
+        .put("statement_texts", texts(statementTexts)).put("request_keys", keys(requestKeys)).put("last_id", lastId)
+        .put("last_received_ms", lastReceivedMs);
   }
 
   private static JsonArray keys(List<RequestKey> keys) {

@@ -113,7 +113,7 @@ final class ApiParams {
 
   /** A function name as the analysis shows it (such as {@code Orders::load}): no control characters. */
   String functionName() {
-    String value = text("function", 512);
+    String value = text("function", 1024);
     if (value != null && (value.isBlank() || CONTROL.matcher(value).find())) {
       throw ApiError.badRequest("function must be a function name without control characters");
     }

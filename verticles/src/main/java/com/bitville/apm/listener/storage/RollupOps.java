@@ -26,6 +26,7 @@ final class RollupOps implements RollupStore {
   static final int MAX_PAGE = 2_000;
   static final int MAX_LIST = 5_000;
   static final long MAX_POINTS = 20_000;
+  static final int KEY_CHUNK = 1_000;
 
   private final Database database;
 
@@ -116,6 +117,36 @@ final class RollupOps implements RollupStore {
       return Future.failedFuture(new IllegalArgumentException("the batch must end after after_id"));
     }
     Map<RollupTable, List<Tuple>> tuples = tuples(batch);
+    return writeRequestKeys(database, batch).compose(v -> addAndAdvance(database, after, batch, tuples));
+  }
+
+  /**
+   * The per-request keys (about a hundred per PHP request) go first, in transactions of at most
+   * {@link #KEY_CHUNK} rows: the single writer is shared with the agents' group commits, and one transaction for
+   * a whole page of keys would hold it for long. Safe outside the cursor's transaction because the rows are keyed
+   * and inserted only if absent: a page written again (after a crash, or by another node) adds nothing.
+   */
+  private static Future<Void> writeRequestKeys(Database database, RollupBatch batch) {
+    Future<Void> chain = Future.succeededFuture();
+    for (RollupBatch.KeyKind kind : RollupBatch.KeyKind.values()) {
+      String sql = kind == RollupBatch.KeyKind.SQL ? RollupSql.REQUEST_SQL : RollupSql.REQUEST_FUNCTION;
+      List<Tuple> rows = new ArrayList<>();
+      for (RollupBatch.RequestKey key : batch.requestKeys()) {
+        if (key.kind() == kind) {
+          rows.add(Tuple.of(key.project(), key.key(), key.eventTimeMs(), key.recordId()));
+        }
+      }
+      for (int start = 0; start < rows.size(); start += KEY_CHUNK) {
+        List<Tuple> chunk = rows.subList(start, Math.min(rows.size(), start + KEY_CHUNK));
+        chain = chain.compose(v -> database.writer().withTransaction(connection -> connection.preparedQuery(sql)
+            .executeBatch(chunk)).mapEmpty());
+      }
+    }
+    return chain;
+  }
+
+  private static Future<JsonObject> addAndAdvance(Database database, long after, RollupBatch batch,
+      Map<RollupTable, List<Tuple>> tuples) {
     // the first statement writes: the transaction takes SQLite's write lock at once (waiting out the record
     // writer with the busy timeout) instead of reading first and failing with SQLITE_BUSY on the upgrade
     return database.writer().withTransaction(connection -> connection.preparedQuery(RollupSql.ADVANCE)
@@ -160,18 +191,6 @@ final class RollupOps implements RollupStore {
     }
     if (!statementTexts.isEmpty()) {
       chain = chain.compose(v -> connection.preparedQuery(RollupSql.STATEMENT_TEXT).executeBatch(statementTexts));
-    }
-    List<Tuple> requestSql = new ArrayList<>();
-    List<Tuple> requestFunctions = new ArrayList<>();
-    for (RollupBatch.RequestKey key : batch.requestKeys()) {
-      (key.kind() == RollupBatch.KeyKind.SQL ? requestSql : requestFunctions)
-          .add(Tuple.of(key.project(), key.key(), key.eventTimeMs(), key.recordId()));
-    }
-    if (!requestSql.isEmpty()) {
-      chain = chain.compose(v -> connection.preparedQuery(RollupSql.REQUEST_SQL).executeBatch(requestSql));
-    }
-    if (!requestFunctions.isEmpty()) {
-      chain = chain.compose(v -> connection.preparedQuery(RollupSql.REQUEST_FUNCTION).executeBatch(requestFunctions));
     }
     return chain.mapEmpty();
   }

@@ -25,7 +25,9 @@ public interface RollupStore {
 
   /**
    * Adds the batch (RollupBatch JSON) to the rollup tables and moves the cursor to the batch's last id, in one
-   * transaction, only if the cursor is still at {@code afterId}. Reply {applied, rolled_id}.
+   * transaction, only if the cursor is still at {@code afterId}; the batch's per-request keys go first, in short
+   * transactions of their own (inserted only if absent, so a page written twice adds them once). Reply {applied,
+   * rolled_id}.
    */
   Future<JsonObject> write(RollupWrite write);
 
