@@ -13,6 +13,7 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -116,7 +117,7 @@ final class RollupOps implements RollupStore {
     if (batch.lastId() <= after) {
       return Future.failedFuture(new IllegalArgumentException("the batch must end after after_id"));
     }
-    Map<RollupTable, List<Tuple>> tuples = tuples(batch);
+    Map<Target, List<Tuple>> tuples = tuples(batch);
     return writeRequestKeys(database, batch).compose(v -> addAndAdvance(database, after, batch, tuples));
   }
 
@@ -146,7 +147,7 @@ final class RollupOps implements RollupStore {
   }
 
   private static Future<JsonObject> addAndAdvance(Database database, long after, RollupBatch batch,
-      Map<RollupTable, List<Tuple>> tuples) {
+      Map<Target, List<Tuple>> tuples) {
     // the first statement writes: the transaction takes SQLite's write lock at once (waiting out the record
     // writer with the busy timeout) instead of reading first and failing with SQLITE_BUSY on the upgrade
     return database.writer().withTransaction(connection -> connection.preparedQuery(RollupSql.ADVANCE)
@@ -162,25 +163,61 @@ final class RollupOps implements RollupStore {
         }));
   }
 
-  private static Map<RollupTable, List<Tuple>> tuples(RollupBatch batch) {
-    Map<RollupTable, List<Tuple>> tuples = new EnumMap<>(RollupTable.class);
+  /** Where a row goes: a minute table or its hourly level. */
+  private record Target(RollupTable table, boolean hourly) {
+  }
+
+  /**
+   * The batch's minute rows and the same rows folded into their hours. Values are rounded per minute before they
+   * are added to the hour, so an hour row is exactly the sum (and maximum) of its stored minute rows.
+   */
+  private static Map<Target, List<Tuple>> tuples(RollupBatch batch) {
+    Map<Target, List<Tuple>> tuples = new LinkedHashMap<>();
+    Map<RollupTable, Map<List<Object>, long[]>> hours = new EnumMap<>(RollupTable.class);
     for (RollupBatch.Row row : batch.rows()) {
-      Tuple tuple = Tuple.tuple();
-      row.key().forEach(tuple::addValue);
-      for (double value : row.values()) {
-        tuple.addLong(Math.round(value));
+      long[] values = new long[row.values().length];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = Math.round(row.values()[i]);
       }
-      tuples.computeIfAbsent(row.table(), t -> new ArrayList<>()).add(tuple);
+      tuples.computeIfAbsent(new Target(row.table(), false), t -> new ArrayList<>()).add(tuple(row.key(), values));
+      List<Object> hourKey = new ArrayList<>(row.key());
+      hourKey.set(1, hourOf((Long) row.key().get(1)));
+      hours.computeIfAbsent(row.table(), t -> new LinkedHashMap<>()).merge(hourKey, values,
+          (a, b) -> add(row.table(), a, b));
     }
+    hours.forEach((table, rows) -> rows.forEach((key, values) ->
+        tuples.computeIfAbsent(new Target(table, true), t -> new ArrayList<>()).add(tuple(key, values))));
     return tuples;
   }
 
-  private static Future<Void> apply(SqlConnection connection, Map<RollupTable, List<Tuple>> tuples,
+  private static Tuple tuple(List<Object> key, long[] values) {
+    Tuple tuple = Tuple.tuple();
+    key.forEach(tuple::addValue);
+    for (long value : values) {
+      tuple.addLong(value);
+    }
+    return tuple;
+  }
+
+  private static long[] add(RollupTable table, long[] a, long[] b) {
+    long[] sum = new long[a.length];
+    int sums = table.sums().size();
+    for (int i = 0; i < a.length; i++) {
+      sum[i] = i < sums ? a[i] + b[i] : Math.max(a[i], b[i]);
+    }
+    return sum;
+  }
+
+  static long hourOf(long ms) {
+    return Math.floorDiv(ms, RollupSql.HOUR_MS) * RollupSql.HOUR_MS;
+  }
+
+  private static Future<Void> apply(SqlConnection connection, Map<Target, List<Tuple>> tuples,
       RollupBatch batch) {
     Future<?> chain = Future.succeededFuture();
-    for (Map.Entry<RollupTable, List<Tuple>> entry : tuples.entrySet()) {
-      chain = chain.compose(v -> connection.preparedQuery(RollupSql.upsert(entry.getKey()))
-          .executeBatch(entry.getValue()));
+    for (Map.Entry<Target, List<Tuple>> entry : tuples.entrySet()) {
+      chain = chain.compose(v -> connection.preparedQuery(RollupSql.upsert(entry.getKey().table(),
+          entry.getKey().hourly())).executeBatch(entry.getValue()));
     }
     List<Tuple> sqlTexts = new ArrayList<>();
     batch.sqlTexts().forEach((key, text) -> sqlTexts.add(Tuple.of(key.get(0), key.get(1), text)));
@@ -213,6 +250,8 @@ final class RollupOps implements RollupStore {
           for (RollupTable table : RollupTable.values()) {
             deleted = deleted.compose(n -> connection.preparedQuery(RollupSql.expire(table))
                 .execute(Tuple.of(project, before)).map(result -> n + result.rowCount()));
+            deleted = deleted.compose(n -> connection.preparedQuery(RollupSql.expireHours(table))
+                .execute(Tuple.of(project, hourOf(before))).map(result -> n + result.rowCount()));
           }
         }
         return deleted;
@@ -220,9 +259,33 @@ final class RollupOps implements RollupStore {
     }).map(n -> new JsonObject().put("deleted", n));
   }
 
-  private record Range(String project, long from, long to) {
+  /**
+   * A range read as whole hours [hourFrom, hourTo) from the hourly level and the minutes of the partial edges
+   * before and after them; without a whole hour inside (or when {@code hours} is false) all of it from minutes.
+   */
+  private record Range(String project, long from, long to, boolean hours) {
+    long hourFrom() {
+      return hourOf(from + RollupSql.HOUR_MS - 1);
+    }
+
+    long hourTo() {
+      return hourOf(to);
+    }
+
+    boolean usesHours() {
+      return hours && hourFrom() < hourTo();
+    }
+
+    /** The parameters of {@code RollupSql.source}: project, from, to of the two minute edges and the hours. */
     Tuple tuple() {
-      return Tuple.of(project, from, to);
+      if (!usesHours()) {
+        return Tuple.of(project, from, to, project, 0L, 0L, project, 0L, 0L);
+      }
+      return Tuple.of(project, from, hourFrom(), project, hourTo(), to, project, hourFrom(), hourTo());
+    }
+
+    Range minutesOnly() {
+      return new Range(project, from, to, false);
     }
   }
 
@@ -233,10 +296,10 @@ final class RollupOps implements RollupStore {
     if (project == null || from == null || to == null || from >= to) {
       throw new IllegalArgumentException("project, from_ms < to_ms are required");
     }
-    return new Range(project, from, to);
+    return new Range(project, from, to, params.getBoolean("hours", true));
   }
 
-  private static Future<JsonObject> overview(Database database, JsonObject params) {
+  static Future<JsonObject> overview(Database database, JsonObject params) {
     Range range = range(params);
     Long step = params.getLong("step_ms");
     if (step == null || step < 60_000 || step % 60_000 != 0 || (range.to() - range.from()) / step > MAX_POINTS) {
@@ -244,7 +307,12 @@ final class RollupOps implements RollupStore {
           + MAX_POINTS + " intervals"));
     }
     var reader = database.reader();
-    Tuple tuple = Tuple.of(range.from(), step, range.project(), range.from(), range.to());
+    Range read = hoursFitIntervals(range, step) ? range : range.minutesOnly();
+    Tuple tuple = Tuple.of(range.from(), step);
+    Tuple source = read.tuple();
+    for (int i = 0; i < source.size(); i++) {
+      tuple.addValue(source.getValue(i));
+    }
     return Future.all(reader.preparedQuery(RollupSql.OVERVIEW_PHP).execute(tuple),
             reader.preparedQuery(RollupSql.OVERVIEW_HISTOGRAM).execute(tuple),
             reader.preparedQuery(RollupSql.OVERVIEW_DB).execute(tuple))
@@ -252,11 +320,25 @@ final class RollupOps implements RollupStore {
             .put("percentiles", percentiles(all.resultAt(1), "i")).put("db", rows(all.resultAt(2))));
   }
 
-  private static Future<JsonObject> window(Database database, JsonObject params) {
+  /** An hour row can stand for its minutes only if no interval boundary falls inside that hour. */
+  private static boolean hoursFitIntervals(Range range, long step) {
+    if (!range.usesHours()) {
+      return false;
+    }
+    long first = Math.floorDiv(range.hourFrom() - range.from(), step) + 1;
+    for (long boundary = range.from() + first * step; boundary < range.hourTo(); boundary += step) {
+      if (boundary % RollupSql.HOUR_MS != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static Future<JsonObject> window(Database database, JsonObject params) {
     Range range = range(params);
     var reader = database.reader();
     Tuple limited = range.tuple().addInteger(MAX_LIST);
-    Tuple joined = Tuple.of(range.project(), range.from(), range.to(), MAX_LIST, range.project());
+    Tuple joined = range.tuple().addInteger(MAX_LIST).addString(range.project());
     return Future.all(List.of(reader.preparedQuery(RollupSql.ROUTES).execute(range.tuple()),
             reader.preparedQuery(RollupSql.ROUTE_HISTOGRAM).execute(range.tuple()),
             reader.preparedQuery(RollupSql.HOSTS).execute(range.tuple()),

@@ -5,7 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Schema of the per-minute rollups (migrations 30-39): one table per {@link RollupTable}, the per-request SQL and function keys, keyed by project and
+ * Schema of the rollups (migrations 30-39), per minute and per hour: one table per {@link RollupTable}, the
+ * per-request SQL and function keys, keyed by project and
  * minute first so that every read of a project's range is a primary-key range; the texts of SQL fingerprints and
  * database statements once per key; the rollup verticle's durable cursor.
  */
@@ -51,22 +52,54 @@ final class RollupSchema {
     return statements;
   }
 
+  /**
+   * The hourly level: every rollup table again per hour ({@code <table>_hour}, keyed by {@code hour_ms}), filled
+   * from the minutes already rolled up. Hour rows are sums (and maxima) of their minutes, so a read may take whole
+   * hours from here and the partial edges from the minutes with the same result.
+   */
+  static List<String> hourTables() {
+    List<String> statements = new ArrayList<>();
+    for (RollupTable table : RollupTable.values()) {
+      statements.addAll(create(table, true));
+      List<String> keys = new ArrayList<>(List.of("project", "minute_ms / 3600000 * 3600000"));
+      keys.addAll(table.keys());
+      List<String> values = new ArrayList<>(keys);
+      table.sums().forEach(c -> values.add("sum(" + c + ")"));
+      table.maxes().forEach(c -> values.add("max(" + c + ")"));
+      List<String> columns = new ArrayList<>(List.of("project", "hour_ms"));
+      columns.addAll(table.keys());
+      columns.addAll(columnsOf(table));
+      statements.add("INSERT INTO " + hourTable(table) + " (" + String.join(", ", columns) + ") SELECT "
+          + String.join(", ", values) + " FROM " + table.table() + " GROUP BY " + String.join(", ", keys));
+    }
+    return statements;
+  }
+
+  static String hourTable(RollupTable table) {
+    return table.table() + "_hour";
+  }
+
   static List<String> tables(List<RollupTable> tables) {
     List<String> statements = new ArrayList<>();
     for (RollupTable table : tables) {
-      StringBuilder create = new StringBuilder("CREATE TABLE ").append(table.table())
-          .append(" (project TEXT NOT NULL, minute_ms INTEGER NOT NULL");
-      for (String key : table.keys()) {
-        create.append(", ").append(key).append(key.equals("bucket") ? " INTEGER NOT NULL" : " TEXT NOT NULL");
-      }
-      for (String value : columnsOf(table)) {
-        create.append(", ").append(value).append(" INTEGER NOT NULL");
-      }
-      create.append(", PRIMARY KEY (project, minute_ms");
-      table.keys().forEach(key -> create.append(", ").append(key));
-      statements.add(create.append(")) WITHOUT ROWID").toString());
+      statements.addAll(create(table, false));
     }
     return statements;
+  }
+
+  private static List<String> create(RollupTable table, boolean hourly) {
+    String time = hourly ? "hour_ms" : "minute_ms";
+    StringBuilder create = new StringBuilder("CREATE TABLE ").append(hourly ? hourTable(table) : table.table())
+        .append(" (project TEXT NOT NULL, ").append(time).append(" INTEGER NOT NULL");
+    for (String key : table.keys()) {
+      create.append(", ").append(key).append(key.equals("bucket") ? " INTEGER NOT NULL" : " TEXT NOT NULL");
+    }
+    for (String value : columnsOf(table)) {
+      create.append(", ").append(value).append(" INTEGER NOT NULL");
+    }
+    create.append(", PRIMARY KEY (project, ").append(time);
+    table.keys().forEach(key -> create.append(", ").append(key));
+    return List.of(create.append(")) WITHOUT ROWID").toString());
   }
 
   private static final List<String> TEXTS_AND_CURSOR = List.of("""

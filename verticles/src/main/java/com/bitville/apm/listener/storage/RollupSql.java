@@ -4,7 +4,10 @@ import com.bitville.apm.listener.analysis.RollupTable;
 import java.util.ArrayList;
 import java.util.List;
 
-/** SQL of the rollups: the cursor, pages of records to roll up, upserts that add, range reads, expiry. */
+/**
+ * SQL of the rollups: the cursor, pages of records to roll up, upserts that add (per minute and per hour), range
+ * reads over minutes and hours, expiry.
+ */
 final class RollupSql {
 
   static final String CURSOR = "SELECT rolled_id, caught_up_received_ms FROM rollup_cursor WHERE name = 'rollup'";
@@ -57,79 +60,108 @@ final class RollupSql {
   static final String PROJECTS = "SELECT DISTINCT project FROM rollup_db UNION SELECT DISTINCT project FROM "
       + "rollup_php_minute";
 
-  /** Adds a row's sums to the stored row of the same key and raises its maxima. */
-  static String upsert(RollupTable table) {
-    List<String> columns = new ArrayList<>(List.of("project", "minute_ms"));
+  static final long HOUR_MS = 3_600_000;
+
+  /** Adds a row's sums to the stored row of the same key (a minute's or an hour's) and raises its maxima. */
+  static String upsert(RollupTable table, boolean hourly) {
+    List<String> columns = new ArrayList<>(List.of("project", hourly ? "hour_ms" : "minute_ms"));
     columns.addAll(table.keys());
     List<String> keys = new ArrayList<>(columns);
     columns.addAll(RollupSchema.columnsOf(table));
     List<String> updates = new ArrayList<>();
     table.sums().forEach(c -> updates.add(c + " = " + c + " + excluded." + c));
     table.maxes().forEach(c -> updates.add(c + " = max(" + c + ", excluded." + c + ")"));
-    return "INSERT INTO " + table.table() + " (" + String.join(", ", columns) + ") VALUES ("
-        + String.join(", ", columns.stream().map(c -> "?").toList()) + ") ON CONFLICT (" + String.join(", ", keys)
-        + ") DO UPDATE SET " + String.join(", ", updates);
+    return "INSERT INTO " + (hourly ? RollupSchema.hourTable(table) : table.table()) + " (" + String.join(", ",
+        columns) + ") VALUES (" + String.join(", ", columns.stream().map(c -> "?").toList()) + ") ON CONFLICT ("
+        + String.join(", ", keys) + ") DO UPDATE SET " + String.join(", ", updates);
   }
 
   static String expire(RollupTable table) {
     return "DELETE FROM " + table.table() + " WHERE project = ? AND minute_ms < ?";
   }
 
+  /** Hours are deleted once every minute of them is past the retention. */
+  static String expireHours(RollupTable table) {
+    return "DELETE FROM " + RollupSchema.hourTable(table) + " WHERE project = ? AND hour_ms < ?";
+  }
+
+  /**
+   * The rows of a range as one source: the minutes of two partial edges and the whole hours between them
+   * (parameters: project, from, to three times; an unused part gets an empty range). {@code TIME} in the columns
+   * stands for the row's start. Hour rows are the sums and maxima of their minutes, so any aggregate over this
+   * source equals the same aggregate over the minutes alone.
+   */
+  private static String source(RollupTable table, String columns) {
+    String minutes = columns.replace("TIME", "minute_ms");
+    return "(SELECT " + minutes + " FROM " + table.table() + RANGE + " UNION ALL SELECT " + minutes + " FROM "
+        + table.table() + RANGE + " UNION ALL SELECT " + columns.replace("TIME", "hour_ms") + " FROM "
+        + RollupSchema.hourTable(table) + " WHERE project = ? AND hour_ms >= ? AND hour_ms < ?)";
+  }
+
   private static final String RANGE = " WHERE project = ? AND minute_ms >= ? AND minute_ms < ?";
 
-  // ---- overview: interval index i = (minute_ms - from) / step ----
+  // ---- overview: interval index i = (t - from) / step ----
 
-  static final String OVERVIEW_PHP = "SELECT (minute_ms - ?) / ? AS i, sum(count) AS requests, sum(total_us) AS "
-      + "total_us, sum(sql_us) AS sql_us, sum(fatal) AS fatal FROM rollup_php_minute" + RANGE + " GROUP BY i";
+  static final String OVERVIEW_PHP = "SELECT (t - ?) / ? AS i, sum(count) AS requests, sum(total_us) AS "
+      + "total_us, sum(sql_us) AS sql_us, sum(fatal) AS fatal FROM "
+      + source(RollupTable.PHP_MINUTE, "TIME AS t, count, total_us, sql_us, fatal") + " GROUP BY i";
 
-  static final String OVERVIEW_HISTOGRAM = "SELECT (minute_ms - ?) / ? AS i, bucket, sum(count) AS count FROM "
-      + "rollup_php_minute_hist" + RANGE + " GROUP BY i, bucket";
+  static final String OVERVIEW_HISTOGRAM = "SELECT (t - ?) / ? AS i, bucket, sum(count) AS count FROM "
+      + source(RollupTable.PHP_MINUTE_HISTOGRAM, "TIME AS t, bucket, count") + " GROUP BY i, bucket";
 
-  static final String OVERVIEW_DB = "SELECT (minute_ms - ?) / ? AS i, sum(samples) AS samples, sum(active) AS active,"
+  private static final String DB_COLUMNS = "samples, active, idle_in_tx, waiting, blocked, host_samples, load_milli,"
+      + " cpu_milli, iowait_milli";
+
+  static final String OVERVIEW_DB = "SELECT (t - ?) / ? AS i, sum(samples) AS samples, sum(active) AS active,"
       + " sum(idle_in_tx) AS idle_in_tx, sum(waiting) AS waiting, sum(blocked) AS blocked, sum(host_samples) AS "
       + "host_samples, sum(load_milli) AS load_milli, sum(cpu_milli) AS cpu_milli, sum(iowait_milli) AS "
-      + "iowait_milli FROM rollup_db" + RANGE + " GROUP BY i";
+      + "iowait_milli FROM " + source(RollupTable.DB, "TIME AS t, " + DB_COLUMNS) + " GROUP BY i";
 
   // ---- a window's totals; long lists are cut to their biggest items ----
 
   static final String ROUTES = "SELECT route, sum(count) AS count, sum(total_us) AS total_us, max(max_us) AS max_us "
-      + "FROM rollup_php" + RANGE + " GROUP BY route";
+      + "FROM " + source(RollupTable.PHP, "route, count, total_us, max_us") + " GROUP BY route";
 
-  static final String ROUTE_HISTOGRAM = "SELECT route, bucket, sum(count) AS count FROM rollup_php_hist" + RANGE
-      + " GROUP BY route, bucket";
+  static final String ROUTE_HISTOGRAM = "SELECT route, bucket, sum(count) AS count FROM "
+      + source(RollupTable.PHP_HISTOGRAM, "route, bucket, count") + " GROUP BY route, bucket";
 
-  static final String HOSTS = "SELECT host, sum(count) AS count, sum(total_us) AS total_us FROM rollup_php" + RANGE
-      + " GROUP BY host";
+  static final String HOSTS = "SELECT host, sum(count) AS count, sum(total_us) AS total_us FROM "
+      + source(RollupTable.PHP, "host, count, total_us") + " GROUP BY host";
 
   static final String FUNCTIONS = "SELECT name, sum(calls) AS calls, sum(self_us) AS self_us, sum(wall_us) AS "
-      + "wall_us, sum(requests) AS requests FROM rollup_function" + RANGE + " GROUP BY name ORDER BY self_us DESC "
-      + "LIMIT ?";
+      + "wall_us, sum(requests) AS requests FROM " + source(RollupTable.FUNCTION, "name, calls, self_us, wall_us, "
+      + "requests") + " GROUP BY name ORDER BY self_us DESC LIMIT ?";
 
   static final String SQL = "SELECT s.fingerprint, t.normalized, s.count, s.total_us, s.requests FROM (SELECT "
-      + "fingerprint, sum(count) AS count, sum(total_us) AS total_us, sum(requests) AS requests FROM rollup_sql"
-      + RANGE + " GROUP BY fingerprint ORDER BY total_us DESC LIMIT ?) s LEFT JOIN rollup_sql_text t ON "
-      + "t.project = ? AND t.fingerprint = s.fingerprint";
+      + "fingerprint, sum(count) AS count, sum(total_us) AS total_us, sum(requests) AS requests FROM "
+      + source(RollupTable.SQL, "fingerprint, count, total_us, requests") + " GROUP BY fingerprint ORDER BY "
+      + "total_us DESC LIMIT ?) s LEFT JOIN rollup_sql_text t ON t.project = ? AND t.fingerprint = s.fingerprint";
 
   static final String STATEMENTS = "SELECT s.queryid, t.query, s.calls, s.total_us FROM (SELECT queryid, sum(calls) "
-      + "AS calls, sum(total_us) AS total_us FROM rollup_db_statement" + RANGE + " GROUP BY queryid ORDER BY "
-      + "total_us DESC LIMIT ?) s LEFT JOIN rollup_statement_text t ON t.project = ? AND t.queryid = s.queryid";
+      + "AS calls, sum(total_us) AS total_us FROM " + source(RollupTable.DB_STATEMENT, "queryid, calls, total_us")
+      + " GROUP BY queryid ORDER BY total_us DESC LIMIT ?) s LEFT JOIN rollup_statement_text t ON t.project = ? "
+      + "AND t.queryid = s.queryid";
 
   static final String LOCKS = "SELECT blocking_query, blocking_correlation_id, sum(waiter_samples) AS waiter_samples,"
-      + " sum(wait_us) AS wait_us, max(max_waiters) AS max_waiters FROM rollup_lock" + RANGE
+      + " sum(wait_us) AS wait_us, max(max_waiters) AS max_waiters FROM " + source(RollupTable.LOCK,
+      "blocking_query, blocking_correlation_id, waiter_samples, wait_us, max_waiters")
       + " GROUP BY blocking_query, blocking_correlation_id ORDER BY wait_us DESC LIMIT ?";
 
-  static final String LOGS = "SELECT category, sum(count) AS count FROM rollup_log" + RANGE + " GROUP BY category";
+  static final String LOGS = "SELECT category, sum(count) AS count FROM " + source(RollupTable.LOG, "category, count")
+      + " GROUP BY category";
 
   static final String DB = "SELECT coalesce(sum(samples), 0) AS samples, coalesce(sum(active), 0) AS active, "
       + "coalesce(sum(idle_in_tx), 0) AS idle_in_tx, coalesce(sum(waiting), 0) AS waiting, coalesce(sum(blocked), 0)"
       + " AS blocked, coalesce(sum(host_samples), 0) AS host_samples, coalesce(sum(load_milli), 0) AS load_milli, "
-      + "coalesce(sum(cpu_milli), 0) AS cpu_milli, coalesce(sum(iowait_milli), 0) AS iowait_milli FROM rollup_db"
-      + RANGE;
+      + "coalesce(sum(cpu_milli), 0) AS cpu_milli, coalesce(sum(iowait_milli), 0) AS iowait_milli FROM "
+      + source(RollupTable.DB, DB_COLUMNS);
 
   static final String EDGES = "SELECT edge, sum(calls) AS calls, sum(wall_us) AS wall_us, sum(requests) AS requests "
-      + "FROM rollup_edge" + RANGE + " GROUP BY edge ORDER BY wall_us DESC LIMIT ?";
+      + "FROM " + source(RollupTable.EDGE, "edge, calls, wall_us, requests") + " GROUP BY edge ORDER BY wall_us DESC "
+      + "LIMIT ?";
 
-  static final String REQUESTS = "SELECT coalesce(sum(count), 0) AS requests FROM rollup_php_minute" + RANGE;
+  static final String REQUESTS = "SELECT coalesce(sum(count), 0) AS requests FROM "
+      + source(RollupTable.PHP_MINUTE, "count");
 
   private RollupSql() {
   }

@@ -114,7 +114,9 @@ public final class Schema {
       new Migration(32, "per-minute totals and histogram of all routes, for the overview over long ranges",
           RollupSchema.minuteTotals()),
       new Migration(33, "per-request SQL fingerprints and functions, written by the rollup, for the request list",
-          RollupSchema.requestKeys()));
+          RollupSchema.requestKeys()),
+      new Migration(34, "hourly level of every rollup table, filled from the minutes rolled up so far",
+          RollupSchema.hourTables()));
 
   private Schema() {
   }
