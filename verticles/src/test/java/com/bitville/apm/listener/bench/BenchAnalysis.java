@@ -1,5 +1,6 @@
 package com.bitville.apm.listener.bench;
 
+import com.bitville.apm.listener.analysis.RollupTable;
 import com.bitville.apm.listener.config.ConfigLoader;
 import com.bitville.apm.listener.launcher.FirstStart;
 import com.bitville.apm.listener.launcher.ListenerNode;
@@ -16,7 +17,9 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +74,9 @@ public final class BenchAnalysis {
         String week = "&from=" + (end - days * 86_400_000L) + "&to=" + end;
         measure(client, cookie, "overview, " + days + " days (auto step)", repeat, () -> "/api/overview?project=shop"
             + week);
+        long wholeHour = (end - days * 86_400_000L) / 3_600_000 * 3_600_000;
+        measure(client, cookie, "overview, " + days + " days, step 1 h from an hour", repeat,
+            () -> "/api/overview?project=shop&step=1h&from=" + wholeHour + "&to=" + end);
         measure(client, cookie, "spikes, " + days + " days (auto step)", repeat, () -> "/api/spikes?project=shop" + week);
         measure(client, cookie, "analysis, 1 h window (+1 h baseline)", repeat, () -> "/api/analysis?project=shop"
             + "&from=" + (end - 3_600_000) + "&to=" + end);
@@ -165,8 +171,27 @@ public final class BenchAnalysis {
         }
         connection.commit();
       }
+      rows += fillHours(connection);
+      connection.commit();
       connection.setAutoCommit(true);
       connection.createStatement().execute("PRAGMA wal_checkpoint(TRUNCATE)");
+    }
+    return rows;
+  }
+
+  /**
+   * The hourly level as the rollup write leaves it: each hour row holds the sums and maxima of its minute rows.
+   */
+  private static long fillHours(Connection connection) throws Exception {
+    long rows = 0;
+    for (RollupTable table : RollupTable.values()) {
+      List<String> keys = new ArrayList<>(List.of("project", "minute_ms / 3600000 * 3600000"));
+      keys.addAll(table.keys());
+      List<String> select = new ArrayList<>(keys);
+      table.sums().forEach(c -> select.add("sum(" + c + ")"));
+      table.maxes().forEach(c -> select.add("max(" + c + ")"));
+      rows += connection.createStatement().executeUpdate("INSERT INTO " + table.table() + "_hour SELECT "
+          + String.join(", ", select) + " FROM " + table.table() + " GROUP BY " + String.join(", ", keys));
     }
     return rows;
   }

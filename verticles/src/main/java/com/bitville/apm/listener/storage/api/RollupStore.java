@@ -5,8 +5,9 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
 /**
- * The per-minute rollups of the spike analysis: the rollup verticle's cursor and pages, the batched write that
- * adds a page's aggregates and moves the cursor in one transaction, expiry, and the range reads of the overview
+ * The rollups of the spike analysis (per minute, and per hour for the whole hours of long ranges): the rollup
+ * verticle's cursor and pages, the batched write that adds a page's aggregates at both levels and moves the cursor
+ * in one transaction, expiry, and the range reads of the overview
  * and the window analysis. Every read takes one {@code project}; callers check the user's rights to it first.
  * Replies are the JSON objects described on each method.
  */
@@ -32,8 +33,8 @@ public interface RollupStore {
   Future<JsonObject> write(RollupWrite write);
 
   /**
-   * Deletes rollup rows of minutes before {@code beforeMs} and per-request keys of events before it.
-   * Reply {deleted}.
+   * Deletes rollup rows of minutes before {@code beforeMs}, of hours entirely before it and per-request keys of
+   * events before it. Reply {deleted}.
    */
   Future<JsonObject> expire(Long beforeMs);
 
