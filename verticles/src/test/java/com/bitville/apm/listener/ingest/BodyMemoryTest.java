@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.bitville.apm.listener.testsupport.Await;
 import com.bitville.apm.listener.testsupport.Fixtures;
 import com.bitville.apm.listener.testsupport.ListenerProcess;
+import com.bitville.apm.listener.testsupport.PemTrust;
 import com.bitville.apm.listener.testsupport.TestListener;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -22,15 +23,12 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -50,7 +48,7 @@ class BodyMemoryTest {
     Vertx vertx = Vertx.vertx();
     List<Socket> attack = new ArrayList<>();
     try (ListenerProcess listener = ListenerProcess.start(config, dataDir.resolve("listener.json"), "256m")) {
-      SSLContext tls = trusting(dataDir.resolve("tls/listener-cert.pem"));
+      SSLContext tls = PemTrust.trusting(dataDir.resolve("tls/listener-cert.pem"));
       int port = config.getJsonObject("ingest").getInteger("port");
       for (int i = 0; i < ATTACK_CONNECTIONS && listener.isAlive(); i++) {
         attack.add(announceAndStall(tls, port, DECLARED_BYTES, 1024));
@@ -82,7 +80,7 @@ class BodyMemoryTest {
     Vertx vertx = Vertx.vertx();
     try (TestListener listener = TestListener.start(new JsonObject().put("ingest", new JsonObject()
         .put("bodyMemoryBytes", budget)))) {
-      SSLContext tls = trusting(listener.certificate());
+      SSLContext tls = PemTrust.trusting(listener.certificate());
       WebClient client = listener.httpsClient(vertx);
       Buffer large = padded(600 * 1024);
       Buffer small = Fixtures.php("wire/nosql_noxhprof.json");
@@ -145,18 +143,5 @@ class BodyMemoryTest {
     out.write(body);
     out.flush();
     return socket;
-  }
-
-  private static SSLContext trusting(Path certificatePem) throws Exception {
-    KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-    trust.load(null, null);
-    try (InputStream in = Files.newInputStream(certificatePem)) {
-      trust.setCertificateEntry("listener", CertificateFactory.getInstance("X.509").generateCertificate(in));
-    }
-    TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    factory.init(trust);
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(null, factory.getTrustManagers(), null);
-    return context;
   }
 }

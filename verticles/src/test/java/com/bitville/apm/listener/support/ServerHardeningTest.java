@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.bitville.apm.listener.testsupport.PemTrust;
 import com.bitville.apm.listener.testsupport.TestListener;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -13,11 +14,8 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -38,7 +36,7 @@ class ServerHardeningTest {
             .put("idleTimeoutSeconds", IDLE_TIMEOUT_S))
         .put("query", new JsonObject().put("headerTimeoutMs", HEADER_TIMEOUT_MS)
             .put("idleTimeoutSeconds", IDLE_TIMEOUT_S)));
-    tls = trusting(listener.certificate());
+    tls = PemTrust.trusting(listener.certificate());
   }
 
   @AfterAll
@@ -146,18 +144,5 @@ class ServerHardeningTest {
     while (remaining-- > 0 && in.read() >= 0) {
       // the body
     }
-  }
-
-  private static SSLContext trusting(Path certificatePem) throws Exception {
-    KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-    trust.load(null, null);
-    try (InputStream in = Files.newInputStream(certificatePem)) {
-      trust.setCertificateEntry("listener", CertificateFactory.getInstance("X.509").generateCertificate(in));
-    }
-    TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    factory.init(trust);
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(null, factory.getTrustManagers(), null);
-    return context;
   }
 }
