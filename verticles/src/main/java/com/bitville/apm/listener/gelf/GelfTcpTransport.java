@@ -9,6 +9,7 @@ import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.SocketAddress;
 
 /**
  * GELF over TCP: each message is the JSON document followed by one NUL byte; never an empty frame (Graylog
@@ -41,7 +42,7 @@ final class GelfTcpTransport implements GelfTransport {
 
   @Override
   public Future<Void> open() {
-    return client.connect(settings.port(), settings.host()).map(connected -> {
+    return client.connect(settings.port(), settings.host()).compose(this::refuseSelfConnection).map(connected -> {
       socket = connected;
       generation++;
       long mine = generation;
@@ -51,6 +52,22 @@ final class GelfTcpTransport implements GelfTransport {
       connected.closeHandler(v -> broken(mine, new IllegalStateException("Graylog closed the connection")));
       return null;
     });
+  }
+
+  /**
+   * When nothing listens on a local Graylog port, the kernel can pick that very port as the source of the
+   * connection attempt and connect the socket to itself (TCP simultaneous open). Frames written there would
+   * count as sent and be lost, and the port would stay taken from the real Graylog.
+   */
+  private Future<NetSocket> refuseSelfConnection(NetSocket connected) {
+    SocketAddress local = connected.localAddress();
+    SocketAddress remote = connected.remoteAddress();
+    if (local != null && remote != null && local.port() == remote.port()
+        && String.valueOf(local.hostAddress()).equals(String.valueOf(remote.hostAddress()))) {
+      return connected.close().transform(v -> Future.failedFuture(new IllegalStateException(
+          "nothing listens on " + settings.host() + ":" + settings.port() + " (the connection reached itself)")));
+    }
+    return Future.succeededFuture(connected);
   }
 
   private void broken(long which, Throwable cause) {

@@ -42,10 +42,28 @@ public final class GelfTestReceiver implements AutoCloseable {
     this.vertx = vertx;
   }
 
+  /**
+   * Binds the port the listener was configured with. Tests pick that port before the listener starts, so a
+   * short-lived socket of another process on this busy machine may hold it for a moment: retry for a while.
+   */
   public GelfTestReceiver start(int port) throws Exception {
-    server = vertx.createNetServer().connectHandler(this::accept);
-    server.listen(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    return this;
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (true) {
+      NetServer candidate = vertx.createNetServer().connectHandler(this::accept);
+      try {
+        candidate.listen(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        server = candidate;
+        return this;
+      } catch (java.util.concurrent.ExecutionException e) {
+        candidate.close();
+        boolean portTaken = e.getCause() instanceof java.net.BindException
+            || String.valueOf(e.getCause().getMessage()).contains("Address already in use");
+        if (!portTaken || System.currentTimeMillis() > deadline) {
+          throw e;
+        }
+        Thread.sleep(200);
+      }
+    }
   }
 
   /** Closes the listening socket and every connection, like a Graylog that goes down. */
