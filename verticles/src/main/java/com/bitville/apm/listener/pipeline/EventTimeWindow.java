@@ -1,4 +1,4 @@
-package com.bitville.apm.listener.ingest;
+package com.bitville.apm.listener.pipeline;
 
 import com.bitville.apm.listener.config.IngestSettings;
 import com.bitville.apm.shared.model.IngestRecord;
