@@ -6,51 +6,34 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.bitville.apm.listener.testsupport.Await;
 import com.bitville.apm.listener.testsupport.Fixtures;
+import com.bitville.apm.listener.testsupport.SharedListener;
 import com.bitville.apm.listener.testsupport.TestListener;
 import com.bitville.apm.shared.model.PayloadCodec;
 import com.bitville.apm.shared.php.PhpProfile;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Real agent payloads posted over HTTPS are stored with their derived columns")
 class FixtureIngestTest {
 
-  private static TestListener listener;
-  private static Vertx vertx;
-  private static WebClient client;
-
-  @BeforeAll
-  static void start() throws Exception {
-    listener = TestListener.start();
-    vertx = Vertx.vertx();
-    client = listener.httpsClient(vertx);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    client.close();
-    Await.result(vertx.close());
-    listener.close();
-  }
+  @RegisterExtension
+  static final SharedListener SHARED = new SharedListener();
 
   private HttpResponse<Buffer> post(String path, Buffer body, String contentType) throws Exception {
-    return Await.result(client.post(path).putHeader("Authorization", "Bearer " + TestListener.SHOP_KEY)
+    return Await.result(SHARED.client().post(path).putHeader("Authorization", "Bearer " + TestListener.SHOP_KEY)
         .putHeader("Content-Type", contentType).sendBuffer(body));
   }
 
   private Map<String, Object> storedRow(HttpResponse<Buffer> response) throws Exception {
     assertEquals(200, response.statusCode(), response.bodyAsString());
     long id = response.bodyAsJsonObject().getJsonArray("ids").getLong(0);
-    return listener.rows("SELECT * FROM records WHERE id = ?", id).get(0);
+    return SHARED.listener().rows("SELECT * FROM records WHERE id = ?", id).get(0);
   }
 
   @Test
@@ -75,7 +58,7 @@ class FixtureIngestTest {
     assertEquals(47, profile.queries().size());
     assertEquals(source.getJsonObject("xhprof").getJsonObject("profiling").getJsonArray("top_functions").size(),
         profile.functions().size());
-    assertEquals(0, listener.count("SELECT count(*) FROM record_links WHERE record_id = ?", id),
+    assertEquals(0, SHARED.listener().count("SELECT count(*) FROM record_links WHERE record_id = ?", id),
         "a request's own correlation id is found through records_correlation, not a link row");
   }
 
@@ -128,13 +111,13 @@ class FixtureIngestTest {
     assertEquals(3, linked("count(DISTINCT source)", Fixtures.SLOW_GET_CORRELATION),
         "sessions, locks and log lines link to slow_get");
     assertTrue(linked("count(*)", Fixtures.SLOW_POST_CORRELATION) >= 2);
-    assertEquals(1, listener.rows("SELECT fatal FROM records WHERE id = ?",
+    assertEquals(1, SHARED.listener().rows("SELECT fatal FROM records WHERE id = ?",
         batch.bodyAsJsonObject().getJsonArray("ids").getLong(3)).get(0).get("fatal"), "pg_log with ERROR");
   }
 
   /** pg-agent records found by a correlation id: their own one or one linked from inside their data. */
   private long linked(String aggregate, String correlationId) throws Exception {
-    return listener.count("SELECT " + aggregate + " FROM records WHERE kind = 'postgres' AND (correlation_id = ? "
+    return SHARED.listener().count("SELECT " + aggregate + " FROM records WHERE kind = 'postgres' AND (correlation_id = ? "
         + "OR id IN (SELECT record_id FROM record_links WHERE correlation_id = ?))", correlationId, correlationId);
   }
 }

@@ -5,44 +5,27 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import com.bitville.apm.listener.testsupport.Await;
 import com.bitville.apm.listener.testsupport.Fixtures;
+import com.bitville.apm.listener.testsupport.SharedListener;
 import com.bitville.apm.listener.testsupport.TestListener;
 import com.bitville.apm.shared.udp.SignedDatagram;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A PHP request sent again (a retry, a re-imported buffer file, HTTP and UDP) is stored once, answered the same. */
 class IdempotentIngestTest {
 
-  private static TestListener listener;
-  private static Vertx vertx;
-  private static WebClient client;
-
-  @BeforeAll
-  static void start() throws Exception {
-    listener = TestListener.start();
-    vertx = Vertx.vertx();
-    client = listener.httpsClient(vertx);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    client.close();
-    Await.result(vertx.close());
-    listener.close();
-  }
+  @RegisterExtension
+  static final SharedListener SHARED = new SharedListener();
 
   @Test
   @DisplayName("The same request twice over HTTP: one row, the same id, the second marked duplicate")
@@ -104,11 +87,11 @@ class IdempotentIngestTest {
     }
     assertEquals(1, rows(viaHttp, "shop"));
     assertEquals(1, rows(viaUdp, "shop"));
-    long udpId = ((Number) listener.rows("SELECT id FROM records WHERE correlation_id = ?", viaUdp).get(0).get("id"))
+    long udpId = ((Number) SHARED.listener().rows("SELECT id FROM records WHERE correlation_id = ?", viaUdp).get(0).get("id"))
         .longValue();
     JsonObject answer = post(TestListener.SHOP_KEY, payload(viaUdp).toBuffer());
     assertEquals(item(udpId, true), answer.getJsonArray("items").getJsonObject(0));
-    assertEquals(httpId, ((Number) listener.rows("SELECT id FROM records WHERE correlation_id = ?", viaHttp).get(0)
+    assertEquals(httpId, ((Number) SHARED.listener().rows("SELECT id FROM records WHERE correlation_id = ?", viaHttp).get(0)
         .get("id")).longValue());
   }
 
@@ -117,7 +100,7 @@ class IdempotentIngestTest {
   }
 
   private static JsonObject post(String key, Buffer body) throws Exception {
-    HttpResponse<Buffer> response = Await.result(client.post("/ingest/php").putHeader("Authorization", "Bearer " + key)
+    HttpResponse<Buffer> response = Await.result(SHARED.client().post("/ingest/php").putHeader("Authorization", "Bearer " + key)
         .putHeader("Content-Type", "application/json").sendBuffer(body));
     assertEquals(200, response.statusCode(), response.bodyAsString());
     JsonObject answer = response.bodyAsJsonObject();
@@ -133,14 +116,14 @@ class IdempotentIngestTest {
   }
 
   private static long rows(String correlationId, String project) throws Exception {
-    return listener.count("SELECT count(*) FROM records WHERE lower(correlation_id) = lower(?) AND project = ?",
+    return SHARED.listener().count("SELECT count(*) FROM records WHERE lower(correlation_id) = lower(?) AND project = ?",
         correlationId, project);
   }
 
   private static void sendUdp(DatagramSocket socket, JsonObject payload) throws Exception {
     byte[] datagram = SignedDatagram.sign("shop", System.currentTimeMillis() / 1000, payload.toBuffer().getBytes(),
         SignedDatagram.keyOf(TestListener.SHOP_KEY));
-    socket.send(new DatagramPacket(datagram, datagram.length, InetAddress.getLoopbackAddress(), listener.udpPort()));
+    socket.send(new DatagramPacket(datagram, datagram.length, InetAddress.getLoopbackAddress(), SHARED.listener().udpPort()));
   }
 
   private static void awaitRow(String correlationId) throws Exception {

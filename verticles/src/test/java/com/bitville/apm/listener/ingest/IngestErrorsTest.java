@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.bitville.apm.listener.testsupport.Await;
 import com.bitville.apm.listener.testsupport.Fixtures;
+import com.bitville.apm.listener.testsupport.SharedListener;
 import com.bitville.apm.listener.testsupport.TestListener;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -17,38 +17,21 @@ import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Every answer of the ingest table, provoked for real; refused input stores nothing")
 class IngestErrorsTest {
 
-  private static TestListener listener;
-  private static Vertx vertx;
-  private static WebClient client;
-
-  @BeforeAll
-  static void start() throws Exception {
-    listener = TestListener.start(new JsonObject().put("ingest", new JsonObject().put("bodyTimeoutMs", 5000)));
-    vertx = Vertx.vertx();
-    client = listener.httpsClient(vertx);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    client.close();
-    Await.result(vertx.close());
-    listener.close();
-  }
+  @RegisterExtension
+  static final SharedListener SHARED = new SharedListener(new JsonObject().put("ingest", new JsonObject().put("bodyTimeoutMs", 5000)));
 
   private static HttpRequest<Buffer> php() {
-    return client.post("/ingest/php").putHeader("Authorization", "Bearer " + TestListener.SHOP_KEY)
+    return SHARED.client().post("/ingest/php").putHeader("Authorization", "Bearer " + TestListener.SHOP_KEY)
         .putHeader("Content-Type", "application/json");
   }
 
@@ -66,14 +49,14 @@ class IngestErrorsTest {
   }
 
   private static long stored() throws Exception {
-    return listener.count("SELECT count(*) FROM records");
+    return SHARED.listener().count("SELECT count(*) FROM records");
   }
 
   @Test
   @DisplayName("Missing Authorization header: 401 with WWW-Authenticate, nothing stored")
   void missingKey() throws Exception {
     long before = stored();
-    HttpResponse<Buffer> response = send(client.post("/ingest/php").putHeader("Content-Type", "application/json"),
+    HttpResponse<Buffer> response = send(SHARED.client().post("/ingest/php").putHeader("Content-Type", "application/json"),
         Fixtures.php("wire/nosql_noxhprof.json"));
     assertError(response, 401, "Bearer");
     assertTrue(response.getHeader("WWW-Authenticate").startsWith("Bearer"));
@@ -83,7 +66,7 @@ class IngestErrorsTest {
   @Test
   @DisplayName("Wrong key: 401 that does not echo the key")
   void wrongKey() throws Exception {
-    HttpResponse<Buffer> response = send(client.post("/ingest/php").putHeader("Authorization",
+    HttpResponse<Buffer> response = send(SHARED.client().post("/ingest/php").putHeader("Authorization",
         "Bearer not-a-valid-key-12345"), Fixtures.php("wire/nosql_noxhprof.json"));
     assertError(response, 401, "unknown API key");
     assertFalse(response.bodyAsString().contains("not-a-valid-key"));
@@ -159,10 +142,10 @@ class IngestErrorsTest {
   @Test
   @DisplayName("Unsupported media type or encoding: 415")
   void unsupportedMedia() throws Exception {
-    assertError(send(client.post("/ingest/php").putHeader("Authorization", "Bearer " + TestListener.SHOP_KEY)
+    assertError(send(SHARED.client().post("/ingest/php").putHeader("Authorization", "Bearer " + TestListener.SHOP_KEY)
         .putHeader("Content-Type", "application/xml"), Buffer.buffer("<a/>")), 415, "Content-Type");
     assertError(send(php().putHeader("Content-Encoding", "br"), Buffer.buffer("{}")), 415, "Content-Encoding");
-    assertError(send(client.post("/ingest/php").putHeader("Authorization", "Bearer " + TestListener.SHOP_KEY)
+    assertError(send(SHARED.client().post("/ingest/php").putHeader("Authorization", "Bearer " + TestListener.SHOP_KEY)
         .putHeader("Content-Type", "application/json; charset=iso-8859-1"), Buffer.buffer("{}")), 415, "UTF-8");
   }
 
@@ -184,8 +167,8 @@ class IngestErrorsTest {
   @Test
   @DisplayName("Unknown path 404, wrong method 405")
   void routing() throws Exception {
-    assertError(send(client.post("/ingest/unknown"), Buffer.buffer("{}")), 404, "no such endpoint");
-    HttpResponse<Buffer> get = Await.result(client.get("/ingest/php").send());
+    assertError(send(SHARED.client().post("/ingest/unknown"), Buffer.buffer("{}")), 404, "no such endpoint");
+    HttpResponse<Buffer> get = Await.result(SHARED.client().get("/ingest/php").send());
     assertEquals(405, get.statusCode());
     assertEquals("POST", get.getHeader("Allow"));
   }
@@ -193,10 +176,10 @@ class IngestErrorsTest {
   @Test
   @DisplayName("A client that never finishes its body gets 408 while others are served meanwhile")
   void slowClient() throws Exception {
-    NetSocket socket = Await.result(vertx.createNetClient(new NetClientOptions().setSsl(true)
+    NetSocket socket = Await.result(SHARED.vertx().createNetClient(new NetClientOptions().setSsl(true)
             .setHostnameVerificationAlgorithm("HTTPS")
-            .setTrustOptions(new PemTrustOptions().addCertPath(listener.certificate().toString())))
-        .connect(listener.ingestPort(), "localhost"));
+            .setTrustOptions(new PemTrustOptions().addCertPath(SHARED.listener().certificate().toString())))
+        .connect(SHARED.listener().ingestPort(), "localhost"));
     Buffer received = Buffer.buffer();
     socket.handler(received::appendBuffer);
     socket.write("POST /ingest/php HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + TestListener.SHOP_KEY

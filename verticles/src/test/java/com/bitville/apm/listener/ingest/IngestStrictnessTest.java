@@ -6,14 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.bitville.apm.listener.testsupport.Await;
 import com.bitville.apm.listener.testsupport.Fixtures;
+import com.bitville.apm.listener.testsupport.SharedListener;
 import com.bitville.apm.listener.testsupport.TestListener;
 import com.bitville.apm.shared.udp.SignedDatagram;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import java.io.ByteArrayOutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -22,34 +21,18 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.UUID;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Ingest refuses exactly what the docs say it refuses, with a message naming the real reason")
 class IngestStrictnessTest {
 
-  private static TestListener listener;
-  private static Vertx vertx;
-  private static WebClient client;
-
-  @BeforeAll
-  static void start() throws Exception {
-    listener = TestListener.start();
-    vertx = Vertx.vertx();
-    client = listener.httpsClient(vertx);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    client.close();
-    Await.result(vertx.close());
-    listener.close();
-  }
+  @RegisterExtension
+  static final SharedListener SHARED = new SharedListener();
 
   private static HttpRequest<Buffer> post(String path, String contentType) {
-    HttpRequest<Buffer> request = client.post(path).putHeader("Authorization", "Bearer " + TestListener.SHOP_KEY);
+    HttpRequest<Buffer> request = SHARED.client().post(path).putHeader("Authorization", "Bearer " + TestListener.SHOP_KEY);
     return contentType == null ? request : request.putHeader("Content-Type", contentType);
   }
 
@@ -65,7 +48,7 @@ class IngestStrictnessTest {
   }
 
   private static long stored(String correlationId) throws Exception {
-    return listener.count("SELECT count(*) FROM records WHERE correlation_id = ?", correlationId);
+    return SHARED.listener().count("SELECT count(*) FROM records WHERE correlation_id = ?", correlationId);
   }
 
   private static byte[] phpWith(String correlationId) {
@@ -87,17 +70,17 @@ class IngestStrictnessTest {
   @Test
   @DisplayName("An empty array over UDP is dropped as an invalid payload, counted, and the next datagram stored")
   void emptyArrayOverUdp() throws Exception {
-    double before = listener.metric("bitville_udp_dropped_total", "reason=\"invalid_payload\"");
+    double before = SHARED.listener().metric("bitville_udp_dropped_total", "reason=\"invalid_payload\"");
     try (DatagramSocket socket = new DatagramSocket()) {
       byte[] empty = SignedDatagram.sign("shop", System.currentTimeMillis() / 1000,
           "[]".getBytes(StandardCharsets.UTF_8), SignedDatagram.keyOf(TestListener.SHOP_KEY));
-      socket.send(new DatagramPacket(empty, empty.length, InetAddress.getLoopbackAddress(), listener.udpPort()));
+      socket.send(new DatagramPacket(empty, empty.length, InetAddress.getLoopbackAddress(), SHARED.listener().udpPort()));
       long deadline = System.currentTimeMillis() + 20_000;
-      while (listener.metric("bitville_udp_dropped_total", "reason=\"invalid_payload\"") < before + 1
+      while (SHARED.listener().metric("bitville_udp_dropped_total", "reason=\"invalid_payload\"") < before + 1
           && System.currentTimeMillis() < deadline) {
         Thread.sleep(20);
       }
-      assertEquals(before + 1, listener.metric("bitville_udp_dropped_total", "reason=\"invalid_payload\""));
+      assertEquals(before + 1, SHARED.listener().metric("bitville_udp_dropped_total", "reason=\"invalid_payload\""));
     }
   }
 
