@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -72,98 +73,71 @@ public final class WindowAnalysis {
   }
 
   private static JsonArray routes(WindowTotals window, WindowTotals baseline, double scale) {
-    Map<String, RouteRow> before = index(baseline.routes(), RouteRow::route);
-    List<JsonObject> items = new ArrayList<>();
-    for (RouteRow row : window.routes()) {
-      RouteRow b = before.get(row.route());
+    return ranked(window.routes(), baseline.routes(), RouteRow::route, (row, b) -> {
       double baseTotal = b == null ? 0 : b.totalMs() * scale;
       double baseCount = b == null ? 0 : b.count() * scale;
-      items.add(new JsonObject().put("route", row.route()).put("count", row.count())
+      return new JsonObject().put("route", row.route()).put("count", row.count())
           .put("total_ms", round(row.totalMs())).put("p95_ms", round(row.p95Ms()))
           .put("baseline_count", round(baseCount)).put("baseline_total_ms", round(baseTotal))
           .put("baseline_p95_ms", b == null ? null : round(b.p95Ms()))
           .put("change", baseCount > 0 ? round(row.count() / baseCount) : null)
-          .put("added_ms", round(row.totalMs() - baseTotal)));
-    }
-    return sorted(items, "added_ms");
+          .put("added_ms", round(row.totalMs() - baseTotal));
+    }, "added_ms");
   }
 
   private static JsonArray hosts(WindowTotals window, WindowTotals baseline, double scale) {
-    Map<String, HostRow> before = index(baseline.hosts(), HostRow::host);
-    List<JsonObject> items = new ArrayList<>();
-    for (HostRow row : window.hosts()) {
-      HostRow b = before.get(row.host());
+    return ranked(window.hosts(), baseline.hosts(), HostRow::host, (row, b) -> {
       double baseTotal = b == null ? 0 : b.totalMs() * scale;
-      items.add(new JsonObject().put("host", row.host()).put("count", row.count())
+      return new JsonObject().put("host", row.host()).put("count", row.count())
           .put("total_ms", round(row.totalMs())).put("baseline_count", round(b == null ? 0 : b.count() * scale))
-          .put("baseline_total_ms", round(baseTotal)).put("added_ms", round(row.totalMs() - baseTotal)));
-    }
-    return sorted(items, "added_ms");
+          .put("baseline_total_ms", round(baseTotal)).put("added_ms", round(row.totalMs() - baseTotal));
+    }, "added_ms");
   }
 
   private static JsonArray functions(WindowTotals window, WindowTotals baseline, double scale) {
-    Map<String, FunctionRow> before = index(baseline.functions(), FunctionRow::name);
-    List<JsonObject> items = new ArrayList<>();
-    for (FunctionRow row : window.functions()) {
-      FunctionRow b = before.get(row.name());
+    return ranked(window.functions(), baseline.functions(), FunctionRow::name, (row, b) -> {
       double baseSelf = b == null ? 0 : b.selfMs() * scale;
-      items.add(new JsonObject().put("name", row.name()).put("self_ms", round(row.selfMs()))
+      return new JsonObject().put("name", row.name()).put("self_ms", round(row.selfMs()))
           .put("wall_ms", round(row.wallMs())).put("calls", row.calls()).put("requests", row.requests())
-          .put("baseline_self_ms", round(baseSelf)).put("added_ms", round(row.selfMs() - baseSelf)));
-    }
-    return sorted(items, "added_ms");
+          .put("baseline_self_ms", round(baseSelf)).put("added_ms", round(row.selfMs() - baseSelf));
+    }, "added_ms");
   }
 
   private static JsonArray sql(WindowTotals window, WindowTotals baseline, double scale) {
-    Map<String, SqlRow> before = index(baseline.sql(), SqlRow::fingerprint);
-    List<JsonObject> items = new ArrayList<>();
-    for (SqlRow row : window.sql()) {
-      SqlRow b = before.get(row.fingerprint());
+    return ranked(window.sql(), baseline.sql(), SqlRow::fingerprint, (row, b) -> {
       double baseTotal = b == null ? 0 : b.totalMs() * scale;
-      items.add(new JsonObject().put("fingerprint", row.fingerprint()).put("normalized", row.normalized())
+      return new JsonObject().put("fingerprint", row.fingerprint()).put("normalized", row.normalized())
           .put("count", row.count()).put("total_ms", round(row.totalMs())).put("requests", row.requests())
           .put("baseline_count", round(b == null ? 0 : b.count() * scale)).put("baseline_total_ms", round(baseTotal))
-          .put("added_ms", round(row.totalMs() - baseTotal)));
-    }
-    return sorted(items, "added_ms");
+          .put("added_ms", round(row.totalMs() - baseTotal));
+    }, "added_ms");
   }
 
   private static JsonArray statements(WindowTotals window, WindowTotals baseline, double scale) {
-    Map<String, StatementRow> before = index(baseline.statements(), StatementRow::queryId);
-    List<JsonObject> items = new ArrayList<>();
-    for (StatementRow row : window.statements()) {
-      StatementRow b = before.get(row.queryId());
+    return ranked(window.statements(), baseline.statements(), StatementRow::queryId, (row, b) -> {
       double baseTotal = b == null ? 0 : b.totalMs() * scale;
-      items.add(new JsonObject().put("queryid", row.queryId()).put("query", row.query()).put("calls", row.calls())
+      return new JsonObject().put("queryid", row.queryId()).put("query", row.query()).put("calls", row.calls())
           .put("total_ms", round(row.totalMs())).put("baseline_calls", round(b == null ? 0 : b.calls() * scale))
-          .put("baseline_total_ms", round(baseTotal)).put("added_ms", round(row.totalMs() - baseTotal)));
-    }
-    return sorted(items, "added_ms");
+          .put("baseline_total_ms", round(baseTotal)).put("added_ms", round(row.totalMs() - baseTotal));
+    }, "added_ms");
   }
 
   private static JsonArray locks(WindowTotals window, WindowTotals baseline, double scale) {
-    Map<String, LockRow> before = index(baseline.locks(), l -> l.blockingQuery() + "\u0000" + l.blockingCorrelationId());
-    List<JsonObject> items = new ArrayList<>();
-    for (LockRow row : window.locks()) {
-      LockRow b = before.get(row.blockingQuery() + "\u0000" + row.blockingCorrelationId());
-      items.add(new JsonObject().put("blocking_query", row.blockingQuery())
-          .put("blocking_correlation_id", row.blockingCorrelationId().isEmpty() ? null : row.blockingCorrelationId())
-          .put("waiters", row.maxWaiters()).put("waiter_samples", row.waiterSamples())
-          .put("wait_ms", round(row.waitMs())).put("baseline_wait_ms", round(b == null ? 0 : b.waitMs() * scale)));
-    }
-    return sorted(items, "wait_ms");
+    Function<LockRow, String> blocker = l -> l.blockingQuery() + "\u0000" + l.blockingCorrelationId();
+    return ranked(window.locks(), baseline.locks(), blocker, (row, b) -> new JsonObject()
+        .put("blocking_query", row.blockingQuery())
+        .put("blocking_correlation_id", row.blockingCorrelationId().isEmpty() ? null : row.blockingCorrelationId())
+        .put("waiters", row.maxWaiters()).put("waiter_samples", row.waiterSamples())
+        .put("wait_ms", round(row.waitMs())).put("baseline_wait_ms", round(b == null ? 0 : b.waitMs() * scale)),
+        "wait_ms");
   }
 
   private static JsonArray logs(WindowTotals window, WindowTotals baseline, double scale) {
-    Map<String, LogRow> before = index(baseline.logs(), LogRow::category);
-    List<JsonObject> items = new ArrayList<>();
-    for (LogRow row : window.logs()) {
-      LogRow b = before.get(row.category());
+    return ranked(window.logs(), baseline.logs(), LogRow::category, (row, b) -> {
       double baseCount = b == null ? 0 : b.count() * scale;
-      items.add(new JsonObject().put("category", row.category()).put("count", row.count())
-          .put("baseline_count", round(baseCount)).put("added", round(row.count() - baseCount)));
-    }
-    return sorted(items, "added");
+      return new JsonObject().put("category", row.category()).put("count", row.count())
+          .put("baseline_count", round(baseCount)).put("added", round(row.count() - baseCount));
+    }, "added");
   }
 
   private static JsonObject db(DbRow window, DbRow baseline) {
@@ -178,6 +152,20 @@ public final class WindowAnalysis {
         .put("host_load", db.hostSamples() > 0 ? round(db.loadSum() / h) : null)
         .put("cpu_percent", db.hostSamples() > 0 ? round(db.cpuSum() / h) : null)
         .put("iowait_percent", db.hostSamples() > 0 ? round(db.iowaitSum() / h) : null);
+  }
+
+  /**
+   * One ranked list: each window row with its baseline row of the same key (null when the baseline has none),
+   * turned into an item, biggest {@code field} first.
+   */
+  private static <T> JsonArray ranked(List<T> window, List<T> baseline, Function<T, String> key,
+      BiFunction<T, T, JsonObject> item, String field) {
+    Map<String, T> before = index(baseline, key);
+    List<JsonObject> items = new ArrayList<>();
+    for (T row : window) {
+      items.add(item.apply(row, before.get(key.apply(row))));
+    }
+    return sorted(items, field);
   }
 
   private static JsonArray sorted(List<JsonObject> items, String field) {
