@@ -147,6 +147,63 @@ class ImportPhpBufferTest {
     assertStoredOnce(List.of(id));
   }
 
+  @Test
+  @DisplayName("A buffer array over the listener's 2 MiB body limit is sent in parts: every record stored once")
+  void splitsArrayOverBodyLimit() throws Exception {
+    List<String> ids = new ArrayList<>();
+    StringBuilder array = new StringBuilder("[");
+    while (array.length() < 5 * 1024 * 1024) {
+      String id = UUID.randomUUID().toString();
+      ids.add(id);
+      array.append(array.length() > 1 ? "," : "").append(oversizePayload(id, 60_000, ids.size()));
+    }
+    String name = "buffer_1764540000.123456_5f2a9c1e.json";
+    Files.writeString(buffer.resolve(name), array.append("]").toString());
+
+    Script.Result run = importBuffer();
+    assertEquals(0, run.exitCode(), run.output());
+    assertTrue(run.output().contains("sent     " + name + ": " + ids.size() + " records in 3 parts of at most "
+        + "2097152 bytes, " + ids.size() + " accepted (0 already stored)"), run.output());
+    assertStoredOnce(ids);
+    assertEquals(List.of(), names(buffer));
+  }
+
+  @Test
+  @DisplayName("A lower limit named by a 413 is followed; a record over it alone is refused with a clear message")
+  void followsLowerLimitAndRefusesSingleRecordOverIt() throws Exception {
+    listener.close();
+    listener = TestListener.start(new JsonObject().put("ingest", new JsonObject().put("maxBodyBytes", 65_536)));
+    List<String> stored = new ArrayList<>();
+    StringBuilder array = new StringBuilder("[\n");
+    String tooBig = UUID.randomUUID().toString();
+    for (int i = 0; i < 12; i++) {
+      String id = i == 7 ? tooBig : UUID.randomUUID().toString();
+      array.append(i > 0 ? ",\n" : "").append(oversizePayload(id, i == 7 ? 70_000 : 20_000, i));
+      if (i != 7) {
+        stored.add(id);
+      }
+    }
+    String name = "buffer_1764540000.654321_0badcafe.json";
+    Files.writeString(buffer.resolve(name), array.append("\n]\n").toString());
+    String single = "profile_20261130_220000_22222222.json";
+    Files.writeString(buffer.resolve(single), oversizePayload(UUID.randomUUID().toString(), 70_000, 0));
+    Files.setLastModifiedTime(buffer.resolve(single), FileTime.from(Instant.now().minusSeconds(120)));
+
+    Script.Result run = importBuffer();
+    assertEquals(0, run.exitCode(), run.output());
+    assertTrue(run.output().contains("rejected " + single + ": HTTP 413, one request larger than the listener's "
+        + "body limit (ingest.maxBodyBytes)"), run.output());
+    assertTrue(run.output().contains("partly   " + name + ": 12 records in ") && run.output().contains(
+        " parts of at most 65536 bytes, 11 accepted (0 already stored), 1 parts refused -> rejected/ (records 8-8 "
+        + "of 12 ("), run.output());
+    assertStoredOnce(stored);
+    assertEquals(List.of(name, name + ".answer", single, single + ".answer"), names(buffer.resolve("rejected")));
+    String answer = Files.readString(buffer.resolve("rejected/" + name + ".answer"));
+    assertTrue(answer.startsWith("records 8-8 of 12 (") && answer.contains("a record larger than the listener's body "
+        + "limit, ingest.maxBodyBytes): HTTP 413\n{\"error\":\"payload_too_large\""), answer);
+    assertTrue(Files.readString(buffer.resolve("rejected/" + single + ".answer")).startsWith("HTTP 413\n"));
+  }
+
   private Script.Result importBuffer() throws Exception {
     return Script.run("import-php-buffer", arguments());
   }
@@ -181,17 +238,28 @@ class ImportPhpBufferTest {
   /** A real payload grown past {@code minBytes} with more of its own SQL statements, under a new id. */
   private String writeOversizePayload(String name, int minBytes) throws Exception {
     String id = UUID.randomUUID().toString();
+    Files.writeString(buffer.resolve(name), oversizePayload(id, minBytes, 0));
+    return id;
+  }
+
+  /**
+   * The real slow_get payload under {@code id}, grown past {@code minBytes} with more of its own SQL statements,
+   * encoded as PHP's json_encode does ({@code \/}); statement {@code variant} carries a string full of the
+   * characters a JSON splitter must not take for structure.
+   */
+  private static String oversizePayload(String id, int minBytes, int variant) {
     JsonObject payload = new JsonObject(payloadWithId("wire/slow_get.json", id));
     JsonArray queries = payload.getJsonObject("sql").getJsonArray("queries");
     JsonArray original = queries.copy();
     while (payload.encode().length() < minBytes) {
       original.forEach(query -> queries.add(((JsonObject) query).copy()));
     }
+    queries.getJsonObject(variant % queries.size()).put("sql",
+        "SELECT '],[{\"x\\\\\": \\\"}' FROM t WHERE a = '" + variant + "\\\\'");
     payload.getJsonObject("sql").getJsonObject("summary").put("total_queries", queries.size());
     String text = payload.encode().replace("/", "\\/");
-    Files.writeString(buffer.resolve(name), text);
     assertTrue(text.length() >= minBytes);
-    return id;
+    return text;
   }
 
   private static String payloadWithId(String fixture, String id) {
