@@ -1,5 +1,5 @@
 import { api } from '../api.js';
-import { h, section, empty, bar } from '../dom.js';
+import { h, section, empty, bar, append } from '../dom.js';
 import { ms, num, windowText } from '../format.js';
 import { state, go } from '../router.js';
 
@@ -36,7 +36,8 @@ export async function renderAnalysis(panel, params, win) {
   const links = windowLinks(win);
   const shown = { from: data.window.from, to: data.window.to };
   const shownLinks = windowLinks(shown);
-  panel.append(section('Window', h('p', { id: 'window-text', class: 'window-text' }, windowText(shown.from, shown.to)),
+  // append() skips the lists that do not apply (Element.append would render null as text)
+  append(panel, [section('Window', h('p', { id: 'window-text', class: 'window-text' }, windowText(shown.from, shown.to)),
     h('p', { class: 'note', id: 'baseline-text' }, 'Compared with the baseline ' + windowText(data.baseline.from, data.baseline.to)
       + (data.baseline.scale !== 1 ? ' (scaled by ' + Number(data.baseline.scale).toFixed(2) + ' to the window\'s length)' : '')
       + '. ', baselinePicker(params)),
@@ -46,7 +47,7 @@ export async function renderAnalysis(panel, params, win) {
         id: 'window-flame-link' }, 'flame graph')),
     totals(data)),
   summaryPanel(data, links), routesPanel(data, links), hostsPanel(data, links), functionsPanel(data, links), sqlPanel(data, links),
-  statementsPanel(data, links), locksPanel(data, links), logsPanel(data, links));
+  statementsPanel(data, links), locksPanel(data, links), logsPanel(data, links)]);
 }
 
 function baselinePicker(params) {
@@ -182,10 +183,13 @@ function sqlPanel(data, links) {
 function statementsPanel(data, links) {
   if (!data.db_statements.length) return null;
   return section('Database statements (pg_stat_statements)', h('p', { class: 'note' }, 'The database\'s own view, from the '
-    + 'pg-agent; the details are in ', links.database({}, 'the Database view of this window'), '.'),
+    + 'pg-agent; the details are in ', links.database({}, 'the Database view of this window'), '. "requests" lists the PHP '
+    + 'requests of the window that ran the same statement (matched by its normalized text).'),
   rankedTable('an-db-statements', [{ label: 'Statement' }, { label: 'Calls', cls: 'num' }, { label: 'Baseline calls', cls: 'num' },
     { label: 'Time', cls: 'num' }, { label: 'Time added', cls: 'num' }], data.db_statements,
-  (s, max) => h('tr', { 'data-key': s.queryid }, h('td', { class: 'sql-cell' }, longText(s.query)),
+  (s, max) => h('tr', { 'data-key': s.queryid, 'data-fingerprint': s.fingerprint || '' }, h('td', { class: 'sql-cell' },
+    longText(s.query), s.fingerprint ? [' ', requestsOf(links, { sql_fingerprint: s.fingerprint },
+      'PHP requests of this window that ran this statement')] : null),
     h('td', { class: 'num' }, num(s.calls)), h('td', { class: 'num' }, num(s.baseline_calls)),
     h('td', { class: 'num' }, ms(s.total_ms)), added(s.added_ms, max))));
 }

@@ -54,6 +54,20 @@ function truncatedNote(truncated) {
   return cut.length ? ' · only the newest records of ' + cut.join(', ') + ' (narrow the window for all)' : '';
 }
 
+const MINUTE = 60000;
+
+/**
+ * The PHP requests of the minutes around a database record (its minute, the one before and the one after: a
+ * request's time and the database's sample rarely fall in the same minute), slowest first.
+ */
+function minuteRequests(timeMs, text) {
+  const from = Math.floor(timeMs / MINUTE) * MINUTE - MINUTE;
+  const search = new URLSearchParams({ project: state.project, from: String(from), to: String(from + 3 * MINUTE),
+    sort: 'duration' });
+  return h('a', { href: '#/requests?' + search.toString(), class: 'minute-requests',
+    title: 'PHP requests from ' + time(from) + ' to ' + time(from + 3 * MINUTE) }, text || 'requests ±1 min');
+}
+
 function correlationLink(id) {
   if (!id) return '–';
   return h('a', { href: '#/correlation/' + encodeURIComponent(id) + '?project=' + encodeURIComponent(state.project),
@@ -111,14 +125,17 @@ function locksPanel(snapshots) {
     h('option', { value: String(i), selected: s === worst }, time(s.time_ms) + ' · ' + s.waits + ' waits'
       + (s.most_waits ? ' (most)' : ''))));
   const holder = h('div', { id: 'db-lock-trees' });
+  const requests = h('span', { id: 'db-lock-requests' });
   const show = () => {
     clear(holder);
+    clear(requests);
     const snapshot = snapshots[Number(select.value)];
+    requests.append(' · ', minuteRequests(snapshot.time_ms, 'PHP requests of these minutes'));
     holder.append(h('ul', { class: 'lock-tree', role: 'tree' }, snapshot.trees.map((t) => lockNode(t, 1))));
   };
   select.addEventListener('change', show);
   show();
-  return section('Lock waits', h('label', null, 'Sample ', select), holder);
+  return section('Lock waits', h('p', null, h('label', null, 'Sample ', select), requests), holder);
 }
 
 function lockNode(node, level) {
@@ -162,8 +179,9 @@ function sessionsPanel(sessions, charts) {
     h('td', null, s.wait_event ? s.wait_event_type + ': ' + s.wait_event : '–'),
     h('td', { class: 'num' }, ms(s.running_ms)), h('td', null, s.application_name || '–'),
     h('td', null, correlationLink(s.correlation_id)), h('td', { class: 'sql-cell' }, h('pre', { class: 'sql' }, s.query || ''))));
-  return section('Sessions', chart, h('p', { class: 'note' }, 'The busiest sample of the window: non-idle sessions at '
-    + time(latest.time_ms) + (latest.busy ? ' (busy sampling)' : '') + ', longest-running first.'),
+  return section('Sessions', chart, h('p', { class: 'note', id: 'db-sessions-sample' }, 'The busiest sample of the window: '
+    + 'non-idle sessions at ' + time(latest.time_ms) + (latest.busy ? ' (busy sampling)' : '') + ', longest-running first ('
+    + 'the ', minuteRequests(latest.time_ms, 'PHP requests of these minutes'), ').'),
   h('div', { class: 'table-wrap' }, table([{ label: 'pid', cls: 'num' }, { label: 'State' }, { label: 'Wait event' },
     { label: 'Running', cls: 'num' }, { label: 'Application' }, { label: 'Request' }, { label: 'Query' }], rows,
   { cls: 'sessions' })));
@@ -184,11 +202,14 @@ function logsPanel(logs, params) {
   const counts = h('table', { class: 'data compact', id: 'db-log-counts' },
     h('caption', null, 'Log lines per category, ' + ms(logs.bucket_ms) + ' buckets'),
     h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'From'), categories.map((c) => h('th', { scope: 'col', class: 'num' }, c)))),
-    h('tbody', null, logs.buckets.map((b) => h('tr', null, h('td', null, time(b.t)),
+    h('tbody', null, logs.buckets.map((b) => h('tr', null, h('td', null, h('a', { class: 'bucket-requests',
+      title: 'PHP requests of this bucket', href: '#/requests?' + new URLSearchParams({ project: state.project, from: String(b.t),
+        to: String(b.t + logs.bucket_ms), sort: 'duration' }).toString() }, time(b.t))),
       categories.map((c) => h('td', { class: 'num' }, b.counts[c] ? String(b.counts[c]) : ''))))));
   const shown = logs.entries.filter((e) => !chosen || e.category === chosen).slice(0, 300);
   const rows = shown.map((e) => h('tr', { class: 'log-' + (e.category || 'other') },
-    h('td', { class: 'nowrap' }, time(e.time_ms) + (e.time_estimated ? ' *' : '')), h('td', null, e.level || '–'),
+    h('td', { class: 'nowrap' }, time(e.time_ms) + (e.time_estimated ? ' *' : ''), h('br'), minuteRequests(e.time_ms)),
+    h('td', null, e.level || '–'),
     h('td', null, e.category || '–'), h('td', { class: 'num' }, e.duration_ms != null ? ms(e.duration_ms)
       : e.lock_wait_ms != null ? ms(e.lock_wait_ms) : ''),
     h('td', null, correlationLink(e.correlation_id)),
@@ -196,7 +217,8 @@ function logsPanel(logs, params) {
       e.detail ? h('div', { class: 'muted' }, e.detail) : null)));
   return section('Log lines', h('p', { class: 'note' }, logs.total + ' lines in the window'
     + (logs.total > logs.entries.length ? ' (the newest ' + logs.entries.length + ' listed)' : '') + '. Times are the server\'s, in UTC'
-    + ' (* = the log had no usable zone: read as UTC).'), h('label', null, 'Show ', select),
+    + ' (* = the log had no usable zone: read as UTC); "requests ±1 min" lists the PHP requests of the line\'s minute, '
+    + 'the one before and the one after.'), h('label', null, 'Show ', select),
   logs.buckets.length ? h('div', { class: 'table-wrap' }, counts) : null,
   rows.length ? h('div', { class: 'table-wrap' }, table([{ label: 'Time' }, { label: 'Level' }, { label: 'Category' },
     { label: 'Duration / wait', cls: 'num' }, { label: 'Request' }, { label: 'Message' }], rows, { cls: 'logs' }))

@@ -1,12 +1,12 @@
 import { api } from '../api.js';
-import { h, bar, empty, announce } from '../dom.js';
-import { ms, bytes, time, num } from '../format.js';
+import { h, bar, empty, announce, append } from '../dom.js';
+import { ms, bytes, time, num, windowText } from '../format.js';
 import { state, go } from '../router.js';
 import { openLive } from '../live.js';
 
 const FILTERS = [
-  { name: 'from', label: 'From', type: 'datetime-local', hint: 'UTC' },
-  { name: 'to', label: 'To', type: 'datetime-local', hint: 'UTC' },
+  { name: 'from', label: 'From', utc: true, placeholder: 'YYYY-MM-DD HH:MM', hint: 'UTC' },
+  { name: 'to', label: 'To', utc: true, placeholder: 'YYYY-MM-DD HH:MM', hint: 'UTC' },
   { name: 'route', label: 'Route', placeholder: '/orders/{id}' },
   { name: 'url', label: 'URL contains', placeholder: 'checkout' },
   { name: 'method', label: 'Method', options: ['', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] },
@@ -36,14 +36,26 @@ const COLUMNS = [
   { key: 'host', label: 'Host' },
 ];
 
+// Times are typed and shown as ISO UTC, "2026-11-30 21:04" (a datetime-local field would show the browser's locale
+// format, e.g. 12-hour, while meaning UTC).
 function toUtcInput(value) {
-  if (!value) return '';
-  const n = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  return Number.isNaN(n) ? '' : new Date(n).toISOString().slice(0, 16);
+  const n = timeBound(value);
+  if (n === null) return value || '';
+  const iso = new Date(n).toISOString();
+  return iso.slice(0, n % 60000 === 0 ? 16 : 19).replace('T', ' ');
 }
 
+/** "2026-11-30 21:04[:05]" (UTC) as an ISO instant; anything else is passed on for the server to reject. */
 function fromUtcInput(value) {
-  return value ? value + ':00Z' : '';
+  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})(:\d{2})?Z?$/.exec(value);
+  return m ? m[1] + 'T' + m[2] + (m[3] || ':00') + 'Z' : value;
+}
+
+function windowNote(params) {
+  const from = timeBound(params.get('from'));
+  const to = timeBound(params.get('to'));
+  if (from === null || to === null || from >= to) return null;
+  return h('p', { class: 'note', id: 'list-window' }, 'Window: ' + windowText(from, to));
 }
 
 export async function renderRequests(main, params) {
@@ -58,13 +70,14 @@ export async function renderRequests(main, params) {
   const heading = h('h1', null, 'Slow requests');
   const keyFilters = KEY_FILTERS.filter((f) => params.get(f.name));
   const matchKeys = keyFilters.length ? keyFilterMatcher(params) : null;
-  main.append(h('div', { class: 'page-head' }, heading,
+  // append() skips the notes that do not apply (Element.append would render null as text)
+  append(main, [h('div', { class: 'page-head' }, heading,
     h('label', { class: 'live', for: 'live-toggle' }, liveToggle, ' Live: prepend new slow requests ', liveState)),
-  form, activeKeyFilters(params, keyFilters), h('section', { class: 'panel', 'aria-labelledby': 'results-title' },
+  form, windowNote(params), activeKeyFilters(params, keyFilters), h('section', { class: 'panel', 'aria-labelledby': 'results-title' },
     h('h2', { id: 'results-title', class: 'sr-only' }, 'Results'), status,
     h('div', { class: 'table-wrap' }, h('table', { class: 'data requests', id: 'requests-table' },
       h('thead', null, h('tr', null, COLUMNS.map((c) => headerCell(c, params, sort, order, tbody)))), tbody)),
-    pager));
+    pager)]);
 
   const query = Object.fromEntries(params);
   query.project = state.project;
@@ -306,7 +319,7 @@ function filterForm(params) {
       input.value = params.get(f.name) || (f.name === 'limit' ? '50' : '');
     } else {
       input = h('input', { id, name: f.name, type: f.type || 'text', placeholder: f.placeholder, min: f.min });
-      input.value = f.type === 'datetime-local' ? toUtcInput(params.get(f.name)) : (params.get(f.name) || '');
+      input.value = f.utc ? toUtcInput(params.get(f.name)) : (params.get(f.name) || '');
     }
     return h('div', { class: 'field' }, h('label', { for: id }, f.label, f.hint ? h('span', { class: 'muted' }, ' (' + f.hint + ')') : null), input);
   });
@@ -321,7 +334,7 @@ function filterForm(params) {
     for (const f of KEY_FILTERS) values[f.name] = params.get(f.name);
     for (const f of FILTERS) {
       const v = form.elements[f.name].value.trim();
-      values[f.name] = f.type === 'datetime-local' ? fromUtcInput(v) : v;
+      values[f.name] = f.utc ? fromUtcInput(v) : v;
     }
     if (values.limit === '50') delete values.limit;
     go('/requests', values);

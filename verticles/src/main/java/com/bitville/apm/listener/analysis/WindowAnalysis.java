@@ -8,6 +8,7 @@ import com.bitville.apm.listener.analysis.WindowTotals.LogRow;
 import com.bitville.apm.listener.analysis.WindowTotals.RouteRow;
 import com.bitville.apm.listener.analysis.WindowTotals.SqlRow;
 import com.bitville.apm.listener.analysis.WindowTotals.StatementRow;
+import com.bitville.apm.shared.normalize.SqlNormalizer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -116,10 +117,19 @@ public final class WindowAnalysis {
   private static JsonArray statements(WindowTotals window, WindowTotals baseline, double scale) {
     return ranked(window.statements(), baseline.statements(), StatementRow::queryId, (row, b) -> {
       double baseTotal = b == null ? 0 : b.totalMs() * scale;
-      return new JsonObject().put("queryid", row.queryId()).put("query", row.query()).put("calls", row.calls())
+      return new JsonObject().put("queryid", row.queryId()).put("query", row.query())
+          .put("fingerprint", phpFingerprint(row.query())).put("calls", row.calls())
           .put("total_ms", round(row.totalMs())).put("baseline_calls", round(b == null ? 0 : b.calls() * scale))
           .put("baseline_total_ms", round(baseTotal)).put("added_ms", round(row.totalMs() - baseTotal));
     }, "added_ms");
+  }
+
+  /**
+   * The fingerprint the PHP side gives the same statement: pg_stat_statements replaces literals with {@code $n},
+   * which the normalizer reads like literals, so the database's row links to the requests that ran it.
+   */
+  private static String phpFingerprint(String query) {
+    return query == null ? null : SqlNormalizer.cached(query).fingerprint();
   }
 
   private static JsonArray locks(WindowTotals window, WindowTotals baseline, double scale) {

@@ -72,6 +72,22 @@ class WindowAnalysisTest {
   }
 
   @Test
+  void aDatabaseStatementCarriesTheFingerprintThePhpSideGivesTheSameStatement() {
+    String php = "SELECT \"customers\".\"id\" FROM \"customers\" WHERE \"customers\".\"email\" = 'a@example.com'";
+    String pg = "SELECT \"customers\".\"id\" FROM \"customers\" WHERE \"customers\".\"email\" = $1";
+    WindowTotals base = totals(0, 10 * MIN, List.of(), List.of(), List.of(), List.of());
+    WindowTotals window = new WindowTotals(10 * MIN, 20 * MIN, List.of(), List.of(), List.of(), List.of(),
+        List.of(new StatementRow("7", pg, 10, 9_000), new StatementRow("8", null, 1, 1)), List.of(), List.of(), DbRow.EMPTY);
+    JsonArray statements = WindowAnalysis.compare(window, base, 500).getJsonArray("db_statements");
+    assertEquals(com.bitville.apm.shared.normalize.SqlNormalizer.cached(php).fingerprint(),
+        statements.getJsonObject(0).getString("fingerprint"));
+    JsonObject withoutText = statements.stream().map(o -> (JsonObject) o).filter(o -> "8".equals(o.getString("queryid")))
+        .findFirst().orElseThrow();
+    assertTrue(withoutText.containsKey("fingerprint") && withoutText.getValue("fingerprint") == null,
+        "no text, no fingerprint: " + withoutText.encode());
+  }
+
+  @Test
   void p95ComesFromTheHistogram() {
     assertEquals(RecordRollup.upperMs(80), WindowAnalysis.percentile(Map.of(10L, 90L, 80L, 10L), 0.95), 0.001);
     assertEquals(0, WindowAnalysis.percentile(Map.of(), 0.95));

@@ -291,6 +291,48 @@ class BrowserUiTest {
         "the POST sent just before the GET was not prepended");
   }
 
+  /** slow_get.json as a new request of now, changed by {@code change}. */
+  private static long postVariant(java.util.function.Consumer<JsonObject> change) throws Exception {
+    JsonObject payload = Fixtures.phpJson("wire/slow_get.json").put("correlation_id", java.util.UUID.randomUUID()
+        .toString()).put("timestamp", System.currentTimeMillis() / 1000.0);
+    change.accept(payload);
+    return post("/ingest/php", payload.toBuffer());
+  }
+
+  @Test
+  @Order(4)
+  @DisplayName("Live mode honours every list filter at once: a request that misses any one of them never enters")
+  void liveHonoursEveryFilter() throws Exception {
+    JsonObject stored = ApiSession.of(listener.queryClient(vertx), TestListener.SHOP_USER)
+        .json("/api/requests?project=shop&limit=200").getJsonArray("items").stream().map(i -> (JsonObject) i)
+        .filter(i -> i.getLong("id") == slowGetId).findFirst().orElseThrow();
+    String route = stored.getString("route");
+    String host = stored.getString("host");
+    driver.get(base() + "#/requests?project=shop&route=" + java.net.URLEncoder.encode(route, "UTF-8")
+        + "&url=sort%3Ddesc&method=GET&status=2xx&host=" + host + "&min_duration=600&max_duration=5000&fatal=false");
+    wait.until(d -> !d.findElement(By.id("result-status")).getText().isEmpty());
+    driver.findElement(By.id("live-toggle")).click();
+    wait.until(ExpectedConditions.textToBe(By.id("live-state"), "connected"));
+    List<Long> filteredOut = new java.util.ArrayList<>();
+    filteredOut.add(postVariant(p -> p.getJsonObject("request").put("url", "https://shop.example.com/account?sort=desc")));
+    filteredOut.add(postVariant(p -> p.getJsonObject("request").put("url",
+        "https://shop.example.com/orders?page=2&sort=asc")));
+    filteredOut.add(postVariant(p -> p.getJsonObject("request").put("method", "POST")));
+    filteredOut.add(postVariant(p -> p.getJsonObject("response").put("status_code", 500)));
+    filteredOut.add(postVariant(p -> p.getJsonObject("server").put("hostname", "other-" + host)));
+    filteredOut.add(postVariant(p -> p.put("elapsed_ms", 550.0)));
+    filteredOut.add(postVariant(p -> p.put("elapsed_ms", 6000.0)));
+    filteredOut.add(postVariant(p -> p.put("fatal_error", new JsonObject().put("type", 1).put("message", "boom")
+        .put("file", "index.php").put("line", 1))));
+    long shown = postVariant(p -> { });
+    wait.until(d -> !requestRows().isEmpty()
+        && requestRows().get(0).getAttribute("data-id").equals(String.valueOf(shown)));
+    List<String> listed = requestRows().stream().map(r -> r.getAttribute("data-id")).toList();
+    for (long id : filteredOut) {
+      assertFalse(listed.contains(String.valueOf(id)), "request " + id + " misses a filter but was prepended");
+    }
+  }
+
   @Test
   @Order(4)
   @DisplayName("Live mode honours a SQL fingerprint filter: a request enters once the rollup indexed it, one without the SQL never")

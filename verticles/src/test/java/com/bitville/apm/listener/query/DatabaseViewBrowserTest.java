@@ -52,6 +52,7 @@ class DatabaseViewBrowserTest {
   private static WebDriverWait wait;
   private static Path profile;
   private static long incidentAt;
+  private static long requestNearTheLockLog;
 
   @BeforeAll
   static void start() throws Exception {
@@ -59,8 +60,12 @@ class DatabaseViewBrowserTest {
     listener = TestListener.start();
     vertx = Vertx.vertx();
     ingest = listener.httpsClient(vertx);
-    incidentAt = System.currentTimeMillis() - 600_000;
+    // 10 s into a minute: the samples at +30 s and +40 s and the log line at +31 s share one minute
+    incidentAt = minuteOf(System.currentTimeMillis() - 600_000) + 10_000;
     sendIncident();
+    requestNearTheLockLog = sendRequest(incidentAt + 31_000);
+    sendRequest(incidentAt - 600_000);
+    sendRequest(incidentAt + 540_000);
     profile = Files.createTempDirectory("bitville-chromium-db-");
     Files.createDirectories(BrowserUiTest.SCREENSHOTS);
     System.setProperty("webdriver.chrome.driver", BrowserUiTest.CHROMEDRIVER.toString());
@@ -74,6 +79,21 @@ class DatabaseViewBrowserTest {
     driver = new ChromeDriver(new ChromeDriverService.Builder()
         .usingDriverExecutable(BrowserUiTest.CHROMEDRIVER.toFile()).build(), options);
     wait = new WebDriverWait(driver, Duration.ofSeconds(20));
+    driver.get("https://localhost:" + listener.queryPort() + "/");
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user"))).sendKeys(TestListener.SHOP_USER);
+    driver.findElement(By.id("login-password")).sendKeys(TestListener.USER_PASSWORD);
+    driver.findElement(By.cssSelector("form.login button[type=submit]")).click();
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("topbar")));
+  }
+
+  /** A PHP request of the shop at that instant; returns its id. */
+  private static long sendRequest(long atMs) throws Exception {
+    JsonObject payload = com.bitville.apm.listener.testsupport.Fixtures.phpJson("wire/slow_get.json")
+        .put("correlation_id", UUID.randomUUID().toString()).put("timestamp", atMs / 1000.0);
+    HttpResponse<Buffer> response = Await.result(ingest.post("/ingest/php")
+        .putHeader("Authorization", "Bearer " + TestListener.SHOP_KEY).sendJsonObject(payload));
+    assertEquals(200, response.statusCode(), response.bodyAsString());
+    return response.bodyAsJsonObject().getJsonArray("ids").getLong(0);
   }
 
   @AfterAll
@@ -168,11 +188,6 @@ class DatabaseViewBrowserTest {
   @Test
   @DisplayName("The incident window shows the lock chain as a tree, statements with totals and full text, the reset")
   void incidentWindow() throws Exception {
-    driver.get("https://localhost:" + listener.queryPort() + "/");
-    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-user"))).sendKeys(TestListener.SHOP_USER);
-    driver.findElement(By.id("login-password")).sendKeys(TestListener.USER_PASSWORD);
-    driver.findElement(By.cssSelector("form.login button[type=submit]")).click();
-    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("topbar")));
     driver.get("https://localhost:" + listener.queryPort() + "/#/database?project=shop&from=" + (incidentAt - 60_000)
         + "&to=" + (incidentAt + 120_000));
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("db-statements")));
@@ -224,5 +239,39 @@ class DatabaseViewBrowserTest {
       return !sorted.isEmpty() && "222".equals(sorted.get(0).getAttribute("data-queryid"));
     });
     assertTrue(driver.getCurrentUrl().contains("from=" + (incidentAt - 60_000)));
+  }
+
+  private static long minuteOf(long atMs) {
+    return atMs - atMs % 60_000;
+  }
+
+  private static void assertLinksTheMinutesAround(long recordAtMs, WebElement link) {
+    long from = minuteOf(recordAtMs) - 60_000;
+    String href = link.getAttribute("href");
+    assertTrue(href.contains("from=" + from + "&") && href.contains("to=" + (from + 180_000) + "&"),
+        "the minute of the record, the one before and the one after: " + href);
+  }
+
+  @Test
+  @DisplayName("Database records link to the PHP requests of their minutes: a log line, the lock sample, the sessions")
+  void recordsLinkToTheRequestsOfTheirMinutes() throws Exception {
+    driver.get("https://localhost:" + listener.queryPort() + "/#/database?project=shop&from=" + (incidentAt - 60_000)
+        + "&to=" + (incidentAt + 120_000));
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("db-statements")));
+    assertLinksTheMinutesAround(incidentAt + 30_000,
+        driver.findElement(By.cssSelector("#db-lock-requests a.minute-requests")));
+    assertLinksTheMinutesAround(incidentAt + 30_000,
+        driver.findElement(By.cssSelector("#db-sessions-sample a.minute-requests")));
+    assertFalse(driver.findElements(By.cssSelector("#db-log-counts a.bucket-requests")).isEmpty(),
+        "each bucket of the log counts links to its requests");
+    WebElement lockLog = driver.findElement(By.cssSelector("table.logs tr.log-lock_wait a.minute-requests"));
+    assertLinksTheMinutesAround(incidentAt + 31_000, lockLog);
+    lockLog.click();
+    wait.until(d -> d.getCurrentUrl().contains("#/requests?")
+        && !d.findElements(By.cssSelector("#requests-table tbody tr[data-id]")).isEmpty());
+    List<String> listed = driver.findElements(By.cssSelector("#requests-table tbody tr[data-id]")).stream()
+        .map(r -> r.getAttribute("data-id")).toList();
+    assertEquals(List.of(String.valueOf(requestNearTheLockLog)), listed,
+        "only the request of those minutes, not the ones ten minutes before and nine after");
   }
 }

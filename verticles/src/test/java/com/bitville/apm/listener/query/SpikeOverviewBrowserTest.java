@@ -18,7 +18,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Map;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -28,6 +32,8 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
@@ -45,11 +51,12 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * The overview and the window analysis in headless Chromium over three hours of the simulated shop with three
- * incidents (a slow web host, a lock pile-up, a slow PHP function): the spikes are shaded and listed, dragging
- * over one analyses it with the true culprit first, the culprit's link lists only that window's requests, deep
- * links reopen the window, nothing overflows at 1024 px and stored markup stays text. Its screenshots
- * (target/screenshots/spike-*.png) are the ones of docs/investigating-a-spike.md.
+ * The overview and the window analysis in headless Chromium over four hours of the simulated shop with one
+ * incident of every kind of the scenario generator: the spikes are shaded and listed, choosing one (or dragging
+ * over it) analyses it with the true culprit first, the culprit's link lists only that window's requests that ran
+ * it, deep links reopen the window, the window is shown in UTC and in the browser's zone, nothing overflows at
+ * 1024 px and stored markup stays text. Its screenshots (target/screenshots/spike-*.png) are the ones of
+ * docs/investigating-a-spike.md.
  */
 @DisplayName("Overview and spike analysis in the browser, over the simulated shop")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -71,8 +78,8 @@ class SpikeOverviewBrowserTest {
     listener = TestListener.start(new JsonObject().put("ingest", new JsonObject().put("rateLimit",
         new JsonObject().put("perKeyPerSecond", 100_000).put("perClientPerSecond", 100_000))));
     vertx = Vertx.vertx();
-    scenario = Scenario.plan(7, "shop", 3, System.currentTimeMillis() - 2 * Scenario.MINUTE_MS, 1,
-        List.of(Incident.Kind.HOST_CPU, Incident.Kind.LOCK_PILEUP, Incident.Kind.SLOW_FUNCTION));
+    scenario = Scenario.plan(11, "shop", 4, System.currentTimeMillis() - 2 * Scenario.MINUTE_MS, 1,
+        java.util.Arrays.asList(Incident.Kind.values()));
     new ScenarioSender(listener.httpsClient(vertx), TestListener.SHOP_KEY).send(scenario);
     xssAt = scenario.toMs() - 20 * Scenario.MINUTE_MS;
     JsonObject xss = BrowserUiTest.xssPayload().put("timestamp", xssAt / 1000.0);
@@ -134,12 +141,12 @@ class SpikeOverviewBrowserTest {
     screenshot(name, null);
   }
 
-  /** A screenshot of the viewport, scrolled to the element with that id (or to the top). */
+  /** A screenshot of the viewport, scrolled to the section of the element with that id (or to the top). */
   private static void screenshot(String name, String scrollToId) throws Exception {
     if (scrollToId == null) {
       js("window.scrollTo(0, 0)");
     } else {
-      js("document.getElementById(arguments[0]).scrollIntoView()", scrollToId);
+      js("const e = document.getElementById(arguments[0]); (e.closest('section') || e).scrollIntoView()", scrollToId);
     }
     Path file = driver.getScreenshotAs(OutputType.FILE).toPath();
     Files.copy(file, BrowserUiTest.SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
@@ -278,26 +285,86 @@ class SpikeOverviewBrowserTest {
     throw new AssertionError(name + " not in " + url);
   }
 
-  @Test
+  /** The analysis table of an incident's list and the selector of its culprit's link to its requests. */
+  private static String tableOf(Incident incident) {
+    return "an-" + incident.list();
+  }
+
+  private static String culpritLinkOf(Incident incident) {
+    return switch (incident.list()) {
+      case "routes", "hosts" -> "a.culprit-link";
+      case "functions", "sql" -> "a.culprit-requests";
+      default -> "a";
+    };
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Incident.Kind.class)
   @Order(3)
-  @DisplayName("Three clicks from the start page: spike, its analysis, the request that held the lock")
-  void lockPileUpInThreeClicks() throws Exception {
-    Incident lock = incident(Incident.Kind.LOCK_PILEUP);
-    openOverview(rangeOfScenario());
+  @DisplayName("Every generated incident in at most three clicks from the start page: its spike, its culprit first, the link")
+  void everyIncidentInThreeClicks(Incident.Kind kind) throws Exception {
+    Incident incident = incident(kind);
+    driver.get("about:blank");
+    driver.get(base());
     WebElement spike = wait.until(d -> d.findElements(By.cssSelector("#spike-list li.spike")).stream()
-        .filter(s -> Long.parseLong(s.getAttribute("data-from")) <= lock.fromMs() + Scenario.MINUTE_MS
-            && Long.parseLong(s.getAttribute("data-to")) >= lock.toMs() - Scenario.MINUTE_MS)
+        .filter(s -> Long.parseLong(s.getAttribute("data-from")) <= incident.fromMs() + 2 * Scenario.MINUTE_MS
+            && Long.parseLong(s.getAttribute("data-to")) >= incident.toMs() - 2 * Scenario.MINUTE_MS)
         .findFirst().orElse(null));
     spike.findElement(By.cssSelector("button.spike-open")).click();
-    WebElement top = firstRow("an-locks");
-    assertEquals(lock.value(), top.getAttribute("data-key"), "the blocking request is first");
-    screenshot("spike-analysis", "analysis");
-    top.findElement(By.cssSelector("a")).click();
-    wait.until(d -> d.getCurrentUrl().contains("#/correlation/" + lock.value()));
+    WebElement top = firstRow(tableOf(incident));
+    assertEquals(incident.value(), top.getAttribute("data-key"), kind + ": the culprit is first in "
+        + tableOf(incident));
+    if (kind == Incident.Kind.N_PLUS_ONE) {
+      double perRequest = Double.parseDouble(top.findElements(By.tagName("td")).get(2).getText());
+      assertTrue(perRequest >= 10, "flagged by its runs per request: " + perRequest);
+    }
+    String analysisUrl = driver.getCurrentUrl();
+    long from = Long.parseLong(param(analysisUrl, "from"));
+    long to = Long.parseLong(param(analysisUrl, "to"));
+    screenshot("spike-" + kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), tableOf(incident));
+    top.findElement(By.cssSelector(culpritLinkOf(incident))).click();
+    if (kind == Incident.Kind.LOCK_PILEUP) {
+      wait.until(d -> d.getCurrentUrl().contains("#/correlation/" + incident.value()));
+      wait.until(d -> d.findElements(By.cssSelector("#main table a[href*='#/requests/']")).stream()
+          .anyMatch(a -> a.getText().contains("/admin/stock/import")));
+      return;
+    }
+    assertRanTheCulprit(incident, followedList(from, to));
+    if (kind == Incident.Kind.MISSING_INDEX) {
+      driver.get("about:blank");
+      driver.get(analysisUrl);
+      WebElement statement = firstRow("an-db-statements");
+      assertTrue(statement.getText().contains("\"customers\".\"email\" = $1"), "the database side shows it first too: "
+          + statement.getText());
+      assertEquals(incident.value(), statement.getAttribute("data-fingerprint"), "the same statement on both sides");
+      screenshot("spike-missing-index-database", "an-db-statements");
+      statement.findElement(By.cssSelector("a.culprit-requests")).click();
+      assertRanTheCulprit(incident, followedList(from, to));
+    }
+  }
 
-    Incident slow = incident(Incident.Kind.SLOW_FUNCTION);
-    openOverview(rangeOfScenario() + "&from=" + slow.fromMs() + "&to=" + slow.toMs());
-    assertEquals(slow.value(), firstRow("an-functions").getAttribute("data-key"), "the slow function is first");
+  /** Every listed request ran the incident's culprit (checked against its stored record), and some are listed. */
+  private static void assertRanTheCulprit(Incident incident, List<Long> listed) throws Exception {
+    assertFalse(listed.isEmpty(), incident.kind() + ": the culprit's link lists requests");
+    ApiSession shop = ApiSession.of(listener.queryClient(vertx), TestListener.SHOP_USER);
+    for (WebElement row : driver.findElements(By.cssSelector("#requests-table tbody tr[data-id]"))) {
+      List<WebElement> cells = row.findElements(By.tagName("td"));
+      switch (incident.list()) {
+        case "routes" -> assertEquals(incident.value(), cells.get(1).findElement(By.cssSelector(".route-text")).getText());
+        case "hosts" -> assertEquals(incident.value(), cells.get(7).getText());
+        default -> { }
+      }
+    }
+    String ran = switch (incident.list()) {
+      case "functions" -> io.vertx.core.json.Json.encode(incident.value());
+      case "sql" -> "\"fingerprint\":\"" + incident.value() + "\"";
+      default -> null;
+    };
+    if (ran != null) {
+      for (long id : listed) {
+        assertTrue(shop.get("/api/requests/" + id).bodyAsString().contains(ran), "request " + id + " ran " + ran);
+      }
+    }
   }
 
   @Test
@@ -443,6 +510,70 @@ class SpikeOverviewBrowserTest {
     for (long id : ranSql) {
       assertTrue(shop.get("/api/requests/" + id).bodyAsString().contains("\"fingerprint\":\"" + fingerprint + "\""),
           "request " + id + " ran " + fingerprint);
+    }
+  }
+
+  /**
+   * A window as the UI must show it: ISO date and 24-hour time in UTC, then in the zone with its name and offset
+   * (the date repeated at the end only when the day changes), then its length.
+   */
+  private static String windowText(long from, long to, ZoneId zone) {
+    DateTimeFormatter stamp = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm");
+    String utc = range(stamp.format(Instant.ofEpochMilli(from).atZone(ZoneOffset.UTC)),
+        stamp.format(Instant.ofEpochMilli(to).atZone(ZoneOffset.UTC)));
+    String local = range(stamp.format(Instant.ofEpochMilli(from).atZone(zone)),
+        stamp.format(Instant.ofEpochMilli(to).atZone(zone)));
+    String offset = zone.getRules().getOffset(Instant.ofEpochMilli(from)).getId();
+    long minutes = (to - from) / 60_000;
+    assertTrue(minutes < 60, "the expected text is only written for windows under an hour");
+    return utc + " UTC (" + local + " " + zone.getId() + ", UTC" + offset + "), " + minutes + " min";
+  }
+
+  private static String range(String from, String to) {
+    return from + " – " + (from.substring(0, 10).equals(to.substring(0, 10)) ? to.substring(11) : to);
+  }
+
+  @Test
+  @Order(8)
+  @DisplayName("In a browser in Asia/Kolkata the window is shown in UTC and in local time, both correct and labelled")
+  void windowInUtcAndTheBrowsersZone() throws Exception {
+    ZoneId kolkata = ZoneId.of("Asia/Kolkata");
+    driver.executeCdpCommand("Emulation.setTimezoneOverride", Map.of("timezoneId", kolkata.getId()));
+    try {
+      Incident lock = incident(Incident.Kind.LOCK_PILEUP);
+      openOverview(rangeOfScenario() + "&from=" + lock.fromMs() + "&to=" + lock.toMs());
+      // ICU may name it by its older alias, Asia/Calcutta: the UI shows the name the browser reports
+      ZoneId browserZone = ZoneId.of((String) js("return Intl.DateTimeFormat().resolvedOptions().timeZone"));
+      assertEquals(kolkata.getRules(), browserZone.getRules(), browserZone + " is the zone the test set");
+      String expected = windowText(lock.fromMs(), lock.toMs(), browserZone);
+      assertEquals(expected, wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("window-text"))).getText());
+      assertTrue(driver.findElement(By.id("overview-range")).getText().contains(" UTC (")
+          && driver.findElement(By.id("overview-range")).getText().contains(" " + browserZone.getId() + ", UTC+05:30)"),
+          "the chart's range in both zones: " + driver.findElement(By.id("overview-range")).getText());
+      WebElement spike = driver.findElements(By.cssSelector("#spike-list li.spike")).stream()
+          .filter(s -> Long.parseLong(s.getAttribute("data-from")) <= lock.fromMs() + Scenario.MINUTE_MS
+              && Long.parseLong(s.getAttribute("data-to")) >= lock.toMs() - Scenario.MINUTE_MS)
+          .findFirst().orElseThrow();
+      long spikeFrom = Long.parseLong(spike.getAttribute("data-from"));
+      long spikeTo = Long.parseLong(spike.getAttribute("data-to"));
+      assertEquals("Spike " + windowText(spikeFrom, spikeTo, browserZone),
+          spike.findElement(By.cssSelector("button.spike-open")).getText());
+      screenshot("spike-window-kolkata", "window-text");
+
+      driver.findElement(By.cssSelector("#analysis .window-links a")).click();
+      WebElement note = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("list-window")));
+      assertEquals("Window: " + expected, note.getText());
+      DateTimeFormatter utc = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneOffset.UTC);
+      assertEquals(utc.format(Instant.ofEpochMilli(lock.fromMs())), driver.findElement(By.id("f-from"))
+          .getAttribute("value"), "the From field is UTC, in the same ISO format");
+      assertEquals(utc.format(Instant.ofEpochMilli(lock.toMs())), driver.findElement(By.id("f-to")).getAttribute("value"));
+      driver.findElement(By.cssSelector("#filters button[type=submit]")).click();
+      wait.until(d -> d.getCurrentUrl().contains("from=" + Instant.ofEpochMilli(lock.fromMs()).toString()
+          .replace(":", "%3A").replace("Z", "")));
+      assertEquals("Window: " + expected, wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("list-window")))
+          .getText(), "searching again keeps the same window");
+    } finally {
+      driver.executeCdpCommand("Emulation.setTimezoneOverride", Map.of("timezoneId", ""));
     }
   }
 
