@@ -125,17 +125,17 @@ function locksPanel(snapshots) {
     h('option', { value: String(i), selected: s === worst }, time(s.time_ms) + ' · ' + s.waits + ' waits'
       + (s.most_waits ? ' (most)' : ''))));
   const holder = h('div', { id: 'db-lock-trees' });
-  const requests = h('span', { id: 'db-lock-requests' });
+  const requests = h('p', { id: 'db-lock-requests' });
   const show = () => {
     clear(holder);
     clear(requests);
     const snapshot = snapshots[Number(select.value)];
-    requests.append(' · ', minuteRequests(snapshot.time_ms, 'PHP requests of these minutes'));
+    requests.append(minuteRequests(snapshot.time_ms, 'PHP requests of the minutes around this sample'));
     holder.append(h('ul', { class: 'lock-tree', role: 'tree' }, snapshot.trees.map((t) => lockNode(t, 1))));
   };
   select.addEventListener('change', show);
   show();
-  return section('Lock waits', h('p', null, h('label', null, 'Sample ', select), requests), holder);
+  return section('Lock waits', h('label', null, 'Sample ', select), requests, holder);
 }
 
 function lockNode(node, level) {
