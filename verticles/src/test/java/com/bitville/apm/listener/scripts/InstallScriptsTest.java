@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.bitville.apm.listener.config.ApiKeyHash;
 import com.bitville.apm.listener.query.Passwords;
+import com.bitville.apm.listener.testsupport.ScratchCheckout;
 import com.bitville.apm.listener.testsupport.Script;
 import com.bitville.apm.listener.testsupport.SystemdVerify;
 import com.bitville.apm.listener.testsupport.TestListener;
@@ -17,9 +18,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.jar.Attributes;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.DisplayName;
@@ -76,7 +74,7 @@ class InstallScriptsTest {
     Path root = Files.createTempDirectory("bitville-root-");
     try {
       seedSystemFiles(root);
-      Path jar = launcherJar(root.resolve("build/bitville-listener.jar"));
+      Path jar = ScratchCheckout.launcherJar(root.resolve("build/bitville-listener.jar"));
       Script.Result first = Script.run("install-listener", List.of("--root", root.toString(), "--jar", jar.toString(),
           "shop", "blog"));
       assertEquals(0, first.exitCode(), first.output());
@@ -146,22 +144,6 @@ class InstallScriptsTest {
    * A runnable listener jar for the installer (which hashes the admin password with it): the real launcher
    * from this build's classes, its dependencies named in the manifest (the shaded jar is built after the tests).
    */
-  private static Path launcherJar(Path jar) throws Exception {
-    Files.createDirectories(jar.getParent());
-    Manifest manifest = new Manifest();
-    manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-    manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, "com.bitville.apm.listener.launcher.Main");
-    StringBuilder classPath = new StringBuilder();
-    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
-      classPath.append(Path.of(entry).toAbsolutePath().toUri()).append(' ');
-    }
-    manifest.getMainAttributes().put(Attributes.Name.CLASS_PATH, classPath.toString().trim());
-    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
-      out.flush();
-    }
-    return jar;
-  }
-
   private static Map<String, String> printedKeys(String output) {
     Map<String, String> keys = new java.util.HashMap<>();
     Matcher matcher = Pattern.compile("API key for project '([a-z0-9_.-]+)' \\(shown once[^\\n]*\\n\\s+(bv_\\S+)")
