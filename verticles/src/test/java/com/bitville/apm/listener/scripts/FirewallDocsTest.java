@@ -26,7 +26,7 @@ class FirewallDocsTest {
     List<String> commands = documentedCommands();
     long ufw = commands.stream().filter(c -> c.startsWith("ufw ")).count();
     long nft = commands.stream().filter(c -> c.startsWith("nft ")).count();
-    assertEquals(9, ufw, commands.toString());
+    assertEquals(10, ufw, commands.toString());
     assertEquals(2, nft, commands.toString());
     for (String command : commands) {
       String runnable = command.startsWith("ufw ") ? "ufw --dry-run " + command.substring(4)
@@ -50,9 +50,18 @@ class FirewallDocsTest {
     }
   }
 
-  /** The lines of the bash blocks that start with "sudo ufw" or "sudo nft", without "sudo". */
+  /**
+   * The lines of the bash blocks that start with "sudo ufw" or "sudo nft", without "sudo", and the inline
+   * {@code ufw default ...} policy commands of the text. Not run: {@code ufw enable}, which switches the host's
+   * firewall on (even with --dry-run it records the switch in /etc/ufw/ufw.conf).
+   */
   private static List<String> documentedCommands() throws Exception {
     List<String> commands = new ArrayList<>();
+    java.util.regex.Matcher policy = java.util.regex.Pattern.compile("`(ufw default (?:allow|deny) (?:incoming|outgoing))`")
+        .matcher(Files.readString(REPO.resolve("docs/operations.md")));
+    while (policy.find()) {
+      commands.add(policy.group(1));
+    }
     boolean inBash = false;
     for (String line : Files.readAllLines(REPO.resolve("docs/operations.md"))) {
       if (line.startsWith("```")) {

@@ -202,6 +202,63 @@ class ImportPhpBufferTest {
     assertTrue(answer.startsWith("records 8-8 of 12 (") && answer.contains("a record larger than the listener's body "
         + "limit, ingest.maxBodyBytes): HTTP 413\n{\"error\":\"payload_too_large\""), answer);
     assertTrue(Files.readString(buffer.resolve("rejected/" + single + ".answer")).startsWith("HTTP 413\n"));
+
+    // docs/php-agent.md: raise ingest.maxBodyBytes, move the files back, and the next run sends them
+    listener.stop();
+    listener = TestListener.start(listener.dataDir(), new JsonObject().put("ingest", new JsonObject()
+        .put("maxBodyBytes", 8_388_608)));
+    Script.Result moved = shell("mv " + buffer + "/rejected/" + name + " " + buffer + "/rejected/" + single + " "
+        + buffer + "/");
+    assertEquals(0, moved.exitCode(), moved.output());
+    Script.Result again = importBuffer();
+    assertEquals(0, again.exitCode(), again.output());
+    assertTrue(again.output().contains("total: 2 sent (13 records accepted, 11 of them already stored), 0 rejected"),
+        again.output());
+    assertEquals(13, listener.count("SELECT count(*) FROM records"));
+    assertEquals(1, listener.count("SELECT count(*) FROM records WHERE correlation_id = ?", tooBig));
+  }
+
+  @Test
+  @DisplayName("As installed: the unit's command with its settings file (BITVILLE_URL, _KEY, _CACERT, _BUFFER_DIRS)")
+  void runsAsInstalled() throws Exception {
+    Path root = Files.createTempDirectory("bitville-root-");
+    try {
+      Script.Result install = Script.run("install-php-buffer-importer", List.of("--root", root.toString(), "--url",
+          baseUrl(), "--key", TestListener.SHOP_KEY, "--cacert", listener.certificate().toString()));
+      assertEquals(0, install.exitCode(), install.output());
+      TestListener.deleteRecursively(buffer);
+      buffer = root.resolve("var/lib/bitville-apm/buffer");
+      List<String> ids = writeCapturedFiles();
+      String service = Files.readString(root.resolve("etc/systemd/system/bitville-import-php-buffer.service"));
+      String command = service.lines().filter(l -> l.startsWith("ExecStart=")).findFirst().orElseThrow()
+          .substring("ExecStart=".length());
+      String settingsFile = service.lines().filter(l -> l.startsWith("EnvironmentFile=")).findFirst().orElseThrow()
+          .substring("EnvironmentFile=".length());
+      // The unit's absolute paths, read below the scratch root (what the unit would see on a real server).
+      StringBuilder environment = new StringBuilder("env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin");
+      for (String line : Files.readAllLines(root.resolve(settingsFile.substring(1)))) {
+        if (!line.isBlank() && !line.startsWith("#")) {
+          int equals = line.indexOf('=');
+          String value = line.substring(equals + 1);
+          environment.append(" '").append(line, 0, equals + 1).append(value.startsWith("/") ? root + value : value)
+              .append('\'');
+        }
+      }
+      Script.Result run = shell(environment + " " + root + command);
+      assertEquals(0, run.exitCode(), run.output());
+      assertTrue(run.output().contains("total: 3 sent (" + ids.size() + " records accepted"), run.output());
+      assertStoredOnce(ids);
+    } finally {
+      TestListener.deleteRecursively(root);
+    }
+  }
+
+  private static Script.Result shell(String command) throws Exception {
+    Process process = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true).start();
+    process.getOutputStream().close();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(process.waitFor(180, java.util.concurrent.TimeUnit.SECONDS), command);
+    return new Script.Result(process.exitValue(), output);
   }
 
   private Script.Result importBuffer() throws Exception {

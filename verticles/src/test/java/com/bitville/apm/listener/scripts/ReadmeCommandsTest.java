@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.bitville.apm.listener.query.Passwords;
+import com.bitville.apm.listener.testsupport.Fixtures;
 import com.bitville.apm.listener.testsupport.ScratchCheckout;
 import com.bitville.apm.listener.testsupport.TestListener;
 import java.io.BufferedReader;
@@ -105,6 +106,26 @@ class ReadmeCommandsTest {
       assertTrue(hash.startsWith("$2a$"), result.output());
       assertTrue(Passwords.verify("correct horse battery staple", hash));
       assertTrue(!Passwords.verify("correct horse battery stapl", hash));
+    }
+  }
+
+  @Test
+  @DisplayName("scripts/send-udp (README 'UDP ingest'): one signed datagram with a stamped capture is stored")
+  void sendUdp() throws Exception {
+    try (TestListener listener = TestListener.start();
+        ScratchCheckout checkout = ScratchCheckout.with("scripts/send-udp", "scripts/_tools.sh").withToolsClasspath()) {
+      String payload = Fixtures.phpNewRequest("wire/slow_post.json").toString(StandardCharsets.UTF_8);
+      String id = new io.vertx.core.json.JsonObject(payload).getString("correlation_id");
+      Files.writeString(checkout.root().resolve("payload.json"), payload);
+      Result sent = bash(checkout.root(), "scripts/send-udp --project shop --key " + TestListener.SHOP_KEY
+          + " --file payload.json --port " + listener.udpPort());
+      assertEquals(0, sent.exitCode(), sent.output());
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (listener.count("SELECT count(*) FROM records WHERE correlation_id = ?", id) == 0
+          && System.currentTimeMillis() < deadline) {
+        Thread.sleep(100);
+      }
+      assertEquals(1, listener.count("SELECT count(*) FROM records WHERE correlation_id = ?", id), sent.output());
     }
   }
 

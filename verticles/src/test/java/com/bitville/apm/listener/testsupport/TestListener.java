@@ -85,6 +85,9 @@ public final class TestListener implements AutoCloseable {
             .put(OTHER_USER, new JsonObject().put("passwordHash", passwordHash()).put("projects", new JsonArray()
                 .add("other"))))
         .put("udp", new JsonObject().put("host", "127.0.0.1").put("port", freeUdpPort()))
+        // The pg-agent captures keep their own (2025) timestamps, older than any retention period: the first
+        // retention run would delete them one minute after start. Tests of retention set their own delay.
+        .put("retention", new JsonObject().put("initialDelayMs", 24L * 3_600_000))
         .put("projects", new JsonObject()
             .put("shop", new JsonObject().put("keys", new JsonArray().add(SHOP_KEY)))
             .put("other", new JsonObject().put("keys", new JsonArray().add(OTHER_KEY))));

@@ -49,6 +49,9 @@ public final class QueryBenchmark {
         .put("ingest", new JsonObject().put("host", "127.0.0.1").put("port", freePort()))
         .put("management", new JsonObject().put("host", "127.0.0.1").put("port", freePort()))
         .put("query", new JsonObject().put("host", "127.0.0.1").put("port", port))
+        // The generated records span the DAYS before generate-data ran: retention would delete the oldest of
+        // them while the queries are measured, changing both the data and the load.
+        .put("verticles", new JsonObject().put("retention", 0))
         .put("projects", new JsonObject().put("shop", new JsonObject().put("keys", new JsonArray()
             .add("benchmark-key-0123456789"))).put("blog", new JsonObject()))
         .put("users", new JsonObject().put("bench", new JsonObject()
