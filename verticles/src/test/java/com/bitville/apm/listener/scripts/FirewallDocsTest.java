@@ -60,7 +60,9 @@ class FirewallDocsTest {
     java.util.regex.Matcher policy = java.util.regex.Pattern.compile("`(ufw default (?:allow|deny) (?:incoming|outgoing))`")
         .matcher(Files.readString(REPO.resolve("docs/operations.md")));
     while (policy.find()) {
-      commands.add(policy.group(1));
+      if (!commands.contains(policy.group(1))) {
+        commands.add(policy.group(1));
+      }
     }
     boolean inBash = false;
     for (String line : Files.readAllLines(REPO.resolve("docs/operations.md"))) {
