@@ -369,7 +369,7 @@ class SpikeOverviewBrowserTest {
 
   @Test
   @Order(4)
-  @DisplayName("At 1024 px no table or panel of the overview, analysis or routes is wider than its box")
+  @DisplayName("At 1024 px no table or panel of the overview, analysis, routes, a request, the list or the database is wider than its box")
   void nothingOverflowsAt1024() throws Exception {
     Dimension size = driver.manage().window().getSize();
     driver.manage().window().setSize(new Dimension(1024, 900));
@@ -389,6 +389,16 @@ class SpikeOverviewBrowserTest {
       wait.until(ExpectedConditions.invisibilityOfElementWithText(By.cssSelector("#sec-comparison + p"),
           "Comparing with the route baseline…"));
       assertNoOverflow("request detail");
+      Incident lock = incident(Incident.Kind.LOCK_PILEUP);
+      String lockWindow = "&from=" + lock.fromMs() + "&to=" + lock.toMs();
+      driver.get(base() + "#/requests?project=shop&sort=duration&function=" + java.net.URLEncoder.encode(slow.value(),
+          "UTF-8") + window);
+      wait.until(d -> !d.findElements(By.cssSelector("#requests-table tbody tr[data-id]")).isEmpty());
+      assertNoOverflow("request list with a function filter");
+      driver.get(base() + "#/database?project=shop" + lockWindow);
+      wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("db-lock-trees")));
+      wait.until(d -> !d.findElements(By.cssSelector("#db-sessions-chart canvas")).isEmpty());
+      assertNoOverflow("database view of the lock pile-up");
     } finally {
       driver.manage().window().setSize(size);
     }
