@@ -133,7 +133,7 @@ final class QueryApi {
     });
   }
 
-  private static JsonObject shapeDetail(RequestDetail reply) {
+  static JsonObject shapeDetail(RequestDetail reply) {
     JsonObject request = RecordViews.inflate(reply.record());
     JsonObject payload = request.getJsonObject("payload", new JsonObject());
     String correlationId = request.getString("correlation_id");
@@ -170,7 +170,7 @@ final class QueryApi {
     }).onComplete(answer(ctx, body -> QueryResponses.json(ctx, body)));
   }
 
-  private static JsonObject withProfile(JsonObject record) {
+  static JsonObject withProfile(JsonObject record) {
     JsonObject payload = RecordViews.inflate(record).getJsonObject("payload", new JsonObject());
     PhpProfile profile = PhpProfile.of(payload);
     return new JsonObject().put("record", record).put("functions", ProfileRows.functions(profile))
@@ -179,7 +179,7 @@ final class QueryApi {
         .put("has_sql", payload.getValue("sql") instanceof JsonObject);
   }
 
-  private static JsonObject withTypical(Baseline baseline) {
+  static JsonObject withTypical(Baseline baseline) {
     return new JsonObject().put("count", baseline.count()).put("faster", baseline.faster())
         .put("p50", baseline.p50()).put("p95", baseline.p95()).put("p99", baseline.p99())
         .put("sample_size", baseline.payloads().size())
