@@ -9,15 +9,17 @@ export async function renderDetail(main, id, params) {
     main.append(h('p', { class: 'error' }, 'Not a request id.'));
     return;
   }
+  const windowLabel = params.get('window') || '24h';
   let detail;
   try {
-    detail = await api.get('/api/requests/' + id);
+    detail = await api.get('/api/requests/' + id, { window: params.get('window') });
   } catch (e) {
     main.append(h('p', { class: 'error', role: 'alert' }, e.status === 404 ? 'Request ' + id
       + ' does not exist in your projects (it may have expired).' : 'Could not load request: ' + e.message));
     return;
   }
   const r = detail.request;
+  const fields = detail.payload_fields || {};
   const back = h('a', { href: '#/requests?project=' + encodeURIComponent(r.project), class: 'back' }, '← All requests');
   const title = h('h1', { id: 'detail-title' }, h('span', { class: 'method' }, r.method || '?'), ' ',
     h('span', { class: 'route-text' }, r.route || '?'));
@@ -28,20 +30,19 @@ export async function renderDetail(main, id, params) {
   }, name)));
   const comparison = section('Comparison', h('p', { class: 'muted' }, 'Comparing with the route baseline…'));
   main.append(back, h('div', { class: 'page-head' }, title, h('span', { class: 'duration-big' }, ms(r.duration_ms))), toc,
-    overview(r, detail), comparison, timeline(detail.timeline),
-    functions(detail.functions, detail.hotspots, r, detail.functions_truncation), flame(r),
-    sql(detail.sql), database(detail.related, r), requestData(r.payload), raw(r.payload));
+    overview(r, fields, detail), comparison, timeline(detail.timeline),
+    functions(detail.functions, detail.hotspots, r, detail.functions_truncation), flame(fields.flame_edges, r),
+    sql(detail.sql), database(detail.related, r), requestData(fields), raw(r.payload));
   announce('Request ' + (r.method || '') + ' ' + (r.route || '') + ' loaded');
-  loadComparison(comparison, id, params.get('window') || '24h');
+  showComparison(comparison, detail.comparison, windowLabel);
 }
 
 function dl(pairs) {
   return h('dl', { class: 'facts' }, pairs.filter(Boolean).map(([k, v]) => [h('dt', null, k), h('dd', null, v)]));
 }
 
-function overview(r, detail) {
-  const p = r.payload || {};
-  const fatal = p.fatal_error && typeof p.fatal_error === 'object' && !Array.isArray(p.fatal_error) ? p.fatal_error : null;
+function overview(r, fields, detail) {
+  const fatal = fields.fatal_error || null;
   const corr = r.correlation_id ? h('a', { href: '#/correlation/' + encodeURIComponent(r.correlation_id) + '?project='
     + encodeURIComponent(r.project) }, r.correlation_id) : '–';
   return section('Overview',
@@ -58,17 +59,15 @@ function overview(r, detail) {
       ['SQL', num(r.sql_count) + ' statements, ' + ms(r.sql_time_ms)
         + (r.duration_ms && r.sql_time_ms ? ' (' + pct(100 * r.sql_time_ms / r.duration_ms) + ' of the request)' : '')],
       ['Correlation id', corr],
-      ['PHP', p.server && typeof p.server === 'object' ? [p.server.php_version, p.server.sapi].filter(Boolean).join(', ') || '–' : '–'],
+      ['PHP', [fields.php_version, fields.sapi].filter(Boolean).join(', ') || '–'],
       ['Correlated DB records', String(detail.related.length)],
     ]));
 }
 
-async function loadComparison(panel, id, window) {
-  let c;
-  try {
-    c = await api.get('/api/requests/' + id + '/comparison', { window });
-  } catch (e) {
-    panel.lastChild.textContent = 'Comparison unavailable: ' + e.message;
+// The detail answer carries the comparison (null when storage could not give the route's baseline).
+function showComparison(panel, c, window) {
+  if (!c) {
+    panel.lastChild.textContent = 'Comparison unavailable: storage is busy or unavailable; reload the page to retry.';
     return;
   }
   panel.lastChild.remove();
@@ -207,17 +206,9 @@ function functions(list, hotspots, r, truncation) {
       h('thead', null, h('tr', null, headers, h('th', { scope: 'col', class: 'duration' }, ''))), tbody)));
 }
 
-/** The request's XHProf edges as sent (name "caller==>callee", or a root's own name) as an icicle. */
-function flame(r) {
-  const p = r.payload || {};
-  const profiling = p.xhprof && p.xhprof.profiling;
-  const entries = profiling && Array.isArray(profiling.top_functions) ? profiling.top_functions : [];
-  const edges = entries.filter((e) => e && typeof e.name === 'string').map((e) => {
-    const at = e.name.indexOf('==>');
-    const wall = typeof e.wall_time_us === 'number' ? e.wall_time_us / 1000 : Number(e.wall_time_ms) || 0;
-    return at < 0 ? { caller: null, callee: e.name, wall_ms: wall, calls: e.calls || 0 }
-      : { caller: e.name.slice(0, at), callee: e.name.slice(at + 3), wall_ms: wall, calls: e.calls || 0 };
-  });
+/** The request's XHProf edges ({caller, callee, wall_ms, calls}; a root has no caller) as an icicle. */
+function flame(edges, r) {
+  edges = edges || [];
   if (edges.length === 0) return section('Flame graph', empty('No XHProf data in this payload.'));
   const tree = buildTree(edges);
   const holder = h('div');
@@ -314,8 +305,7 @@ function database(related, r) {
       + ' · ' + (o.summary || ''))))] : null);
 }
 
-function requestData(p) {
-  const req = p && typeof p.request === 'object' && p.request ? p.request : {};
+function requestData(fields) {
   const pairs = (obj) => (obj && typeof obj === 'object' && !Array.isArray(obj) ? Object.entries(obj) : []);
   const kv = (title, obj) => {
     const entries = pairs(obj);
@@ -323,8 +313,8 @@ function requestData(p) {
       : h('dl', { class: 'facts small' }, entries.map(([k, v]) => [h('dt', null, k),
         h('dd', { class: 'break' }, typeof v === 'object' ? JSON.stringify(v) : String(v))])));
   };
-  return section('Request data', h('div', { class: 'two' }, kv('Headers', req.headers), kv('Custom fields', p.custom)),
-    h('div', { class: 'two' }, kv('GET', req.get), kv('POST', req.post)));
+  return section('Request data', h('div', { class: 'two' }, kv('Headers', fields.headers), kv('Custom fields', fields.custom)),
+    h('div', { class: 'two' }, kv('GET', fields.get), kv('POST', fields.post)));
 }
 
 function raw(payload) {

@@ -1,7 +1,9 @@
 package com.bitville.apm.listener.gelf;
 
 import com.bitville.apm.shared.model.PayloadCodec;
+import com.bitville.apm.shared.pg.PgEnvelopeView;
 import com.bitville.apm.shared.pg.PgSources;
+import com.bitville.apm.shared.php.PhpPayloadView;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
@@ -86,7 +88,7 @@ public final class GelfMapper {
     number(gelf, "_sql_count", record.getValue("sql_count"));
     number(gelf, "_sql_time_ms", exact(record, "sql_time_ms"));
     number(gelf, "_memory_peak_bytes", record.getValue("memory_peak_bytes"));
-    field(gelf, "_php_version", phpVersion(payload));
+    field(gelf, "_php_version", phpVersion(record, payload));
     return gelf;
   }
 
@@ -103,15 +105,24 @@ public final class GelfMapper {
     return value;
   }
 
-  /** The agent's server host name (PHP: server.hostname; pg-agent: its host), else the storing node. */
+  /** The agent's server host name (the record's host column, else what the payload names), else the storing node. */
   static String host(JsonObject record, JsonObject payload) {
-    for (Object candidate : new Object[] {record.getValue("host"), payload.getValue("host"),
-        payload.getValue("hostname"), record.getValue("node")}) {
+    for (Object candidate : new Object[] {record.getValue("host"), payloadHost(record, payload),
+        record.getValue("node")}) {
       if (candidate instanceof String text && !text.isBlank()) {
         return cap(text.strip(), 255);
       }
     }
     return "unknown";
+  }
+
+  private static String payloadHost(JsonObject record, JsonObject payload) {
+    return isPhp(record) ? PhpPayloadView.of(payload).hostname()
+        : PgEnvelopeView.of(record.getString("source"), payload).host();
+  }
+
+  private static boolean isPhp(JsonObject record) {
+    return "php".equals(record.getString("kind"));
   }
 
   private static String shortMessage(JsonObject record, long id) {
@@ -129,30 +140,15 @@ public final class GelfMapper {
         && duration.doubleValue() > slowThresholdMs) {
       return LEVEL_WARNING;
     }
-    if (PgSources.LOCKS.equals(record.getString("source")) && hasBlockingLocks(payload)) {
+    if (PgSources.LOCKS.equals(record.getString("source"))
+        && PgEnvelopeView.of(record.getString("source"), payload).hasBlockingLocks()) {
       return LEVEL_WARNING;
     }
     return LEVEL_INFO;
   }
 
-  private static boolean hasBlockingLocks(JsonObject payload) {
-    if (!(payload.getValue("data") instanceof JsonObject data)) {
-      return false;
-    }
-    if (data.getValue("has_blocking") instanceof Boolean flag) {
-      return flag;
-    }
-    return data.getValue("locks") instanceof JsonArray locks && !locks.isEmpty();
-  }
-
-  private static String phpVersion(JsonObject payload) {
-    for (String parent : new String[] {"server", "_meta"}) {
-      if (payload.getValue(parent) instanceof JsonObject object && object.getValue("php_version") instanceof String v
-          && !v.isBlank()) {
-        return v;
-      }
-    }
-    return null;
+  private static String phpVersion(JsonObject record, JsonObject payload) {
+    return isPhp(record) ? PhpPayloadView.of(payload).phpVersion() : null;
   }
 
   private static boolean isTrue(Object value) {

@@ -1,5 +1,9 @@
 package com.bitville.apm.listener.query;
 
+import com.bitville.apm.listener.storage.api.RouteReads.Baseline;
+import com.bitville.apm.shared.model.FunctionCall;
+import com.bitville.apm.shared.model.SqlCall;
+import com.bitville.apm.shared.php.PhpPayloadView;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -19,54 +23,67 @@ final class Comparison {
 
   static final int MAX_DIFFS = 50;
 
+  /** The request compared: its functions (slowest first) and statements (in the order it ran them). */
+  record Subject(Long id, String project, String route, double durationMs, List<FunctionCall> functions,
+      List<SqlCall> statements, boolean hasXhprof, boolean hasSql) {
+
+    static Subject of(JsonObject record, PhpPayloadView view) {
+      return new Subject(record.getLong("id"), record.getString("project"), record.getString("route"),
+          record.getDouble("duration_ms", 0.0), RecordViews.slowestFirst(view.profile().functions()),
+          view.profile().queries(), view.hasXhprof(), view.hasSql());
+    }
+  }
+
+  /** The route's percentiles and counts over the window (the baseline's sampled payloads are not read here). */
+  record RouteBaseline(long count, long faster, Double p50, Double p95, Double p99) {
+
+    static RouteBaseline of(Baseline baseline) {
+      return new RouteBaseline(baseline.count(), baseline.faster(), baseline.p50(), baseline.p95(), baseline.p99());
+    }
+  }
+
   private Comparison() {
   }
 
-  static JsonObject of(JsonObject detail, JsonObject baseline, long windowMs) {
-    JsonObject record = detail.getJsonObject("record");
-    double duration = record.getDouble("duration_ms", 0.0);
-    long count = baseline.getLong("count", 0L);
-    long others = count;
-    long faster = baseline.getLong("faster", 0L);
-    int sample = baseline.getInteger("sample_size", 0);
+  static JsonObject of(Subject request, RouteBaseline baseline, TypicalRequest typical, long windowMs) {
+    long others = baseline.count();
+    int sample = typical.sampleSize();
     JsonObject result = new JsonObject()
-        .put("id", record.getLong("id")).put("project", record.getString("project"))
-        .put("route", record.getString("route")).put("duration_ms", duration).put("window_ms", windowMs)
-        .put("baseline", new JsonObject().put("requests", others).put("p50_ms", baseline.getValue("p50"))
-            .put("p95_ms", baseline.getValue("p95")).put("p99_ms", baseline.getValue("p99"))
+        .put("id", request.id()).put("project", request.project())
+        .put("route", request.route()).put("duration_ms", request.durationMs()).put("window_ms", windowMs)
+        .put("baseline", new JsonObject().put("requests", others).put("p50_ms", baseline.p50())
+            .put("p95_ms", baseline.p95()).put("p99_ms", baseline.p99())
             .put("sample_size", sample))
-        .put("percentile_rank", others == 0 ? null : RecordViews.round1(100.0 * faster / others))
+        .put("percentile_rank", others == 0 ? null : RecordViews.round1(100.0 * baseline.faster() / others))
         .put("percentile_rank_meaning", "share of the route's other requests in the window that were faster");
-    int functionSample = baseline.getInteger("xhprof_sample_size", sample);
-    int sqlSample = baseline.getInteger("sql_sample_size", sample);
+    int functionSample = typical.xhprofSampleSize();
+    int sqlSample = typical.sqlSampleSize();
     result.getJsonObject("baseline").put("xhprof_sample_size", functionSample).put("sql_sample_size", sqlSample);
-    if (detail.getBoolean("has_xhprof", true)) {
-      result.put("functions", functionDiffs(detail.getJsonArray("functions"), baseline.getJsonArray("functions"),
-          functionSample));
+    if (request.hasXhprof()) {
+      result.put("functions", functionDiffs(request.functions(), typical.functions(), functionSample));
     } else {
       result.putNull("functions").put("functions_unknown", "this request carries no XHProf data");
     }
-    if (detail.getBoolean("has_sql", true)) {
-      result.put("sql", sqlDiffs(detail.getJsonArray("sql"), baseline.getJsonArray("sql"), sqlSample));
+    if (request.hasSql()) {
+      result.put("sql", sqlDiffs(request.statements(), typical.statements(), sqlSample));
     } else {
       result.putNull("sql").put("sql_unknown", "this request carries no SQL data");
     }
     return result;
   }
 
-  private static JsonArray functionDiffs(JsonArray mine, JsonArray typical, int sample) {
+  private static JsonArray functionDiffs(List<FunctionCall> mine, List<TypicalRequest.FunctionSum> typical,
+      int sample) {
     Map<String, double[]> rows = new HashMap<>();
-    for (Object o : mine) {
-      JsonObject f = (JsonObject) o;
-      double[] r = rows.computeIfAbsent(f.getString("name"), k -> new double[4]);
-      r[0] = f.getLong("calls", 0L);
-      r[1] = f.getLong("wall_us", 0L);
+    for (FunctionCall f : mine) {
+      double[] r = rows.computeIfAbsent(f.name(), k -> new double[4]);
+      r[0] = f.calls();
+      r[1] = f.wallUs();
     }
-    for (Object o : typical) {
-      JsonObject f = (JsonObject) o;
-      double[] r = rows.computeIfAbsent(f.getString("name"), k -> new double[4]);
-      r[2] = sample == 0 ? 0 : f.getDouble("calls", 0.0) / sample;
-      r[3] = sample == 0 ? 0 : f.getDouble("wall_us", 0.0) / sample;
+    for (TypicalRequest.FunctionSum f : typical) {
+      double[] r = rows.computeIfAbsent(f.name(), k -> new double[4]);
+      r[2] = sample == 0 ? 0 : (double) f.calls() / sample;
+      r[3] = sample == 0 ? 0 : (double) f.wallUs() / sample;
     }
     List<JsonObject> diffs = new ArrayList<>();
     boolean known = sample > 0;
@@ -77,22 +94,20 @@ final class Comparison {
     return top(diffs, known ? "diff_wall_us" : "wall_us");
   }
 
-  private static JsonArray sqlDiffs(JsonArray mine, JsonArray typical, int sample) {
+  private static JsonArray sqlDiffs(List<SqlCall> mine, List<TypicalRequest.StatementSum> typical, int sample) {
     Map<String, double[]> rows = new HashMap<>();
     Map<String, String> texts = new HashMap<>();
-    for (Object o : mine) {
-      JsonObject s = (JsonObject) o;
-      double[] r = rows.computeIfAbsent(s.getString("fingerprint"), k -> new double[4]);
+    for (SqlCall s : mine) {
+      double[] r = rows.computeIfAbsent(s.fingerprint(), k -> new double[4]);
       r[0]++;
-      r[1] += s.getDouble("time_ms", 0.0);
-      texts.putIfAbsent(s.getString("fingerprint"), s.getString("normalized"));
+      r[1] += s.timeMs();
+      texts.putIfAbsent(s.fingerprint(), s.normalized());
     }
-    for (Object o : typical) {
-      JsonObject s = (JsonObject) o;
-      double[] r = rows.computeIfAbsent(s.getString("fingerprint"), k -> new double[4]);
-      r[2] = sample == 0 ? 0 : s.getDouble("executions", 0.0) / sample;
-      r[3] = sample == 0 ? 0 : s.getDouble("time_ms", 0.0) / sample;
-      texts.putIfAbsent(s.getString("fingerprint"), s.getString("normalized"));
+    for (TypicalRequest.StatementSum s : typical) {
+      double[] r = rows.computeIfAbsent(s.fingerprint(), k -> new double[4]);
+      r[2] = sample == 0 ? 0 : (double) s.executions() / sample;
+      r[3] = sample == 0 ? 0 : s.timeMs() / sample;
+      texts.putIfAbsent(s.fingerprint(), s.normalized());
     }
     List<JsonObject> diffs = new ArrayList<>();
     boolean known = sample > 0;

@@ -1,6 +1,7 @@
 package com.bitville.apm.listener.query;
 
 import com.bitville.apm.shared.normalize.CorrelationIds;
+import com.bitville.apm.shared.pg.PgEnvelopeView;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -337,10 +338,10 @@ final class DatabaseIncident {
         if (!(item instanceof JsonObject entry)) {
           continue;
         }
-        Long at = RecordViews.isoMs(entry.getValue("timestamp_utc"));
+        Long at = PgEnvelopeView.isoMs(entry.getValue("timestamp_utc"));
         boolean estimated = at == null;
         if (at == null) {
-          at = RecordViews.logMs(entry.getValue("timestamp"));
+          at = PgEnvelopeView.logMs(entry.getValue("timestamp"));
         }
         long time = at == null ? row.getLong("event_time_ms") : at;
         String category = entry.getValue("category") instanceof String c ? c : "other";

@@ -17,7 +17,7 @@ import com.bitville.apm.listener.storage.api.RouteReads.RouteHistogram;
 import com.bitville.apm.listener.storage.api.RouteReads.RouteWindow;
 import com.bitville.apm.listener.storage.api.StorageError;
 import com.bitville.apm.shared.pg.PgSources;
-import com.bitville.apm.shared.php.PhpProfile;
+import com.bitville.apm.shared.php.PhpPayloadView;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -26,6 +26,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -113,12 +114,26 @@ final class QueryApi {
 
   // ---- /api/requests/:id ----
 
+  /**
+   * The request with its related records and its comparison with the route's baseline: one read of the request,
+   * its payload inflated and profiled once (on a worker thread: up to a few MiB of CPU work).
+   */
   void request(RoutingContext ctx) {
-    new ApiParams(ctx.queryParams(), Set.of());
+    long windowMs = comparisonWindow(new ApiParams(ctx.queryParams(), Set.of("window")));
     long id = pathId(ctx);
-    // inflating and parsing a payload of up to a few MiB is CPU work: a worker thread, not the event loop
-    detail(ctx, id, true).compose(reply -> vertx.executeBlocking(() -> shapeDetail(reply), false))
+    detail(ctx, id, true).compose(reply -> baseline(reply.record(), id, windowMs)
+        .map(Optional::of).recover(failure -> unavailableBaseline(ctx, failure))
+        .compose(baseline -> vertx.executeBlocking(() -> shapeDetail(reply, baseline.orElse(null), windowMs), false)))
         .onComplete(answer(ctx, body -> QueryResponses.json(ctx, body)));
+  }
+
+  /** Without a baseline the request is still shown; its comparison is null (the UI says it is unavailable). */
+  private static Future<Optional<Baseline>> unavailableBaseline(RoutingContext ctx, Throwable failure) {
+    if (failure instanceof ApiError || !StorageError.isStorageFailure(failure)) {
+      return Future.failedFuture(failure);
+    }
+    LOG.debug("Baseline of {} unavailable: {}", ctx.request().path(), failure.getMessage());
+    return Future.succeededFuture(Optional.empty());
   }
 
   /** The PHP request with its related records (or, for the comparison, without them). */
@@ -133,57 +148,59 @@ final class QueryApi {
     });
   }
 
-  static JsonObject shapeDetail(RequestDetail reply) {
+  private Future<Baseline> baseline(JsonObject record, long id, long windowMs) {
+    long at = record.getLong("event_time_ms");
+    return routes.baseline(new BaselineRequest(record.getString("project"), record.getString("route", ""),
+        at - windowMs, at + 1, id, record.getDouble("duration_ms", 0.0)));
+  }
+
+  /** @param baseline null when storage could not give it: the answer's comparison is then null */
+  static JsonObject shapeDetail(RequestDetail reply, Baseline baseline, long windowMs) {
     JsonObject request = RecordViews.inflate(reply.record());
-    JsonObject payload = request.getJsonObject("payload", new JsonObject());
+    PhpPayloadView view = PhpPayloadView.of(request.getJsonObject("payload", new JsonObject()));
     String correlationId = request.getString("correlation_id");
     JsonArray related = new JsonArray();
     reply.related().forEach(row -> related.add(RecordViews.related(row, correlationId)));
-    JsonObject xhprof = payload.getValue("xhprof") instanceof JsonObject x ? x : new JsonObject();
-    PhpProfile profile = PhpProfile.of(payload);
     return new JsonObject().put("request", request)
-        .put("functions", RecordViews.functions(ProfileRows.functions(profile), request.getDouble("duration_ms", 0.0)))
-        .put("functions_truncation", RecordViews.functionTruncation(payload))
-        .put("hotspots", xhprof.getValue("hotspots") instanceof JsonArray h ? h : new JsonArray())
-        .put("sql", RecordViews.sql(ProfileRows.statements(profile), payload, SLOW_SQL_MS))
+        .put("functions", RecordViews.functions(view.profile().functions(), request.getDouble("duration_ms", 0.0)))
+        .put("functions_truncation", view.functionTruncation().toJson())
+        .put("hotspots", view.hotspots())
+        .put("sql", RecordViews.sql(view, SLOW_SQL_MS))
         .put("related", related)
-        .put("timeline", RecordViews.timeline(request, related));
+        .put("timeline", RecordViews.timeline(request, view, related))
+        .put("payload_fields", RecordViews.payloadFields(view))
+        .put("comparison", baseline == null ? null : compare(reply.record(), view, baseline, windowMs));
   }
 
   // ---- /api/requests/:id/comparison ----
 
   void comparison(RoutingContext ctx) {
-    ApiParams p = new ApiParams(ctx.queryParams(), Set.of("window"));
+    long windowMs = comparisonWindow(new ApiParams(ctx.queryParams(), Set.of("window")));
+    long id = pathId(ctx);
+    detail(ctx, id, false).compose(reply -> baseline(reply.record(), id, windowMs)
+        .compose(typical -> vertx.executeBlocking(() -> compare(reply.record(), typical, windowMs), false)))
+        .onComplete(answer(ctx, body -> QueryResponses.json(ctx, body)));
+  }
+
+  private long comparisonWindow(ApiParams p) {
     Long window = p.window("window");
     long windowMs = window == null ? DAY_MS : window;
     if (windowMs > settings.maxWindowDays() * DAY_MS) {
       throw ApiError.badRequest("window must be at most " + settings.maxWindowDays() + "d");
     }
-    long id = pathId(ctx);
-    detail(ctx, id, false).compose(reply -> {
-      JsonObject record = reply.record();
-      long at = record.getLong("event_time_ms");
-      BaselineRequest baseline = new BaselineRequest(record.getString("project"), record.getString("route", ""),
-          at - windowMs, at + 1, id, record.getDouble("duration_ms", 0.0));
-      return routes.baseline(baseline).compose(typical -> vertx.executeBlocking(
-          () -> Comparison.of(withProfile(record), withTypical(typical), windowMs), false));
-    }).onComplete(answer(ctx, body -> QueryResponses.json(ctx, body)));
+    return windowMs;
   }
 
-  static JsonObject withProfile(JsonObject record) {
+  /** The comparison alone: the request's payload inflated here (CPU work: a worker thread). */
+  static JsonObject compare(JsonObject record, Baseline baseline, long windowMs) {
     JsonObject payload = RecordViews.inflate(record).getJsonObject("payload", new JsonObject());
-    PhpProfile profile = PhpProfile.of(payload);
-    return new JsonObject().put("record", record).put("functions", ProfileRows.functions(profile))
-        .put("sql", ProfileRows.statements(profile))
-        .put("has_xhprof", payload.getValue("xhprof") instanceof JsonObject)
-        .put("has_sql", payload.getValue("sql") instanceof JsonObject);
+    return compare(record, PhpPayloadView.of(payload), baseline, windowMs);
   }
 
-  static JsonObject withTypical(Baseline baseline) {
-    return new JsonObject().put("count", baseline.count()).put("faster", baseline.faster())
-        .put("p50", baseline.p50()).put("p95", baseline.p95()).put("p99", baseline.p99())
-        .put("sample_size", baseline.payloads().size())
-        .mergeIn(ProfileRows.typical(baseline.payloads()));
+  /** Inflates the baseline's sample of payloads: CPU work for a worker thread. */
+  static JsonObject compare(JsonObject record, PhpPayloadView view, Baseline baseline, long windowMs) {
+    return Comparison.of(Comparison.Subject.of(record, view), Comparison.RouteBaseline.of(baseline),
+        TypicalRequest.of(baseline.payloads()), windowMs);
   }
 
   // ---- /api/correlation/:id ----

@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class AnswerShapeGoldenTest {
 
   private static final Path GOLDEN = Path.of("src/test/resources/golden");
-  private static final List<String> ADDED = List.of();
+  private static final List<String> ADDED = List.of("payload_fields", "comparison");
   private static final String PHP = "fixtures/php-agent/wire/";
   private static final List<String> PG = List.of("pg_stat_activity.json", "pg_locks.json", "pg_log.json",
       "pg_stat_statements.json", "system_metrics.json");
@@ -44,25 +44,29 @@ class AnswerShapeGoldenTest {
   void requestDetailIsUnchanged(String name) throws IOException {
     JsonObject record = phpRow(name, 7);
     List<JsonObject> related = "slow_get".equals(name) ? pgRows() : List.of();
-    JsonObject answer = QueryApi.shapeDetail(new RequestDetail(record, related));
+    JsonObject answer = QueryApi.shapeDetail(new RequestDetail(record, related), baseline(), 86_400_000L);
     check("detail-" + name, answer);
+    assertEquals(QueryApi.compare(record, baseline(), 86_400_000L), answer.getJsonObject("comparison"),
+        "the detail carries the same comparison as /comparison");
+    JsonObject withoutBaseline = QueryApi.shapeDetail(new RequestDetail(record, related), null, 86_400_000L);
+    assertTrue(withoutBaseline.containsKey("comparison") && withoutBaseline.getValue("comparison") == null);
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("payloads")
   void comparisonIsUnchanged(String name) throws IOException {
+    check("comparison-" + name, QueryApi.compare(phpRow(name, 7), baseline(), 86_400_000L));
+    Baseline empty = new Baseline(0, 0, null, null, null, List.of());
+    check("comparison-empty-" + name, QueryApi.compare(phpRow(name, 7), empty, 3_600_000L));
+  }
+
+  private static Baseline baseline() {
     List<byte[]> sample = new ArrayList<>();
     long id = 100;
     for (String other : List.of("slow_post", "fatal", "nosql_noxhprof", "slow_get", "slow_get")) {
       sample.add(phpRow(other, id++).getBinary("payload"));
     }
-    Baseline baseline = new Baseline(12, 7, 410.5, 690.25, 701.0, sample);
-    JsonObject answer = Comparison.of(QueryApi.withProfile(phpRow(name, 7)), QueryApi.withTypical(baseline),
-        86_400_000L);
-    check("comparison-" + name, answer);
-    Baseline empty = new Baseline(0, 0, null, null, null, List.of());
-    check("comparison-empty-" + name, Comparison.of(QueryApi.withProfile(phpRow(name, 7)),
-        QueryApi.withTypical(empty), 3_600_000L));
+    return new Baseline(12, 7, 410.5, 690.25, 701.0, sample);
   }
 
   private static void check(String name, JsonObject answer) throws IOException {

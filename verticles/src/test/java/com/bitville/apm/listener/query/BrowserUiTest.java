@@ -235,6 +235,10 @@ class BrowserUiTest {
     assertFalse(driver.findElements(By.cssSelector(".tl-block.tl-session")).isEmpty(), "sessions on the timeline");
     assertTrue(driver.findElement(By.id("sec-database-activity")).findElement(By.xpath("..")).getText()
         .contains("deadlock") || true);
+    String overview = driver.findElement(By.id("sec-overview")).findElement(By.xpath("..")).getText();
+    assertTrue(overview.contains("8.2.36, cli"), "the PHP version and SAPI from the named payload fields: " + overview);
+    String requestData = driver.findElement(By.id("sec-request-data")).findElement(By.xpath("..")).getText();
+    assertTrue(requestData.contains("shop.example.com"), "the headers from the named payload fields: " + requestData);
     assertTrue(driver.findElement(By.id("database-window-link")).getAttribute("href")
         .matches(".*#/database\\?project=shop&from=\\d+&to=\\d+"), "the Database view around the request");
     wait.until(ExpectedConditions.invisibilityOfElementWithText(By.id("sec-comparison").cssSelector("#sec-comparison + p"),

@@ -3,43 +3,43 @@ package com.bitville.apm.listener.query;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import com.bitville.apm.shared.model.FunctionCall;
+import com.bitville.apm.shared.model.SqlCall;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** The comparison of one request with its route's baseline, as pure arithmetic on its inputs. */
 class ComparisonTest {
 
-  private static JsonObject request(double durationMs, JsonArray functions, JsonArray sql) {
-    JsonObject record = new JsonObject().put("id", 7L).put("project", "shop").put("route", "/r")
-        .put("duration_ms", durationMs);
-    return new JsonObject().put("record", record).put("functions", functions).put("sql", sql);
+  private static Comparison.Subject request(double durationMs, List<FunctionCall> functions, List<SqlCall> sql) {
+    return new Comparison.Subject(7L, "shop", "/r", durationMs, functions, sql, true, true);
   }
 
-  private static JsonObject function(String name, long calls, long wallUs) {
-    return new JsonObject().put("name", name).put("calls", calls).put("wall_us", wallUs);
+  private static FunctionCall function(String name, long calls, long wallUs) {
+    return new FunctionCall(name, calls, wallUs);
   }
 
-  private static JsonObject statement(String fingerprint, double timeMs) {
-    return new JsonObject().put("fingerprint", fingerprint).put("normalized", "SELECT " + fingerprint)
-        .put("time_ms", timeMs);
+  private static int seq;
+
+  private static SqlCall statement(String fingerprint, double timeMs) {
+    return new SqlCall(seq++, fingerprint, "SELECT " + fingerprint, timeMs);
   }
 
   @Test
   @DisplayName("Percentile rank is the share of the other requests that were faster; diffs against the mean")
   void againstBaseline() {
-    JsonObject detail = request(250.0,
-        new JsonArray().add(function("main()", 1, 250_000)).add(function("slow()", 3, 200_000)),
-        new JsonArray().add(statement("a", 40.0)).add(statement("a", 60.0)).add(statement("b", 1.0)));
-    JsonObject baseline = new JsonObject().put("count", 40L).put("faster", 30L).put("p50", 100.0)
-        .put("p95", 240.0).put("p99", 300.0).put("sample_size", 4)
-        .put("functions", new JsonArray().add(new JsonObject().put("name", "main()").put("requests", 4L)
-            .put("calls", 4L).put("wall_us", 400_000L)))
-        .put("sql", new JsonArray().add(new JsonObject().put("fingerprint", "a").put("normalized", "SELECT a")
-            .put("requests", 4L).put("executions", 4L).put("time_ms", 40.0)));
+    Comparison.Subject detail = request(250.0,
+        List.of(function("main()", 1, 250_000), function("slow()", 3, 200_000)),
+        List.of(statement("a", 40.0), statement("a", 60.0), statement("b", 1.0)));
+    Comparison.RouteBaseline baseline = new Comparison.RouteBaseline(40L, 30L, 100.0, 240.0, 300.0);
+    TypicalRequest typical = new TypicalRequest(4, 4, 4,
+        List.of(new TypicalRequest.FunctionSum("main()", 4L, 4L, 400_000L)),
+        List.of(new TypicalRequest.StatementSum("a", "SELECT a", 4L, 4L, 40.0)));
 
-    JsonObject result = Comparison.of(detail, baseline, 86_400_000L);
+    JsonObject result = Comparison.of(detail, baseline, typical, 86_400_000L);
 
     assertEquals(75.0, result.getDouble("percentile_rank"));
     JsonObject summary = result.getJsonObject("baseline");
@@ -64,10 +64,10 @@ class ComparisonTest {
   @Test
   @DisplayName("Without other requests in the window there is no rank, and the typical request is unknown, not zero")
   void emptyBaseline() {
-    JsonObject detail = request(10.0, new JsonArray().add(function("main()", 1, 10_000)), new JsonArray());
-    JsonObject baseline = new JsonObject().put("count", 0L).put("faster", 0L).put("sample_size", 0)
-        .put("functions", new JsonArray()).put("sql", new JsonArray());
-    JsonObject result = Comparison.of(detail, baseline, 3_600_000L);
+    Comparison.Subject detail = request(10.0, List.of(function("main()", 1, 10_000)), List.of());
+    Comparison.RouteBaseline baseline = new Comparison.RouteBaseline(0L, 0L, null, null, null);
+    TypicalRequest typical = new TypicalRequest(0, 0, 0, List.of(), List.of());
+    JsonObject result = Comparison.of(detail, baseline, typical, 3_600_000L);
     assertNull(result.getValue("percentile_rank"));
     JsonObject main = result.getJsonArray("functions").getJsonObject(0);
     assertEquals(10_000L, main.getLong("wall_us"));
