@@ -15,16 +15,16 @@ import io.vertx.core.json.JsonObject;
 public record SpikeSettings(int baselineIntervals, int minBaselineIntervals, double threshold, double minRatio,
     int minIntervals, double minRequestsPerMinute, double minTimeMsPerMinute, double minDbWaiting) {
 
-  public static final SpikeSettings DEFAULTS = new SpikeSettings(60, 10, 6.0, 2.0, 2, 5, 5_000, 2.0);
-
-  public static SpikeSettings from(JsonObject config) {
-    JsonObject a = config.getJsonObject("analysis", new JsonObject());
-    SpikeSettings d = DEFAULTS;
-    SpikeSettings settings = new SpikeSettings(a.getInteger("baselineIntervals", d.baselineIntervals),
-        a.getInteger("minBaselineIntervals", d.minBaselineIntervals), a.getDouble("threshold", d.threshold),
-        a.getDouble("minRatio", d.minRatio), a.getInteger("minIntervals", d.minIntervals),
-        a.getDouble("minRequestsPerMinute", d.minRequestsPerMinute),
-        a.getDouble("minTimeMsPerMinute", d.minTimeMsPerMinute), a.getDouble("minDbWaiting", d.minDbWaiting));
+  /**
+   * @param analysis the {@code analysis} section with every key present (the configuration over its defaults,
+   *     {@code ConfigReader.withDefaults()}): the defaults live in {@code listener-defaults.json} only
+   */
+  public static SpikeSettings from(JsonObject analysis) {
+    SpikeSettings settings = new SpikeSettings(number(analysis, "baselineIntervals").intValue(),
+        number(analysis, "minBaselineIntervals").intValue(), number(analysis, "threshold").doubleValue(),
+        number(analysis, "minRatio").doubleValue(), number(analysis, "minIntervals").intValue(),
+        number(analysis, "minRequestsPerMinute").doubleValue(),
+        number(analysis, "minTimeMsPerMinute").doubleValue(), number(analysis, "minDbWaiting").doubleValue());
     if (settings.baselineIntervals < 3 || settings.minBaselineIntervals < 3
         || settings.minBaselineIntervals > settings.baselineIntervals || settings.threshold <= 0
         || settings.minRatio < 1 || settings.minIntervals < 1) {
@@ -32,5 +32,20 @@ public record SpikeSettings(int baselineIntervals, int minBaselineIntervals, dou
           + "minRatio >= 1, minIntervals >= 1");
     }
     return settings;
+  }
+
+  private static Number number(JsonObject analysis, String key) {
+    Object value = analysis.getValue(key);
+    if (value instanceof Number n) {
+      return n;
+    }
+    if (value instanceof String text) {
+      try {
+        return Double.valueOf(text.trim());
+      } catch (NumberFormatException e) {
+        // falls through to the error below
+      }
+    }
+    throw new IllegalArgumentException("analysis." + key + " must be a number, got '" + value + "'");
   }
 }

@@ -22,8 +22,8 @@ public record ClusterSettings(boolean enabled, String name, String secret, Strin
   public static ClusterSettings from(JsonObject config) {
     ConfigReader cluster = new ConfigReader(config, "cluster");
     List<String> members = cluster.strings("members");
-    boolean enabled = cluster.bool("enabled", false);
-    String secret = cluster.string("secret", "");
+    boolean enabled = cluster.bool("enabled");
+    String secret = cluster.string("secret");
     if (enabled && members.isEmpty()) {
       throw new ConfigException("cluster.members must list at least one host[:port] when cluster.enabled is true");
     }
@@ -34,11 +34,11 @@ public record ClusterSettings(boolean enabled, String name, String secret, Strin
     if (enabled && secret.contains("CHANGE-ME")) {
       throw new ConfigException("cluster.secret still has the example value: set the same random secret on every node");
     }
-    String host = cluster.string("host", "127.0.0.1");
-    String publicHost = cluster.string("publicHost", "");
-    return new ClusterSettings(enabled, cluster.string("name", "bitville"), secret, host,
-        publicHost.isBlank() ? host : publicHost, cluster.integer("port", 5701, 1, 65535),
-        cluster.integer("eventBusPort", 0, 0, 65535), members);
+    String host = cluster.string("host");
+    String publicHost = cluster.string("publicHost");
+    return new ClusterSettings(enabled, cluster.string("name"), secret, host,
+        publicHost.isBlank() ? host : publicHost, cluster.integer("port", 1, 65535),
+        cluster.integer("eventBusPort", 0, 65535), members);
   }
 
   /** The name Hazelcast compares on join: the configured name and a hash of the secret, never the secret. */

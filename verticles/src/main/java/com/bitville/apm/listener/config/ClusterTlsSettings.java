@@ -13,10 +13,10 @@ public record ClusterTlsSettings(boolean enabled, String certPath, String keyPat
 
   public static ClusterTlsSettings from(JsonObject config) {
     ConfigReader tls = new ConfigReader(config, "cluster").child("tls");
-    boolean enabled = tls.bool("enabled", false);
-    String cert = tls.string("certPath", "");
-    String key = tls.string("keyPath", "");
-    String trust = tls.string("trustCertPath", "");
+    boolean enabled = tls.bool("enabled");
+    String cert = tls.string("certPath");
+    String key = tls.string("keyPath");
+    String trust = tls.string("trustCertPath");
     if (enabled) {
       requireFile(tls, "certPath", cert);
       requireFile(tls, "keyPath", key);

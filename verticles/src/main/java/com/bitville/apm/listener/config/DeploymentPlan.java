@@ -7,7 +7,8 @@ import java.util.Set;
 
 /**
  * Which verticles this node runs and how many instances of each: {@code "verticles": {"http-ingest": 2, ...}}.
- * 0 leaves a verticle out (e.g. an ingest-only node of a cluster).
+ * 0 leaves a verticle out (e.g. an ingest-only node of a cluster). A verticle the configuration does not name runs
+ * its default instances from {@code listener-defaults.json}, which must name every {@link Component}.
  */
 public record DeploymentPlan(Map<String, Integer> instances) {
 
@@ -27,14 +28,14 @@ public record DeploymentPlan(Map<String, Integer> instances) {
     for (String name : known) {
       int max = Component.named(name).map(c -> c.instances().maxPerNode()).orElse(Component.Instances.MANY
           .maxPerNode());
-      instances.put(name, verticles.integer(name, 1, 0, max));
+      instances.put(name, verticles.integer(name, 0, max));
     }
     return new DeploymentPlan(instances);
   }
 
   /** The instances of one verticle as configured for this node (0 = left out), for status checks. */
   public static int configuredInstances(JsonObject config, String name) {
-    return new ConfigReader(config, "verticles").integer(name, 1, 0, 64);
+    return new ConfigReader(config, "verticles").integer(name, 0, 64);
   }
 
   public int instancesOf(String name) {

@@ -8,11 +8,11 @@ public record NodeSettings(Path dataDir, String nodeName) {
 
   public static NodeSettings from(JsonObject config) {
     ConfigReader node = new ConfigReader(config, "node");
-    String dataDir = node.string("dataDir", "data");
+    String dataDir = node.string("dataDir");
     if (dataDir.isBlank()) {
       throw new ConfigException("node.dataDir must not be empty");
     }
-    String name = node.string("name", "");
+    String name = node.string("name");
     return new NodeSettings(Path.of(dataDir).toAbsolutePath().normalize(), name.isBlank() ? localHostName() : name);
   }
 

@@ -12,18 +12,13 @@ import java.util.regex.PatternSyntaxException;
  */
 public record RedactionSettings(boolean enabled, String secretNames, List<String> valuePatterns, boolean cardNumbers) {
 
-  public static final String DEFAULT_SECRET_NAMES = "passw(?:or)?d|pwd|secret|token|api[_-]?key|auth[_-]?key"
-      + "|credential|card[_-]?(?:number|no|num)|cc[_-]?num|cvv|cvc|iban";
-  public static final String DEFAULT_TOKEN_PATTERN = "eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}";
-
   public static RedactionSettings from(JsonObject config) {
     ConfigReader redaction = new ConfigReader(config, "ingest").child("redaction");
-    String names = redaction.string("secretNames", DEFAULT_SECRET_NAMES);
-    List<String> values = redaction.raw().containsKey("valuePatterns") ? redaction.strings("valuePatterns")
-        : List.of(DEFAULT_TOKEN_PATTERN);
+    String names = redaction.string("secretNames");
+    List<String> values = redaction.strings("valuePatterns");
     compiles("ingest.redaction.secretNames", names);
     values.forEach(value -> compiles("ingest.redaction.valuePatterns", value));
-    return new RedactionSettings(redaction.bool("enabled", true), names, values, redaction.bool("cardNumbers", true));
+    return new RedactionSettings(redaction.bool("enabled"), names, values, redaction.bool("cardNumbers"));
   }
 
   /** The redactor these settings describe; null when redaction is off. */

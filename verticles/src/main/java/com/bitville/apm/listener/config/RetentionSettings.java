@@ -27,22 +27,24 @@ public record RetentionSettings(
   public static RetentionSettings from(JsonObject config) {
     ConfigReader retention = new ConfigReader(config, "retention");
     ConfigReader projects = retention.child("projects");
+    double days = retention.decimal("days", 0.000001, MAX_DAYS);
     Map<String, Double> projectDays = new LinkedHashMap<>();
     for (String name : projects.raw().fieldNames()) {
       ConfigReader project = projects.child(name);
-      projectDays.put(name.toLowerCase(Locale.ROOT), project.decimal("days", 7, 0.000001, MAX_DAYS));
+      // an entry without days overrides nothing: the project keeps the policy's days
+      projectDays.put(name.toLowerCase(Locale.ROOT), project.decimal("days", days, 0.000001, MAX_DAYS));
     }
     return new RetentionSettings(
-        retention.decimal("days", 7, 0.000001, MAX_DAYS),
+        days,
         projectDays,
-        retention.longValue("intervalMs", 3_600_000, 100, 7L * 24 * 3_600_000),
-        retention.longValue("initialDelayMs", 60_000, 0, 24L * 3_600_000),
-        retention.longValue("maxDatabaseBytes", 0, 0, Long.MAX_VALUE),
-        retention.integer("batchSize", 500, 1, 5_000),
-        retention.longValue("pauseMs", 20, 0, 10_000),
-        retention.integer("maxBatchesPerRun", 100_000, 1, 10_000_000),
-        retention.integer("vacuumStepPages", 512, 1, 100_000),
-        retention.integer("freePagesReserve", 2_048, 0, 10_000_000));
+        retention.longValue("intervalMs", 100, 7L * 24 * 3_600_000),
+        retention.longValue("initialDelayMs", 0, 24L * 3_600_000),
+        retention.longValue("maxDatabaseBytes", 0, Long.MAX_VALUE),
+        retention.integer("batchSize", 1, 5_000),
+        retention.longValue("pauseMs", 0, 10_000),
+        retention.integer("maxBatchesPerRun", 1, 10_000_000),
+        retention.integer("vacuumStepPages", 1, 100_000),
+        retention.integer("freePagesReserve", 0, 10_000_000));
   }
 
   public long maxAgeMs(String project) {

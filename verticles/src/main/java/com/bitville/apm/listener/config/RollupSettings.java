@@ -11,10 +11,10 @@ public record RollupSettings(boolean enabled, int pageRecords, long pageBytes, l
 
   public static RollupSettings from(JsonObject config) {
     ConfigReader rollup = new ConfigReader(config, "rollup");
-    return new RollupSettings(rollup.bool("enabled", true), rollup.integer("pageRecords", 500, 1, 2_000),
-        rollup.longValue("pageBytes", 8L << 20, 65_536, 256L << 20), rollup.longValue("idleMs", 1_000, 50, 600_000),
-        rollup.child("retention").integer("days", 90, 1, 3_650),
-        rollup.longValue("expireIntervalMs", 3_600_000, 1_000, 86_400_000),
-        rollup.longValue("storageTimeoutMs", 30_000, 1_000, 600_000));
+    return new RollupSettings(rollup.bool("enabled"), rollup.integer("pageRecords", 1, 2_000),
+        rollup.longValue("pageBytes", 65_536, 256L << 20), rollup.longValue("idleMs", 50, 600_000),
+        rollup.child("retention").integer("days", 1, 3_650),
+        rollup.longValue("expireIntervalMs", 1_000, 86_400_000),
+        rollup.longValue("storageTimeoutMs", 1_000, 600_000));
   }
 }

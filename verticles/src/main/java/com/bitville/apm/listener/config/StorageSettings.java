@@ -21,14 +21,14 @@ public record StorageSettings(
 
   public static StorageSettings from(JsonObject config, NodeSettings node) {
     ConfigReader storage = new ConfigReader(config, "storage");
-    String dbPath = storage.string("dbPath", "");
+    String dbPath = storage.string("dbPath");
     return new StorageSettings(
         dbPath.isBlank() ? node.dataDir().resolve("bitville.db") : Path.of(dbPath).toAbsolutePath(),
-        storage.oneOf("synchronous", "FULL", List.of("FULL", "NORMAL", "EXTRA")),
-        storage.integer("maxBatchRecords", 500, 1, 100_000),
-        storage.integer("maxQueuedRecords", 20_000, 10, 10_000_000),
-        storage.integer("readPoolSize", 4, 1, 64),
-        storage.integer("busyTimeoutMs", 5_000, 0, 600_000),
-        storage.bool("deduplicatePhp", true));
+        storage.oneOf("synchronous", List.of("FULL", "NORMAL", "EXTRA")),
+        storage.integer("maxBatchRecords", 1, 100_000),
+        storage.integer("maxQueuedRecords", 10, 10_000_000),
+        storage.integer("readPoolSize", 1, 64),
+        storage.integer("busyTimeoutMs", 0, 600_000),
+        storage.bool("deduplicatePhp"));
   }
 }

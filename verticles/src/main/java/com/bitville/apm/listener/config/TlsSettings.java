@@ -13,13 +13,13 @@ public record TlsSettings(boolean enabled, String certPath, String keyPath, Stri
 
   public static TlsSettings from(JsonObject config) {
     ConfigReader tls = new ConfigReader(config, "tls");
-    String cert = tls.string("certPath", "");
-    String key = tls.string("keyPath", "");
+    String cert = tls.string("certPath");
+    String key = tls.string("keyPath");
     if (cert.isBlank() != key.isBlank()) {
       throw new ConfigException("tls.certPath and tls.keyPath must be set together (BITVILLE_TLS_CERT_PATH, "
           + "BITVILLE_TLS_KEY_PATH)");
     }
-    return new TlsSettings(tls.bool("enabled", true), cert.isBlank() ? null : cert, key.isBlank() ? null : key,
+    return new TlsSettings(tls.bool("enabled"), cert.isBlank() ? null : cert, key.isBlank() ? null : key,
         blankToNull(tls.string("generatedKeystore", "")), blankToNull(tls.string("generatedKeystorePassword", "")));
   }
 

@@ -21,13 +21,13 @@ public record UdpSettings(
   public static UdpSettings from(JsonObject config) {
     ConfigReader udp = new ConfigReader(config, "udp");
     return new UdpSettings(
-        udp.string("host", "0.0.0.0"),
-        udp.integer("port", 8444, 0, 65535),
-        udp.integer("maxDatagramBytes", 65_507, 512, 65_507),
-        udp.integer("clockWindowSeconds", 300, 1, 86_400),
-        udp.integer("maxInFlight", 256, 1, 100_000),
-        udp.integer("receiveBufferBytes", 65_536, 65_536, 16 * 1024 * 1024),
-        udp.integer("storageTimeoutMs", 10_000, 100, 600_000),
-        udp.integer("maxDepth", 64, 8, 512));
+        udp.string("host"),
+        udp.integer("port", 0, 65535),
+        udp.integer("maxDatagramBytes", 512, 65_507),
+        udp.integer("clockWindowSeconds", 1, 86_400),
+        udp.integer("maxInFlight", 1, 100_000),
+        udp.integer("receiveBufferBytes", 65_536, 16 * 1024 * 1024),
+        udp.integer("storageTimeoutMs", 100, 600_000),
+        udp.integer("maxDepth", 8, 512));
   }
 }

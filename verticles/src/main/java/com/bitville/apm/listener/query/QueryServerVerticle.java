@@ -1,6 +1,8 @@
 package com.bitville.apm.listener.query;
 
+import com.bitville.apm.listener.analysis.SpikeSettings;
 import com.bitville.apm.listener.config.Component;
+import com.bitville.apm.listener.config.ConfigReader;
 import com.bitville.apm.listener.config.ProjectSettings;
 import com.bitville.apm.listener.config.QuerySettings;
 import com.bitville.apm.listener.config.TlsSettings;
@@ -49,7 +51,7 @@ public final class QueryServerVerticle extends VerticleBase {
     Auth auth = new Auth(vertx, settings, UserSettings.from(config()), ProjectSettings.from(config()));
     QueryApi api = new QueryApi(vertx, settings, auth);
     AnalysisApi analysis = new AnalysisApi(vertx, settings, auth,
-        com.bitville.apm.listener.analysis.SpikeSettings.from(config()));
+        SpikeSettings.from(new ConfigReader(config(), "analysis").withDefaults()));
     live = new LiveFeed(vertx, auth, settings.liveMaxPerSecond(), deploymentID() + "/" + hashCode());
     Router router = Router.router(vertx);
     router.route().handler(ctx -> SecurityHeaders.apply(ctx, tls));

@@ -12,7 +12,9 @@ import org.junit.jupiter.api.Test;
 class SpikeDetectorTest {
 
   private static final long STEP = 60_000;
-  private final SpikeDetector detector = new SpikeDetector(SpikeSettings.DEFAULTS);
+  private static final SpikeSettings DEFAULTS = SpikeSettings.from(
+      new com.bitville.apm.listener.config.ConfigReader(new io.vertx.core.json.JsonObject(), "analysis").withDefaults());
+  private final SpikeDetector detector = new SpikeDetector(DEFAULTS);
 
   /** Poisson-like noise around 15 slow requests per minute of about 700 ms each. */
   private static List<Point> quiet(int minutes, long seed) {
@@ -48,7 +50,7 @@ class SpikeDetectorTest {
     assertTrue(spike.signals().containsAll(List.of("requests", "time")), spike.signals().toString());
     SpikeDetector.Finding time = spike.strongest().get("time");
     assertTrue(time.value() > 5 * time.baseline(), "explains how far above the baseline: " + time);
-    assertTrue(spike.score() >= SpikeSettings.DEFAULTS.threshold());
+    assertTrue(spike.score() >= DEFAULTS.threshold());
   }
 
   @Test
