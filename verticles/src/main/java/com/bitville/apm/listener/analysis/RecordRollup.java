@@ -24,6 +24,7 @@ public final class RecordRollup {
   /** A lock row without its own sampling interval counts as the pg-agent's default lock interval. */
   static final long DEFAULT_LOCK_INTERVAL_MS = 5_000;
   static final int MAX_TEXT_CHARS = 4096;
+  private static final Object[] NO_KEYS = new Object[0];
 
   /** The columns of a stored record the rollup needs. */
   public record StoredRecord(long id, String project, String kind, String source, long eventTimeMs,
@@ -68,9 +69,9 @@ public final class RecordRollup {
     batch.add(RollupTable.PHP, project, minute, new Object[] {route, record.host() == null ? "" : record.host()},
         1, us(duration), us(sqlMs), record.fatal() ? 1 : 0, us(duration));
     batch.add(RollupTable.PHP_HISTOGRAM, project, minute, new Object[] {route, bucketOf(duration)}, 1);
-    batch.add(RollupTable.PHP_MINUTE, project, minute, new Object[0], 1, us(duration), us(sqlMs),
-        record.fatal() ? 1 : 0, us(duration));
-    batch.add(RollupTable.PHP_MINUTE_HISTOGRAM, project, minute, new Object[] {bucketOf(duration)}, 1);
+    batch.add(RollupTable.OVERVIEW, project, minute, NO_KEYS, 1, us(duration), us(sqlMs), record.fatal() ? 1 : 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, us(duration));
+    batch.addToHistogram(RollupTable.OVERVIEW, project, minute, NO_KEYS, bucketOf(duration), 1);
     for (com.bitville.apm.shared.model.FunctionCall edge : profile.functions()) {
       batch.add(RollupTable.EDGE, project, minute, new Object[] {edge.name()}, edge.calls(), edge.wallUs(), 1);
     }
@@ -132,7 +133,8 @@ public final class RecordRollup {
         }
       }
     }
-    batch.add(RollupTable.DB, project, minute, new Object[0], 1, active, idleInTx, waiting, blocked, 0, 0, 0, 0);
+    batch.add(RollupTable.OVERVIEW, project, minute, NO_KEYS, 0, 0, 0, 0, 1, active, idleInTx, waiting, blocked, 0,
+        0, 0, 0, 0);
     waits.forEach((event, n) -> batch.add(RollupTable.DB_WAIT, project, minute, new Object[] {event}, n));
   }
 
@@ -202,8 +204,8 @@ public final class RecordRollup {
     if (!(data.getValue("cpu") instanceof JsonObject cpu)) {
       return;
     }
-    batch.add(RollupTable.DB, project, minute, new Object[0], 0, 0, 0, 0, 0, 1, milli(number(cpu, "load_avg_1m")),
-        milli(number(cpu, "percent")), milli(number(cpu, "iowait_percent")));
+    batch.add(RollupTable.OVERVIEW, project, minute, NO_KEYS, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+        milli(number(cpu, "load_avg_1m")), milli(number(cpu, "percent")), milli(number(cpu, "iowait_percent")), 0);
   }
 
   private static Iterable<JsonObject> objects(JsonObject data, String key) {

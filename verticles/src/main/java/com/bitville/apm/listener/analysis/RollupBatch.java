@@ -24,11 +24,15 @@ public final class RollupBatch {
   public record RequestKey(KeyKind kind, String project, String key, long eventTimeMs, long recordId) {
   }
 
-  /** Key values of one row: project, minute_ms, then the table's own keys. */
-  public record Row(RollupTable table, List<Object> key, double[] values) {
+  /**
+   * Key values of one row: project, minute_ms, then the table's own keys; the histogram (bucket to count) of a
+   * table that has one, else empty.
+   */
+  public record Row(RollupTable table, List<Object> key, double[] values, Map<Long, Long> histogram) {
   }
 
   private final Map<RollupTable, Map<List<Object>, double[]>> rows = new EnumMap<>(RollupTable.class);
+  private final Map<RollupTable, Map<List<Object>, Map<Long, Long>>> histograms = new EnumMap<>(RollupTable.class);
   private final Map<List<String>, String> sqlTexts = new HashMap<>();
   private final Map<List<String>, String> statementTexts = new HashMap<>();
   private final List<RequestKey> requestKeys = new ArrayList<>();
@@ -37,11 +41,37 @@ public final class RollupBatch {
 
   /** Adds {@code values} (sums then maxes, in the table's order) to the row of this key. */
   public void add(RollupTable table, String project, long minuteMs, Object[] keys, double... values) {
+    add(table, key(project, minuteMs, keys), values);
+  }
+
+  /**
+   * Adds {@code count} to a bucket of the histogram of this key's row (a table with {@link RollupTable#histogram()}),
+   * creating the row with zero values if it is not there yet.
+   */
+  public void addToHistogram(RollupTable table, String project, long minuteMs, Object[] keys, long bucket,
+      long count) {
+    if (!table.histogram()) {
+      throw new IllegalArgumentException(table + " has no histogram");
+    }
+    List<Object> key = key(project, minuteMs, keys);
+    add(table, key, new double[table.valueCount()]);
+    histograms.computeIfAbsent(table, t -> new HashMap<>()).computeIfAbsent(key, k -> new HashMap<>())
+        .merge(bucket, count, Long::sum);
+  }
+
+  private static List<Object> key(String project, long minuteMs, Object[] keys) {
     List<Object> key = new ArrayList<>(keys.length + 2);
     key.add(project);
     key.add(minuteMs);
     for (Object k : keys) {
       key.add(k instanceof Number number ? (Object) number.longValue() : k == null ? "" : k);
+    }
+    return key;
+  }
+
+  private void add(RollupTable table, List<Object> key, double[] values) {
+    if (values.length != table.valueCount()) {
+      throw new IllegalArgumentException(table + " takes " + table.valueCount() + " values, got " + values.length);
     }
     double[] current = rows.computeIfAbsent(table, t -> new LinkedHashMap<>()).get(key);
     if (current == null) {
@@ -86,8 +116,13 @@ public final class RollupBatch {
 
   public List<Row> rows() {
     List<Row> all = new ArrayList<>();
-    rows.forEach((table, byKey) -> byKey.forEach((key, values) -> all.add(new Row(table, key, values))));
+    rows.forEach((table, byKey) -> byKey.forEach((key, values) -> all.add(new Row(table, key, values,
+        histogram(table, key)))));
     return all;
+  }
+
+  private Map<Long, Long> histogram(RollupTable table, List<Object> key) {
+    return histograms.getOrDefault(table, Map.of()).getOrDefault(key, Map.of());
   }
 
   public Map<List<String>, String> sqlTexts() {
@@ -110,6 +145,11 @@ public final class RollupBatch {
         JsonArray row = new JsonArray(new ArrayList<>(key));
         for (double v : values) {
           row.add(v);
+        }
+        if (table.histogram()) {
+          JsonObject histogram = new JsonObject();
+          histogram(table, key).forEach((bucket, count) -> histogram.put(String.valueOf(bucket), count));
+          row.add(histogram);
         }
         list.add(row);
       });
@@ -143,7 +183,7 @@ public final class RollupBatch {
         int keys = table.keys().size() + 2;
         for (Object item : tables.getJsonArray(name)) {
           JsonArray row = (JsonArray) item;
-          if (row.size() != keys + table.valueCount()) {
+          if (row.size() != keys + table.valueCount() + (table.histogram() ? 1 : 0)) {
             throw new IllegalArgumentException("rollup row of " + name + " has " + row.size() + " columns");
           }
           Object[] own = new Object[table.keys().size()];
@@ -155,6 +195,12 @@ public final class RollupBatch {
             values[i] = ((Number) row.getValue(keys + i)).doubleValue();
           }
           batch.add(table, row.getString(0), ((Number) row.getValue(1)).longValue(), own, values);
+          if (table.histogram()) {
+            for (Map.Entry<String, Object> bucket : row.getJsonObject(keys + values.length)) {
+              batch.addToHistogram(table, row.getString(0), ((Number) row.getValue(1)).longValue(), own,
+                  Long.parseLong(bucket.getKey()), ((Number) bucket.getValue()).longValue());
+            }
+          }
         }
       }
       for (Object item : json.getJsonArray("sql_texts", new JsonArray())) {
@@ -172,7 +218,7 @@ public final class RollupBatch {
       }
       batch.through(json.getLong("last_id", 0L), json.getLong("last_received_ms", 0L));
       return batch;
-    } catch (ClassCastException | NullPointerException e) {
+    } catch (ClassCastException | NullPointerException | IndexOutOfBoundsException e) {
       throw new IllegalArgumentException("malformed rollup batch", e);
     }
   }

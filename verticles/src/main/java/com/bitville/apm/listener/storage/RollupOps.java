@@ -174,27 +174,38 @@ final class RollupOps implements RollupStore {
   private static Map<Target, List<Tuple>> tuples(RollupBatch batch) {
     Map<Target, List<Tuple>> tuples = new LinkedHashMap<>();
     Map<RollupTable, Map<List<Object>, long[]>> hours = new EnumMap<>(RollupTable.class);
+    Map<RollupTable, Map<List<Object>, Map<Long, Long>>> hourHistograms = new EnumMap<>(RollupTable.class);
     for (RollupBatch.Row row : batch.rows()) {
       long[] values = new long[row.values().length];
       for (int i = 0; i < values.length; i++) {
         values[i] = Math.round(row.values()[i]);
       }
-      tuples.computeIfAbsent(new Target(row.table(), false), t -> new ArrayList<>()).add(tuple(row.key(), values));
+      RollupTable table = row.table();
+      tuples.computeIfAbsent(new Target(table, false), t -> new ArrayList<>())
+          .add(tuple(table, row.key(), values, row.histogram()));
       List<Object> hourKey = new ArrayList<>(row.key());
       hourKey.set(1, hourOf((Long) row.key().get(1)));
-      hours.computeIfAbsent(row.table(), t -> new LinkedHashMap<>()).merge(hourKey, values,
-          (a, b) -> add(row.table(), a, b));
+      hours.computeIfAbsent(table, t -> new LinkedHashMap<>()).merge(hourKey, values, (a, b) -> add(table, a, b));
+      Map<Long, Long> hourHistogram = hourHistograms.computeIfAbsent(table, t -> new LinkedHashMap<>())
+          .computeIfAbsent(hourKey, k -> new java.util.TreeMap<>());
+      row.histogram().forEach((bucket, count) -> hourHistogram.merge(bucket, count, Long::sum));
     }
     hours.forEach((table, rows) -> rows.forEach((key, values) ->
-        tuples.computeIfAbsent(new Target(table, true), t -> new ArrayList<>()).add(tuple(key, values))));
+        tuples.computeIfAbsent(new Target(table, true), t -> new ArrayList<>())
+            .add(tuple(table, key, values, hourHistograms.get(table).get(key)))));
     return tuples;
   }
 
-  private static Tuple tuple(List<Object> key, long[] values) {
+  private static Tuple tuple(RollupTable table, List<Object> key, long[] values, Map<Long, Long> histogram) {
     Tuple tuple = Tuple.tuple();
     key.forEach(tuple::addValue);
     for (long value : values) {
       tuple.addLong(value);
+    }
+    if (table.histogram()) {
+      JsonObject json = new JsonObject();
+      new java.util.TreeMap<>(histogram).forEach((bucket, count) -> json.put(String.valueOf(bucket), count));
+      tuple.addString(json.encode());
     }
     return tuple;
   }
@@ -253,6 +264,10 @@ final class RollupOps implements RollupStore {
             deleted = deleted.compose(n -> connection.preparedQuery(RollupSql.expireHours(table))
                 .execute(Tuple.of(project, hourOf(before))).map(result -> n + result.rowCount()));
           }
+          for (String expireTexts : RollupSql.EXPIRE_TEXTS) {
+            deleted = deleted.compose(n -> connection.preparedQuery(expireTexts).execute(Tuple.of(project, project))
+                .map(result -> n + result.rowCount()));
+          }
         }
         return deleted;
       });
@@ -306,18 +321,9 @@ final class RollupOps implements RollupStore {
       return Future.failedFuture(new IllegalArgumentException("step_ms must be whole minutes, at most "
           + MAX_POINTS + " intervals"));
     }
-    var reader = database.reader();
     Range read = hoursFitIntervals(range, step) ? range : range.minutesOnly();
-    Tuple tuple = Tuple.of(range.from(), step);
-    Tuple source = read.tuple();
-    for (int i = 0; i < source.size(); i++) {
-      tuple.addValue(source.getValue(i));
-    }
-    return Future.all(reader.preparedQuery(RollupSql.OVERVIEW_PHP).execute(tuple),
-            reader.preparedQuery(RollupSql.OVERVIEW_HISTOGRAM).execute(tuple),
-            reader.preparedQuery(RollupSql.OVERVIEW_DB).execute(tuple))
-        .map(all -> new JsonObject().put("php", rows(all.resultAt(0)))
-            .put("percentiles", percentiles(all.resultAt(1), "i")).put("db", rows(all.resultAt(2))));
+    return database.reader().preparedQuery(RollupSql.OVERVIEW).execute(read.tuple())
+        .map(rows -> OverviewIntervals.of(rows, range.from(), step));
   }
 
   /** An hour row can stand for its minutes only if no interval boundary falls inside that hour. */

@@ -5,7 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Schema of the rollups (migrations 30-39), per minute and per hour: one table per {@link RollupTable}, the
+ * Schema of the rollups (migrations 30-39), per minute and per hour: one table per {@link RollupTable} (migration
+ * 35 replaced the overview's three tables by one row per project and minute), the
  * per-request SQL and function keys, keyed by project and
  * minute first so that every read of a project's range is a primary-key range; the texts of SQL fingerprints and
  * database statements once per key; the rollup verticle's durable cursor.
@@ -14,16 +15,46 @@ final class RollupSchema {
 
   /** Migration 30: the first tables, the texts and the cursor. */
   static List<String> first() {
-    List<String> statements = tables(List.of(RollupTable.PHP, RollupTable.PHP_HISTOGRAM, RollupTable.FUNCTION,
-        RollupTable.SQL, RollupTable.DB, RollupTable.DB_WAIT, RollupTable.DB_STATEMENT, RollupTable.LOCK,
-        RollupTable.LOG));
+    List<String> statements = tables(List.of(Def.of(RollupTable.PHP), Def.of(RollupTable.PHP_HISTOGRAM),
+        Def.of(RollupTable.FUNCTION), Def.of(RollupTable.SQL), OLD_DB, Def.of(RollupTable.DB_WAIT),
+        Def.of(RollupTable.DB_STATEMENT), Def.of(RollupTable.LOCK), Def.of(RollupTable.LOG)));
     statements.addAll(TEXTS_AND_CURSOR);
     return statements;
   }
 
+  /**
+   * A table as a migration created it. Migrations must keep creating what they created then, so the tables that a
+   * later migration replaced are described here rather than by {@link RollupTable}.
+   */
+  record Def(String table, List<String> keys, List<String> sums, List<String> maxes, boolean histogram) {
+    static Def of(RollupTable table) {
+      return new Def(table.table(), table.keys(), table.sums(), table.maxes(), table.histogram());
+    }
+
+    List<String> values() {
+      List<String> columns = new ArrayList<>(sums);
+      columns.addAll(maxes);
+      return columns;
+    }
+  }
+
+  /** Replaced by {@link RollupTable#OVERVIEW} in migration 35. */
+  private static final Def OLD_DB = new Def("rollup_db", List.of(), List.of("samples", "active", "idle_in_tx",
+      "waiting", "blocked", "host_samples", "load_milli", "cpu_milli", "iowait_milli"), List.of(), false);
+  private static final Def OLD_PHP_MINUTE = new Def("rollup_php_minute", List.of(), List.of("count", "total_us",
+      "sql_us", "fatal"), List.of("max_us"), false);
+  private static final Def OLD_PHP_MINUTE_HISTOGRAM = new Def("rollup_php_minute_hist", List.of("bucket"),
+      List.of("count"), List.of(), false);
+
+  /** The tables of migration 34's hourly level: every rollup table there was then. */
+  private static final List<Def> TABLES_OF_34 = List.of(Def.of(RollupTable.PHP), Def.of(RollupTable.PHP_HISTOGRAM),
+      Def.of(RollupTable.FUNCTION), Def.of(RollupTable.SQL), OLD_DB, Def.of(RollupTable.DB_WAIT),
+      Def.of(RollupTable.DB_STATEMENT), Def.of(RollupTable.LOCK), Def.of(RollupTable.LOG), Def.of(RollupTable.EDGE),
+      OLD_PHP_MINUTE, OLD_PHP_MINUTE_HISTOGRAM);
+
   /** Migration 32: a minute's totals over all routes and hosts, filled from the route rows already rolled up. */
   static List<String> minuteTotals() {
-    List<String> statements = tables(List.of(RollupTable.PHP_MINUTE, RollupTable.PHP_MINUTE_HISTOGRAM));
+    List<String> statements = tables(List.of(OLD_PHP_MINUTE, OLD_PHP_MINUTE_HISTOGRAM));
     statements.add("""
         INSERT INTO rollup_php_minute (project, minute_ms, count, total_us, sql_us, fatal, max_us)
         SELECT project, minute_ms, sum(count), sum(total_us), sum(sql_us), sum(fatal), max(max_us) FROM rollup_php
@@ -59,7 +90,7 @@ final class RollupSchema {
    */
   static List<String> hourTables() {
     List<String> statements = new ArrayList<>();
-    for (RollupTable table : RollupTable.values()) {
+    for (Def table : TABLES_OF_34) {
       statements.addAll(create(table, true));
       List<String> keys = new ArrayList<>(List.of("project", "minute_ms / 3600000 * 3600000"));
       keys.addAll(table.keys());
@@ -68,34 +99,72 @@ final class RollupSchema {
       table.maxes().forEach(c -> values.add("max(" + c + ")"));
       List<String> columns = new ArrayList<>(List.of("project", "hour_ms"));
       columns.addAll(table.keys());
-      columns.addAll(columnsOf(table));
-      statements.add("INSERT INTO " + hourTable(table) + " (" + String.join(", ", columns) + ") SELECT "
+      columns.addAll(table.values());
+      statements.add("INSERT INTO " + table.table() + "_hour (" + String.join(", ", columns) + ") SELECT "
           + String.join(", ", values) + " FROM " + table.table() + " GROUP BY " + String.join(", ", keys));
     }
     return statements;
+  }
+
+  /**
+   * Migration 35: the overview's one row per project and minute (and per hour), filled from the per-minute totals,
+   * their histogram rows and the database rows it replaces (which are dropped).
+   */
+  static List<String> overviewLevel() {
+    List<String> statements = new ArrayList<>();
+    statements.addAll(create(Def.of(RollupTable.OVERVIEW), false));
+    statements.addAll(create(Def.of(RollupTable.OVERVIEW), true));
+    statements.add(fillOverview("minute_ms", ""));
+    statements.add(fillOverview("hour_ms", "_hour"));
+    for (Def old : List.of(OLD_DB, OLD_PHP_MINUTE, OLD_PHP_MINUTE_HISTOGRAM)) {
+      statements.add("DROP TABLE " + old.table());
+      statements.add("DROP TABLE " + old.table() + "_hour");
+    }
+    return statements;
+  }
+
+  private static String fillOverview(String time, String suffix) {
+    List<String> columns = Def.of(RollupTable.OVERVIEW).values();
+    List<String> php = new ArrayList<>();
+    List<String> db = new ArrayList<>();
+    List<String> aggregates = new ArrayList<>();
+    for (String column : columns) {
+      php.add(OLD_PHP_MINUTE.values().contains(column) ? column : "0 AS " + column);
+      db.add(OLD_DB.values().contains(column) ? column : "0");
+      aggregates.add((RollupTable.OVERVIEW.maxes().contains(column) ? "max(" : "sum(") + column + ")");
+    }
+    return "INSERT INTO rollup_overview" + suffix + " (project, " + time + ", " + String.join(", ", columns) + ", "
+        + RollupTable.HISTOGRAM_COLUMN + ") SELECT u.project, u." + time + ", " + String.join(", ", aggregates)
+        + ", coalesce((SELECT json_group_object(CAST(h.bucket AS TEXT), h.count) FROM rollup_php_minute_hist" + suffix
+        + " h WHERE h.project = u.project AND h." + time + " = u." + time + "), '{}') FROM (SELECT project, " + time
+        + ", " + String.join(", ", php) + " FROM rollup_php_minute" + suffix + " UNION ALL SELECT project, " + time
+        + ", " + String.join(", ", db) + " FROM rollup_db" + suffix + ") u GROUP BY u.project, u." + time;
   }
 
   static String hourTable(RollupTable table) {
     return table.table() + "_hour";
   }
 
-  static List<String> tables(List<RollupTable> tables) {
+  static List<String> tables(List<Def> tables) {
     List<String> statements = new ArrayList<>();
-    for (RollupTable table : tables) {
+    for (Def table : tables) {
       statements.addAll(create(table, false));
     }
     return statements;
   }
 
-  private static List<String> create(RollupTable table, boolean hourly) {
+  private static List<String> create(Def table, boolean hourly) {
     String time = hourly ? "hour_ms" : "minute_ms";
-    StringBuilder create = new StringBuilder("CREATE TABLE ").append(hourly ? hourTable(table) : table.table())
+    StringBuilder create = new StringBuilder("CREATE TABLE ").append(table.table()).append(hourly ? "_hour" : "")
         .append(" (project TEXT NOT NULL, ").append(time).append(" INTEGER NOT NULL");
     for (String key : table.keys()) {
       create.append(", ").append(key).append(key.equals("bucket") ? " INTEGER NOT NULL" : " TEXT NOT NULL");
     }
-    for (String value : columnsOf(table)) {
+    for (String value : table.values()) {
       create.append(", ").append(value).append(" INTEGER NOT NULL");
+    }
+    if (table.histogram()) {
+      create.append(", ").append(RollupTable.HISTOGRAM_COLUMN).append(" TEXT NOT NULL DEFAULT '{}'");
     }
     create.append(", PRIMARY KEY (project, ").append(time);
     table.keys().forEach(key -> create.append(", ").append(key));
@@ -114,9 +183,7 @@ final class RollupSchema {
       "INSERT INTO rollup_cursor (name, rolled_id, caught_up_received_ms, updated_at_ms) VALUES ('rollup', 0, 0, 0)");
 
   static List<String> columnsOf(RollupTable table) {
-    List<String> columns = new ArrayList<>(table.sums());
-    columns.addAll(table.maxes());
-    return columns;
+    return Def.of(table).values();
   }
 
   private RollupSchema() {

@@ -57,8 +57,22 @@ final class RollupSql {
   static final List<String> EXPIRE_REQUEST_KEYS = List.of("DELETE FROM rollup_request_sql WHERE event_time_ms < ?",
       "DELETE FROM rollup_request_function WHERE event_time_ms < ?");
 
-  static final String PROJECTS = "SELECT DISTINCT project FROM rollup_db UNION SELECT DISTINCT project FROM "
-      + "rollup_php_minute";
+  /**
+   * Every project with rollups: each minute row has its hour row, and hours are kept longer than their minutes. A
+   * project with only statement texts left is found by them, so they expire too.
+   */
+  static final String PROJECTS = "SELECT DISTINCT project FROM rollup_overview_hour UNION SELECT DISTINCT project "
+      + "FROM rollup_sql_text UNION SELECT DISTINCT project FROM rollup_statement_text UNION SELECT DISTINCT project "
+      + "FROM rollup_sql_hour UNION SELECT DISTINCT project FROM rollup_db_statement_hour";
+
+  /**
+   * Texts that no rollup row refers to any more (project, project). The hour rows are enough to look at: every
+   * minute row has its hour row, which outlives it. A text seen again is written again with its rows.
+   */
+  static final List<String> EXPIRE_TEXTS = List.of("DELETE FROM rollup_sql_text WHERE project = ? AND fingerprint "
+          + "NOT IN (SELECT fingerprint FROM rollup_sql_hour WHERE project = ?)",
+      "DELETE FROM rollup_statement_text WHERE project = ? AND queryid NOT IN (SELECT queryid FROM "
+          + "rollup_db_statement_hour WHERE project = ?)");
 
   static final long HOUR_MS = 3_600_000;
 
@@ -71,9 +85,22 @@ final class RollupSql {
     List<String> updates = new ArrayList<>();
     table.sums().forEach(c -> updates.add(c + " = " + c + " + excluded." + c));
     table.maxes().forEach(c -> updates.add(c + " = max(" + c + ", excluded." + c + ")"));
-    return "INSERT INTO " + (hourly ? RollupSchema.hourTable(table) : table.table()) + " (" + String.join(", ",
+    String name = hourly ? RollupSchema.hourTable(table) : table.table();
+    if (table.histogram()) {
+      columns.add(RollupTable.HISTOGRAM_COLUMN);
+      updates.add(mergeHistogram(name));
+    }
+    return "INSERT INTO " + name + " (" + String.join(", ",
         columns) + ") VALUES (" + String.join(", ", columns.stream().map(c -> "?").toList()) + ") ON CONFLICT ("
         + String.join(", ", keys) + ") DO UPDATE SET " + String.join(", ", updates);
+  }
+
+  /** Adds the counts of the new row's histogram (JSON bucket -> count) to the stored one's, bucket by bucket. */
+  private static String mergeHistogram(String table) {
+    String h = RollupTable.HISTOGRAM_COLUMN;
+    return h + " = CASE WHEN excluded." + h + " = '{}' THEN " + h + " ELSE (SELECT json_group_object(bucket, n) FROM "
+        + "(SELECT key AS bucket, sum(value) AS n FROM (SELECT key, value FROM json_each(" + table + "." + h + ") "
+        + "UNION ALL SELECT key, value FROM json_each(excluded." + h + ")) GROUP BY key)) END";
   }
 
   static String expire(RollupTable table) {
@@ -102,20 +129,13 @@ final class RollupSql {
 
   // ---- overview: interval index i = (t - from) / step ----
 
-  static final String OVERVIEW_PHP = "SELECT (t - ?) / ? AS i, sum(count) AS requests, sum(total_us) AS "
-      + "total_us, sum(sql_us) AS sql_us, sum(fatal) AS fatal FROM "
-      + source(RollupTable.PHP_MINUTE, "TIME AS t, count, total_us, sql_us, fatal") + " GROUP BY i";
-
-  static final String OVERVIEW_HISTOGRAM = "SELECT (t - ?) / ? AS i, bucket, sum(count) AS count FROM "
-      + source(RollupTable.PHP_MINUTE_HISTOGRAM, "TIME AS t, bucket, count") + " GROUP BY i, bucket";
+  /** Every row of the range in time order; the storage side sums them per interval. */
+  static final String OVERVIEW = "SELECT t, " + String.join(", ", RollupSchema.columnsOf(RollupTable.OVERVIEW))
+      + ", " + RollupTable.HISTOGRAM_COLUMN + " FROM " + source(RollupTable.OVERVIEW, "TIME AS t, " + String.join(", ",
+      RollupSchema.columnsOf(RollupTable.OVERVIEW)) + ", " + RollupTable.HISTOGRAM_COLUMN);
 
   private static final String DB_COLUMNS = "samples, active, idle_in_tx, waiting, blocked, host_samples, load_milli,"
       + " cpu_milli, iowait_milli";
-
-  static final String OVERVIEW_DB = "SELECT (t - ?) / ? AS i, sum(samples) AS samples, sum(active) AS active,"
-      + " sum(idle_in_tx) AS idle_in_tx, sum(waiting) AS waiting, sum(blocked) AS blocked, sum(host_samples) AS "
-      + "host_samples, sum(load_milli) AS load_milli, sum(cpu_milli) AS cpu_milli, sum(iowait_milli) AS "
-      + "iowait_milli FROM " + source(RollupTable.DB, "TIME AS t, " + DB_COLUMNS) + " GROUP BY i";
 
   // ---- a window's totals; long lists are cut to their biggest items ----
 
@@ -154,14 +174,14 @@ final class RollupSql {
       + "coalesce(sum(idle_in_tx), 0) AS idle_in_tx, coalesce(sum(waiting), 0) AS waiting, coalesce(sum(blocked), 0)"
       + " AS blocked, coalesce(sum(host_samples), 0) AS host_samples, coalesce(sum(load_milli), 0) AS load_milli, "
       + "coalesce(sum(cpu_milli), 0) AS cpu_milli, coalesce(sum(iowait_milli), 0) AS iowait_milli FROM "
-      + source(RollupTable.DB, DB_COLUMNS);
+      + source(RollupTable.OVERVIEW, DB_COLUMNS);
 
   static final String EDGES = "SELECT edge, sum(calls) AS calls, sum(wall_us) AS wall_us, sum(requests) AS requests "
       + "FROM " + source(RollupTable.EDGE, "edge, calls, wall_us, requests") + " GROUP BY edge ORDER BY wall_us DESC "
       + "LIMIT ?";
 
   static final String REQUESTS = "SELECT coalesce(sum(count), 0) AS requests FROM "
-      + source(RollupTable.PHP_MINUTE, "count");
+      + source(RollupTable.OVERVIEW, "count");
 
   private RollupSql() {
   }

@@ -110,13 +110,16 @@ public final class Schema {
       new Migration(30, "per-minute rollups: PHP routes and hosts, functions, SQL, pg-agent; texts; cursor",
           RollupSchema.first()),
       new Migration(31, "per-minute XHProf edges for a window's flame graph",
-          RollupSchema.tables(List.of(com.bitville.apm.listener.analysis.RollupTable.EDGE))),
+          RollupSchema.tables(List.of(RollupSchema.Def.of(com.bitville.apm.listener.analysis.RollupTable.EDGE)))),
       new Migration(32, "per-minute totals and histogram of all routes, for the overview over long ranges",
           RollupSchema.minuteTotals()),
       new Migration(33, "per-request SQL fingerprints and functions, written by the rollup, for the request list",
           RollupSchema.requestKeys()),
       new Migration(34, "hourly level of every rollup table, filled from the minutes rolled up so far",
-          RollupSchema.hourTables()));
+          RollupSchema.hourTables()),
+      new Migration(35, "the overview's one row per project and minute (and hour): PHP totals with their duration "
+          + "histogram, database sessions, host metrics; replaces rollup_php_minute, rollup_php_minute_hist, rollup_db",
+          RollupSchema.overviewLevel()));
 
   private Schema() {
   }

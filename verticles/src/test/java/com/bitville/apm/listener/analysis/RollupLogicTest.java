@@ -72,9 +72,14 @@ class RollupLogicTest {
     assertEquals(2, usleep.values()[3], "requests that ran it");
     assertTrue(rows.get(RollupTable.SQL).stream().allMatch(r -> r.values()[2] == 2), "both requests ran each");
     assertEquals(rows.get(RollupTable.SQL).size(), copy.sqlTexts().size());
-    double[] db = rows.get(RollupTable.DB).get(0).values();
+    RollupBatch.Row overview = rows.get(RollupTable.OVERVIEW).get(0);
+    assertEquals(1, rows.get(RollupTable.OVERVIEW).size(), "one row per project and minute");
+    double[] db = java.util.Arrays.copyOfRange(overview.values(), 4, 13);
     assertEquals(List.of(1.0, 2.0, 1.0, 2.0, 1.0, 1.0, 187_200.0, 93_500.0, 0.0),
         java.util.Arrays.stream(db).boxed().toList(), "1 sample: 2 active (2 waiting, 1 on a lock), 1 idle in tx");
+    assertEquals(2, overview.values()[0], "both requests");
+    assertEquals(route[1], overview.values()[1], 1, "their total time");
+    assertEquals(2, overview.histogram().values().stream().mapToLong(Long::longValue).sum(), "both in the histogram");
     RollupBatch.Row lock = rows.get(RollupTable.LOCK).get(0);
     assertEquals("SELECT * FROM orders WHERE id = 981245 FOR UPDATE", lock.key().get(2));
     assertEquals(RecordRollup.DEFAULT_LOCK_INTERVAL_MS * 1000, lock.values()[1], 0.01);

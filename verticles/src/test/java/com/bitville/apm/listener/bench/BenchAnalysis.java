@@ -115,12 +115,8 @@ public final class BenchAnalysis {
           PreparedStatement sql = connection.prepareStatement("INSERT INTO rollup_sql VALUES (?,?,?,?,?,?,?)");
           PreparedStatement statement = connection.prepareStatement(
               "INSERT INTO rollup_db_statement VALUES (?,?,?,?,?,?)");
-          PreparedStatement dbRow = connection.prepareStatement(
-              "INSERT INTO rollup_db VALUES (?,?,?,?,?,?,?,?,?,?,?)");
-          PreparedStatement minuteRow = connection.prepareStatement(
-              "INSERT INTO rollup_php_minute VALUES (?,?,?,?,?,?,?)");
-          PreparedStatement minuteHist = connection.prepareStatement(
-              "INSERT INTO rollup_php_minute_hist VALUES (?,?,?,?)")) {
+          PreparedStatement overview = connection.prepareStatement(
+              "INSERT INTO rollup_overview VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
         for (long minute = from; minute < to; minute += MINUTE) {
           double requests = perMinute(minute, peakPerHour);
           for (int r = 0; r < ROUTES; r++) {
@@ -135,10 +131,13 @@ public final class BenchAnalysis {
             }
           }
           long total = Math.round(requests);
-          rows += add(minuteRow, "shop", minute, total, total * 800_000L, total * 300_000L, 0, 3_000_000L);
+          StringBuilder histogram = new StringBuilder("{");
           for (int b = 0; b < 15; b++) {
-            rows += add(minuteHist, "shop", minute, 66 + b, Math.max(1, total / 15));
+            histogram.append(b == 0 ? "" : ",").append('"').append(66 + b).append("\":")
+                .append(Math.max(1, total / 15));
           }
+          rows += add(overview, "shop", minute, total, total * 800_000L, total * 300_000L, 0, 6, 12, 2, 1, 0, 6,
+              24_000L, 180_000L, 6_000L, 3_000_000L, histogram.append('}').toString());
           for (int f = 0; f < FUNCTIONS; f++) {
             long calls = Math.round(requests * (1 + f % 5));
             rows += add(function, "shop", minute, "App\\Service" + f + "::run", calls, calls * 2_000L, calls * 9_000L,
@@ -156,7 +155,6 @@ public final class BenchAnalysis {
             long calls = Math.round(requests * 20 * (1 + s % 3));
             rows += add(statement, "shop", minute, "q" + s, calls, calls * 300L, calls);
           }
-          rows += add(dbRow, "shop", minute, 6, 12, 2, 1, 0, 6, 24_000L, 180_000L, 6_000L);
           if ((minute / MINUTE) % 1440 == 0) {
             connection.commit();
           }
@@ -190,6 +188,12 @@ public final class BenchAnalysis {
       List<String> select = new ArrayList<>(keys);
       table.sums().forEach(c -> select.add("sum(" + c + ")"));
       table.maxes().forEach(c -> select.add("max(" + c + ")"));
+      if (table.histogram()) {
+        select.add("(SELECT json_group_object(bucket, n) FROM (SELECT j.key AS bucket, sum(j.value) AS n FROM "
+            + table.table() + " m, json_each(m." + RollupTable.HISTOGRAM_COLUMN + ") j WHERE m.project = "
+            + table.table() + ".project AND m.minute_ms >= " + table.table() + ".minute_ms / 3600000 * 3600000 "
+            + "AND m.minute_ms < " + table.table() + ".minute_ms / 3600000 * 3600000 + 3600000 GROUP BY j.key))");
+      }
       rows += connection.createStatement().executeUpdate("INSERT INTO " + table.table() + "_hour SELECT "
           + String.join(", ", select) + " FROM " + table.table() + " GROUP BY " + String.join(", ", keys));
     }

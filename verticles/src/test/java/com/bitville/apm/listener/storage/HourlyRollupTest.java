@@ -77,11 +77,12 @@ class HourlyRollupTest {
           long total = count * (500_000 + random.nextInt(3_000_000) + (m > 200 && r == 2 ? 4_000_000 : 0));
           batch.add(RollupTable.PHP, "shop", minute, new Object[] {route, "web-" + random.nextInt(3)}, count, total,
               total / 4, random.nextInt(2), total / count + random.nextInt(900_000));
-          batch.add(RollupTable.PHP_MINUTE, "shop", minute, new Object[0], count, total, total / 4, 0, total / count);
+          batch.add(RollupTable.OVERVIEW, "shop", minute, new Object[0], count, total, total / 4, 0, 0, 0, 0, 0, 0, 0,
+              0, 0, 0, total / count);
           for (int b = 0; b < 3; b++) {
             long bucket = 60 + random.nextInt(40);
             batch.add(RollupTable.PHP_HISTOGRAM, "shop", minute, new Object[] {route, bucket}, 1 + random.nextInt(9));
-            batch.add(RollupTable.PHP_MINUTE_HISTOGRAM, "shop", minute, new Object[] {bucket}, 1 + random.nextInt(9));
+            batch.addToHistogram(RollupTable.OVERVIEW, "shop", minute, new Object[0], bucket, 1 + random.nextInt(9));
           }
         }
         for (int f = 0; f < 6; f++) {
@@ -95,9 +96,9 @@ class HourlyRollupTest {
           batch.add(RollupTable.EDGE, "shop", minute, new Object[] {"main()==>F::f" + random.nextInt(12)},
               1 + random.nextInt(9), random.nextInt(2_000_000), 1 + random.nextInt(4));
         }
-        batch.add(RollupTable.DB, "shop", minute, new Object[0], 12, random.nextInt(40), random.nextInt(5),
-            random.nextInt(20), random.nextInt(10), 12, random.nextInt(90_000), random.nextInt(900_000),
-            random.nextInt(30_000));
+        batch.add(RollupTable.OVERVIEW, "shop", minute, new Object[0], 0, 0, 0, 0, 12, random.nextInt(40),
+            random.nextInt(5), random.nextInt(20), random.nextInt(10), 12, random.nextInt(90_000),
+            random.nextInt(900_000), random.nextInt(30_000), 0);
         batch.add(RollupTable.LOCK, "shop", minute, new Object[] {"UPDATE s" + random.nextInt(3), "c" + random
             .nextInt(4)}, 1 + random.nextInt(5), random.nextInt(20_000_000), 1 + random.nextInt(6));
         batch.add(RollupTable.LOG, "shop", minute, new Object[] {random.nextBoolean() ? "error" : "slow"},
@@ -215,8 +216,8 @@ class HourlyRollupTest {
   @Test
   void hoursExpireOnceAllTheirMinutesHave() throws Exception {
     Await.result(rollups.expire(NINE + HOUR + 30 * MINUTE));
-    assertEquals(0, rows("rollup_php_minute WHERE minute_ms < " + (NINE + HOUR + 30 * MINUTE)));
-    assertEquals(0, rows("rollup_php_minute_hour WHERE hour_ms < " + (NINE + HOUR)));
-    assertEquals(1, rows("rollup_php_minute_hour WHERE hour_ms = " + (NINE + HOUR)), "a partly expired hour stays");
+    assertEquals(0, rows("rollup_overview WHERE minute_ms < " + (NINE + HOUR + 30 * MINUTE)));
+    assertEquals(0, rows("rollup_overview_hour WHERE hour_ms < " + (NINE + HOUR)));
+    assertEquals(1, rows("rollup_overview_hour WHERE hour_ms = " + (NINE + HOUR)), "a partly expired hour stays");
   }
 }

@@ -80,7 +80,8 @@ class RollupOpsTest {
   void aBatchIsAddedOnceAndMovesTheCursorInTheSameTransaction() throws Exception {
     RollupBatch batch = new RollupBatch();
     batch.add(RollupTable.PHP, "shop", MINUTE, new Object[] {"/a", "web-1"}, 2, 1_500_000, 100_000, 0, 900_000);
-    batch.add(RollupTable.PHP_MINUTE, "shop", MINUTE, new Object[0], 2, 1_500_000, 100_000, 0, 900_000);
+    batch.add(RollupTable.OVERVIEW, "shop", MINUTE, new Object[0], 2, 1_500_000, 100_000, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 900_000);
     batch.through(2, MINUTE + 2);
     assertTrue(write(0, batch).getBoolean("applied"));
     JsonObject again = write(0, batch);

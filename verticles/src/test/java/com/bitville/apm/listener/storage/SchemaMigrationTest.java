@@ -1,6 +1,7 @@
 package com.bitville.apm.listener.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.bitville.apm.listener.config.StorageSettings;
 import com.bitville.apm.listener.testsupport.Await;
@@ -58,6 +59,67 @@ class SchemaMigrationTest {
       assertEquals(2, count(sql, "SELECT count(*) FROM records"));
       assertEquals(1, count(sql, "SELECT count(*) FROM record_links"), "only the link to another id stays");
       assertEquals(1, count(sql, "SELECT count(*) FROM record_links WHERE correlation_id = 'bbbb'"));
+    }
+  }
+
+  @Test
+  @DisplayName("Migration 35 folds the overview's minute totals, histograms and database rows into one row per minute")
+  void upgradesSchema34() throws Exception {
+    Path file = dir.resolve("old34.db");
+    long minute = 1_795_000_020_000L / 60_000 * 60_000;
+    long hour = minute / 3_600_000 * 3_600_000;
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement sql = connection.createStatement()) {
+      for (Schema.Migration migration : Schema.MIGRATIONS) {
+        if (migration.version() <= 34) {
+          applyByHand(sql, migration);
+        }
+      }
+      for (String suffix : new String[] {"", "_hour"}) {
+        long t = suffix.isEmpty() ? minute : hour;
+        sql.execute("INSERT INTO rollup_php_minute" + suffix + " VALUES ('shop', " + t + ", 3, 2400000, 600000, 1, "
+            + "1500000), ('shop', " + (t + 120_000) + ", 1, 700000, 0, 0, 700000)");
+        sql.execute("INSERT INTO rollup_php_minute_hist" + suffix + " VALUES ('shop', " + t + ", 66, 2), ('shop', "
+            + t + ", 77, 1), ('shop', " + (t + 120_000) + ", 69, 1)");
+        sql.execute("INSERT INTO rollup_db" + suffix + " VALUES ('shop', " + t + ", 2, 5, 1, 3, 1, 1, 2500, 40000, "
+            + "1000), ('db-only', " + t + ", 1, 1, 0, 0, 0, 0, 0, 0, 0)");
+      }
+    }
+
+    Vertx vertx = Vertx.vertx();
+    try {
+      Database database = Database.open(vertx, new StorageSettings(file, "FULL", 10, 100, 1, 1000, true));
+      Await.result(Schema.migrate(database.writer()));
+      Await.result(database.close());
+    } finally {
+      Await.result(vertx.close());
+    }
+
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement sql = connection.createStatement()) {
+      assertEquals(0, count(sql, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'rollup_php_minute%' OR name "
+          + "LIKE 'rollup_db' OR name LIKE 'rollup_db_hour'"));
+      for (String[] level : new String[][] {{"", "minute_ms", String.valueOf(minute)},
+          {"_hour", "hour_ms", String.valueOf(hour)}}) {
+        String table = "rollup_overview" + level[0];
+        assertEquals(3, count(sql, "SELECT count(*) FROM " + table));
+        try (ResultSet row = sql.executeQuery("SELECT count, total_us, sql_us, fatal, max_us, samples, active, "
+            + "idle_in_tx, waiting, blocked, host_samples, load_milli, cpu_milli, iowait_milli, hist FROM " + table
+            + " WHERE project = 'shop' AND " + level[1] + " = " + level[2])) {
+          assertTrue(row.next());
+          long[] expected = {3, 2_400_000, 600_000, 1, 1_500_000, 2, 5, 1, 3, 1, 1, 2500, 40_000, 1000};
+          for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], row.getLong(i + 1), table + " column " + (i + 1));
+          }
+          java.util.Map<Long, Long> histogram = new java.util.TreeMap<>();
+          OverviewIntervals.addHistogram(row.getString(15), histogram);
+          assertEquals(java.util.Map.of(66L, 2L, 77L, 1L), histogram);
+        }
+        assertEquals(1, count(sql, "SELECT count(*) FROM " + table + " WHERE project = 'shop' AND count = 1 AND "
+            + "samples = 0 AND hist = '{\"69\":1}'"), "a minute without database rows");
+        assertEquals(1, count(sql, "SELECT count(*) FROM " + table + " WHERE project = 'db-only' AND count = 0 AND "
+            + "samples = 1 AND hist = '{}'"), "a minute without requests");
+      }
     }
   }
 
