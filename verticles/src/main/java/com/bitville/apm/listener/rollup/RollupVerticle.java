@@ -116,7 +116,8 @@ public final class RollupVerticle extends VerticleBase {
           if (records.isEmpty()) {
             return Future.succeededFuture(false);
           }
-          return vertx.executeBlocking(() -> aggregate(records), false)
+          long oldest = System.currentTimeMillis() - settings.retentionDays() * DAY_MS;
+          return vertx.executeBlocking(() -> aggregate(records, oldest), false)
               .compose(batch -> rollups.write(new RollupWrite(after, batch.toJson())).map(written -> {
                     cursor = written.getLong("rolled_id");
                     if (written.getBoolean("applied")) {
@@ -142,11 +143,18 @@ public final class RollupVerticle extends VerticleBase {
         });
   }
 
-  /** CPU work (inflate, parse, profile each payload): runs on a worker thread. */
-  private static RollupBatch aggregate(JsonArray records) {
+  /**
+   * CPU work (inflate, parse, profile each payload): runs on a worker thread. Records whose event time is already
+   * past the rollup retention ({@code oldestMs}) are passed over: their rows would only be deleted again.
+   */
+  static RollupBatch aggregate(JsonArray records, long oldestMs) {
     RollupBatch batch = new RollupBatch();
     for (Object item : records) {
       JsonObject row = (JsonObject) item;
+      if (row.getLong("event_time_ms") < oldestMs) {
+        batch.through(row.getLong("id"), row.getLong("received_at_ms"));
+        continue;
+      }
       StoredRecord record = new StoredRecord(row.getLong("id"), row.getString("project"), row.getString("kind"),
           row.getString("source"), row.getLong("event_time_ms"), row.getLong("received_at_ms"),
           decimal(row.getString("duration_ms_text")), row.getString("route"), row.getString("host"),

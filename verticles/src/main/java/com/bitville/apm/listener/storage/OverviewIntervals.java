@@ -4,8 +4,8 @@ import com.bitville.apm.listener.analysis.RollupTable;
 import com.bitville.apm.listener.analysis.WindowAnalysis;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -13,7 +13,8 @@ import java.util.TreeMap;
 /**
  * Sums the overview rows of a range (one per project and minute or hour) into intervals of the step: interval i
  * holds the rows with {@code from + i * step <= t < from + (i + 1) * step}. Done here rather than in SQL so that a
- * long range reads one row per minute and never one row per histogram bucket.
+ * long range reads one row per minute and never one row per histogram bucket, straight from the JDBC result set
+ * (see {@link Database#readPlain}).
  */
 final class OverviewIntervals {
 
@@ -30,17 +31,17 @@ final class OverviewIntervals {
    * active, idle_in_tx, waiting, blocked, host_samples, load_milli, cpu_milli, iowait_milli}]}, only intervals
    * with data of that kind, in interval order.
    */
-  static JsonObject of(RowSet<Row> rows, long from, long step) {
+  static JsonObject of(ResultSet rows, long from, long step) throws SQLException {
     Map<Long, long[]> sums = new TreeMap<>();
     Map<Long, Map<Long, Long>> histograms = new TreeMap<>();
-    int histogramColumn = COLUMNS.size() + 1;
-    for (Row row : rows) {
-      long i = (row.getLong(0) - from) / step;
+    int histogramColumn = COLUMNS.size() + 2;
+    while (rows.next()) {
+      long i = (rows.getLong(1) - from) / step;
       long[] interval = sums.computeIfAbsent(i, k -> new long[COLUMNS.size()]);
       for (int c = 0; c < COLUMNS.size(); c++) {
-        interval[c] += row.getLong(c + 1);
+        interval[c] += rows.getLong(c + 2);
       }
-      addHistogram(row.getString(histogramColumn), histograms.computeIfAbsent(i, k -> new TreeMap<>()));
+      addHistogram(rows.getString(histogramColumn), histograms.computeIfAbsent(i, k -> new TreeMap<>()));
     }
     JsonArray php = new JsonArray();
     JsonArray db = new JsonArray();

@@ -257,8 +257,13 @@ final class RollupOps implements RollupStore {
           deleted = deleted.compose(n -> connection.preparedQuery(expireKeys).execute(Tuple.of(before))
               .map(result -> n + result.rowCount()));
         }
+        long hour = hourOf(before);
         for (String project : projects) {
           for (RollupTable table : RollupTable.values()) {
+            deleted = deleted.compose(n -> connection.preparedQuery(RollupSql.expireWithinHour(table))
+                .execute(Tuple.of(project, hour, before))
+                .compose(cut -> (cut.rowCount() == 0 ? Future.<Void>succeededFuture()
+                    : rebuildHour(connection, table, project, hour)).map(v -> n + cut.rowCount())));
             deleted = deleted.compose(n -> connection.preparedQuery(RollupSql.expire(table))
                 .execute(Tuple.of(project, before)).map(result -> n + result.rowCount()));
             deleted = deleted.compose(n -> connection.preparedQuery(RollupSql.expireHours(table))
@@ -272,6 +277,13 @@ final class RollupOps implements RollupStore {
         return deleted;
       });
     }).map(n -> new JsonObject().put("deleted", n));
+  }
+
+  private static Future<Void> rebuildHour(SqlConnection connection, RollupTable table, String project, long hour) {
+    return connection.preparedQuery(RollupSql.deleteHour(table)).execute(Tuple.of(project, hour))
+        .compose(v -> connection.preparedQuery(RollupSql.rebuildHour(table))
+            .execute(Tuple.of(hour, project, hour, hour + RollupSql.HOUR_MS)))
+        .mapEmpty();
   }
 
   /**
@@ -322,8 +334,17 @@ final class RollupOps implements RollupStore {
           + MAX_POINTS + " intervals"));
     }
     Range read = hoursFitIntervals(range, step) ? range : range.minutesOnly();
-    return database.reader().preparedQuery(RollupSql.OVERVIEW).execute(read.tuple())
-        .map(rows -> OverviewIntervals.of(rows, range.from(), step));
+    Tuple parameters = read.tuple();
+    return database.readPlain(connection -> {
+      try (java.sql.PreparedStatement statement = connection.prepareStatement(RollupSql.OVERVIEW)) {
+        for (int i = 0; i < parameters.size(); i++) {
+          statement.setObject(i + 1, parameters.getValue(i));
+        }
+        try (java.sql.ResultSet rows = statement.executeQuery()) {
+          return OverviewIntervals.of(rows, range.from(), step);
+        }
+      }
+    });
   }
 
   /** An hour row can stand for its minutes only if no interval boundary falls inside that hour. */

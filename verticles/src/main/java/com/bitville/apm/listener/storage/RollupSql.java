@@ -107,6 +107,45 @@ final class RollupSql {
     return "DELETE FROM " + table.table() + " WHERE project = ? AND minute_ms < ?";
   }
 
+  /** The minutes of the hour that the retention cuts (project, hour start, retention start). */
+  static String expireWithinHour(RollupTable table) {
+    return "DELETE FROM " + table.table() + " WHERE project = ? AND minute_ms >= ? AND minute_ms < ?";
+  }
+
+  static String deleteHour(RollupTable table) {
+    return "DELETE FROM " + RollupSchema.hourTable(table) + " WHERE project = ? AND hour_ms = ?";
+  }
+
+  /**
+   * The hour row made again from the minutes it still has (parameters: hour, project, hour start, hour end): after
+   * the retention cut an hour, its row holds what is left of it and no more, so a read of whole hours never shows
+   * minutes that have expired.
+   */
+  static String rebuildHour(RollupTable table) {
+    List<String> columns = new ArrayList<>(List.of("project", "hour_ms"));
+    columns.addAll(table.keys());
+    columns.addAll(RollupSchema.columnsOf(table));
+    List<String> values = new ArrayList<>(List.of("t.project", "?"));
+    table.keys().forEach(k -> values.add("t." + k));
+    table.sums().forEach(c -> values.add("sum(t." + c + ")"));
+    table.maxes().forEach(c -> values.add("max(t." + c + ")"));
+    List<String> groups = new ArrayList<>(List.of("t.project"));
+    table.keys().forEach(k -> groups.add("t." + k));
+    if (table.histogram()) {
+      String h = RollupTable.HISTOGRAM_COLUMN;
+      columns.add(h);
+      StringBuilder sameKey = new StringBuilder();
+      table.keys().forEach(k -> sameKey.append(" AND m.").append(k).append(" = t.").append(k));
+      values.add("coalesce((SELECT json_group_object(bucket, n) FROM (SELECT j.key AS bucket, sum(j.value) AS n FROM "
+          + table.table() + " m, json_each(m." + h + ") j WHERE m.project = t.project AND m.minute_ms >= "
+          + "t.minute_ms / " + HOUR_MS + " * " + HOUR_MS + " AND m.minute_ms < t.minute_ms / " + HOUR_MS + " * "
+          + HOUR_MS + " + " + HOUR_MS + sameKey + " GROUP BY j.key)), '{}')");
+    }
+    return "INSERT INTO " + RollupSchema.hourTable(table) + " (" + String.join(", ", columns) + ") SELECT "
+        + String.join(", ", values) + " FROM " + table.table() + " t WHERE t.project = ? AND t.minute_ms >= ? AND "
+        + "t.minute_ms < ? GROUP BY " + String.join(", ", groups);
+  }
+
   /** Hours are deleted once every minute of them is past the retention. */
   static String expireHours(RollupTable table) {
     return "DELETE FROM " + RollupSchema.hourTable(table) + " WHERE project = ? AND hour_ms < ?";

@@ -220,4 +220,23 @@ class HourlyRollupTest {
     assertEquals(0, rows("rollup_overview_hour WHERE hour_ms < " + (NINE + HOUR)));
     assertEquals(1, rows("rollup_overview_hour WHERE hour_ms = " + (NINE + HOUR)), "a partly expired hour stays");
   }
+
+  @Test
+  void aPartlyExpiredHourHoldsOnlyItsRemainingMinutes() throws Exception {
+    long cut = NINE + HOUR + 30 * MINUTE;
+    JsonObject before = sorted(window(NINE + HOUR, NINE + 3 * HOUR, true));
+    Await.result(rollups.expire(cut));
+    for (RollupTable table : RollupTable.values()) {
+      if (table != RollupTable.DB_WAIT) {
+        assertTrue(rows(table.table() + "_hour WHERE hour_ms = " + (NINE + HOUR)) > 0, table + ": the hour stays");
+      }
+    }
+    JsonObject fromHours = sorted(window(NINE + HOUR, NINE + 3 * HOUR, true));
+    assertEquals(sorted(window(NINE + HOUR, NINE + 3 * HOUR, false)), fromHours,
+        "whole hours answer what the minutes left answer");
+    assertNotEquals(before, fromHours, "the expired half hour is gone from the hour row too");
+    assertEquals(sorted(overview(NINE, NINE + 4 * HOUR, HOUR, false)), sorted(overview(NINE, NINE + 4 * HOUR, HOUR,
+        true)));
+    hourRowsAreTheSumsOfTheirMinutes();
+  }
 }
