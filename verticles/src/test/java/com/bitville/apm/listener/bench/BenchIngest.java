@@ -20,9 +20,15 @@ import java.util.concurrent.TimeUnit;
  * The ingest benchmark (run by scripts/bench-ingest): starts the listener jar as its own process on a
  * fresh data directory, drives it with C connections for T seconds with the real PHP fixtures (stamped with
  * current times, each request under a fresh correlation id), counts the rows found in SQLite afterwards;
- * does the same once more with the duplicate check off ({@code storage.deduplicatePhp=false}) on another
- * fresh directory, then measures the ceiling (a trivial HTTPS endpoint) the same way and prints the ratios.
+ * does the same once more with the duplicate check off ({@code storage.deduplicatePhp=false}) and once without
+ * the rollup verticle, each on another fresh directory, then measures the ceiling (a trivial HTTPS endpoint)
+ * the same way and prints the ratios. For every server it prints the server process's own CPU per request
+ * (utime + stime from /proc over the measured run, divided by the requests served) and where it went by thread.
  * Usage: BenchIngest LISTENER_JAR CONNECTIONS SECONDS [INGEST_INSTANCES]
+ * Env: BENCH_WARMUP_SECONDS; BENCH_WORKLOAD=fixtures (the four PHP captures, default) or slow_get (only the
+ * 55 KB slow_get capture); BENCH_VARIANTS=all (default) or default (only the listener in its default
+ * configuration, then the ceiling); BENCH_JFR_DIR=DIR records a JFR profile of each listener's measured run
+ * there.
  */
 public final class BenchIngest {
 
@@ -36,35 +42,49 @@ public final class BenchIngest {
     int instances = args.length > 3 ? Integer.parseInt(args[3]) : 2;
     // under this load both JVMs compile for 30-40 s (C2 took about half a core 10-20 s in): measure after that
     int warmUp = Integer.parseInt(System.getenv().getOrDefault("BENCH_WARMUP_SECONDS", "45"));
-    List<Buffer> bodies = Fixtures.PHP_WIRE.stream().map(Fixtures::php).toList();
+    String workload = System.getenv().getOrDefault("BENCH_WORKLOAD", "fixtures");
+    List<Buffer> bodies = switch (workload) {
+      case "fixtures" -> Fixtures.PHP_WIRE.stream().map(Fixtures::php).toList();
+      case "slow_get" -> List.of(Fixtures.php("wire/slow_get.json"));
+      default -> throw new IllegalArgumentException("BENCH_WORKLOAD must be fixtures or slow_get, got " + workload);
+    };
+    boolean allVariants = !"default".equals(System.getenv().getOrDefault("BENCH_VARIANTS", "all"));
     Vertx vertx = Vertx.vertx();
     Path dataDir = null;
     try {
       LoadGenerator generator = new LoadGenerator(vertx, bodies, TestListener.SHOP_KEY);
       System.out.printf(Locale.ROOT, "machine: %d cores, %s; connections=%d, warm-up=%ds, duration=%ds, "
-          + "ingest instances=%d%n", Runtime.getRuntime().availableProcessors(), cpuModel(), connections, warmUp,
-          seconds, instances);
-      LoadGenerator.Result listener = null;
+          + "ingest instances=%d, workload %s (%d bodies, %.0f bytes on average, a fresh correlation id per request)"
+          + "; load average %s%n", Runtime.getRuntime().availableProcessors(), cpuModel(), connections, warmUp,
+          seconds, instances, workload, bodies.size(), bodies.stream().mapToInt(Buffer::length).average().orElse(0),
+          loadAverage());
+      Measured listener = null;
       // the full listener, then the same without the duplicate check, then without the rollup verticle
-      for (String variant : List.of("listener", "listener without duplicate check", "listener without rollups")) {
+      List<String> variants = allVariants
+          ? List.of("listener", "listener without duplicate check", "listener without rollups") : List.of("listener");
+      for (String variant : variants) {
         if (dataDir != null) {
           TestListener.deleteRecursively(dataDir);
         }
         dataDir = Files.createTempDirectory("bitville-bench-");
         boolean deduplicate = !variant.endsWith("duplicate check");
         boolean rollups = !variant.endsWith("rollups");
-        LoadGenerator.Result result = measureListener(jar, dataDir, generator, bodies, connections, warmUp, seconds,
+        Measured measured = measureListener(jar, dataDir, generator, bodies, connections, warmUp, seconds,
             instances, deduplicate, rollups, variant);
+        LoadGenerator.Result result = measured.result();
         if (listener == null) {
-          listener = result;
+          listener = measured;
         } else if (!deduplicate) {
-          System.out.printf(Locale.ROOT, "duplicate check: requests/s with/without %.2f, p99 with/without %.2f%n",
-              (listener.requests() / listener.seconds()) / (result.requests() / result.seconds()),
-              listener.p99Ms() / result.p99Ms());
+          System.out.printf(Locale.ROOT, "duplicate check: requests/s with/without %.2f, p99 with/without %.2f, "
+                  + "CPU per request with/without %.2f%n",
+              (listener.result().requests() / listener.result().seconds()) / (result.requests() / result.seconds()),
+              listener.result().p99Ms() / result.p99Ms(), listener.cpuMicros() / measured.cpuMicros());
         } else {
-          System.out.printf(Locale.ROOT, "rollups: accepted records/s with/without %.2f, p99 with/without %.2f%n",
-              (listener.acceptedRecords() / listener.seconds()) / (result.acceptedRecords() / result.seconds()),
-              listener.p99Ms() / result.p99Ms());
+          System.out.printf(Locale.ROOT, "rollups: accepted records/s with/without %.2f, p99 with/without %.2f, "
+                  + "CPU per request with/without %.2f%n",
+              (listener.result().acceptedRecords() / listener.result().seconds())
+                  / (result.acceptedRecords() / result.seconds()), listener.result().p99Ms() / result.p99Ms(),
+              listener.cpuMicros() / measured.cpuMicros());
         }
       }
       int ceilingPort = TestListener.freePort();
@@ -72,17 +92,19 @@ public final class BenchIngest {
           CeilingServer.class.getName(), String.valueOf(ceilingPort), dataDir.resolve("tls/listener.p12").toString(),
           Files.readString(dataDir.resolve("tls/listener.p12.password")).trim(), String.valueOf(instances)),
           "ceiling server is ready");
-      LoadGenerator.Result ceiling;
+      Measured ceiling;
+      Path certificate = dataDir.resolve("tls/listener-cert.pem");
       try {
-        generator.run(ceilingPort, dataDir.resolve("tls/listener-cert.pem"), "/", connections, warmUp);
-        ceiling = generator.run(ceilingPort, dataDir.resolve("tls/listener-cert.pem"), "/", connections, seconds);
+        generator.run(ceilingPort, certificate, "/", connections, warmUp);
+        ceiling = measureCpu(ceilingProcess.pid(), "ceiling",
+            () -> generator.run(ceilingPort, certificate, "/", connections, seconds));
       } finally {
         ceilingProcess.destroy();
         ceilingProcess.waitFor(20, TimeUnit.SECONDS);
       }
-      print("ceiling", ceiling);
-      System.out.printf(Locale.ROOT, "ratio listener/ceiling (requests/s): %.2f%n",
-          (listener.requests() / listener.seconds()) / (ceiling.requests() / ceiling.seconds()));
+      print("ceiling", ceiling.result());
+      System.out.println(ceiling.cpuLine());
+      printTargets(listener, ceiling);
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       if (dataDir != null) {
@@ -91,8 +113,54 @@ public final class BenchIngest {
     }
   }
 
+  /** A measured run and the server's CPU over it. */
+  record Measured(LoadGenerator.Result result, ProcessCpu.Usage cpu, String cpuLine) {
+
+    double cpuMicros() {
+      return cpu.microsPer(result.requests());
+    }
+  }
+
+  interface Run {
+    LoadGenerator.Result run() throws Exception;
+  }
+
+  /** Runs the load and reads the server process's CPU from /proc just before and just after it. */
+  private static Measured measureCpu(long pid, String name, Run run) throws Exception {
+    ProcessCpu.Snapshot before = ProcessCpu.snapshot(pid);
+    LoadGenerator.Result result = run.run();
+    ProcessCpu.Snapshot after = ProcessCpu.snapshot(pid);
+    ProcessCpu.Usage usage = ProcessCpu.between(pid, before, after);
+    String line = String.format(Locale.ROOT, "%s: server CPU %.0f us per request (%.1f s CPU over %.1f s for %d "
+            + "requests, %.0f%% of one core)%n%s", name, usage.microsPer(result.requests()), usage.processSeconds(),
+        result.seconds(), result.requests(), 100 * usage.processSeconds() / result.seconds(),
+        ProcessCpu.describe(usage, result.seconds(), result.requests()));
+    return new Measured(result, usage, line);
+  }
+
+  /** The targets: listener CPU per request at most twice the ceiling's, p99 at most 50 ms. */
+  private static void printTargets(Measured listener, Measured ceiling) {
+    double cpuRatio = listener.cpuMicros() / ceiling.cpuMicros();
+    System.out.printf(Locale.ROOT, "ratio listener/ceiling (requests/s): %.2f%n",
+        (listener.result().requests() / listener.result().seconds())
+            / (ceiling.result().requests() / ceiling.result().seconds()));
+    System.out.printf(Locale.ROOT, "CPU per request: listener %.0f us, ceiling %.0f us, ratio %.2f (target <= 2.00: "
+            + "%s); listener p99 %.1f ms (target <= 50 ms: %s); load average %s%n", listener.cpuMicros(),
+        ceiling.cpuMicros(), cpuRatio, cpuRatio <= 2.0 ? "MET" : "NOT MET", listener.result().p99Ms(),
+        listener.result().p99Ms() <= 50 ? "MET" : "NOT MET", loadAverage());
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return fields[0] + " " + fields[1] + " " + fields[2];
+    } catch (Exception e) {
+      return "unknown";
+    }
+  }
+
   /** One listener process on a fresh directory: warm-up, measured run, rows counted in SQLite. */
-  private static LoadGenerator.Result measureListener(Path jar, Path dataDir, LoadGenerator generator,
+  private static Measured measureListener(Path jar, Path dataDir, LoadGenerator generator,
       List<Buffer> bodies, int connections, int warmUp, int seconds, int instances, boolean deduplicate,
       boolean rollups, String name) throws Exception {
     JsonObject config = TestListener.baseConfig(dataDir)
@@ -110,13 +178,16 @@ public final class BenchIngest {
     }
     command.addAll(List.of("-jar", jar.toString(), "--conf", dataDir.resolve("listener.json").toString()));
     Process process = startProcess(command, "listener is ready");
-    LoadGenerator.Result result;
+    Measured measured;
     long rows;
     try {
       generator.run(port, dataDir.resolve("tls/listener-cert.pem"), "/ingest/php", connections, warmUp);
       long warmRows = countRows(dataDir);
       RollupLag lag = rollups ? RollupLag.sample(dataDir) : null;
-      result = generator.run(port, dataDir.resolve("tls/listener-cert.pem"), "/ingest/php", connections, seconds);
+      Path jfr = startJfr(process.pid(), name);
+      measured = measureCpu(process.pid(), name,
+          () -> generator.run(port, dataDir.resolve("tls/listener-cert.pem"), "/ingest/php", connections, seconds));
+      stopJfr(process.pid(), jfr);
       rows = countRows(dataDir) - warmRows;
       if (lag != null) {
         lag.stop();
@@ -129,10 +200,40 @@ public final class BenchIngest {
       process.destroy();
       process.waitFor(40, TimeUnit.SECONDS);
     }
+    LoadGenerator.Result result = measured.result();
     print(name, result);
+    System.out.println(measured.cpuLine());
     System.out.printf(Locale.ROOT, "%s: rows found in SQLite for the measured run: %d (accepted %d) -> %s%n", name,
         rows, result.acceptedRecords(), rows == result.acceptedRecords() ? "MATCH" : "MISMATCH");
-    return result;
+    return measured;
+  }
+
+  /** With BENCH_JFR_DIR set: a JFR recording (CPU samples every 10 ms, allocation samples) of the run. */
+  private static Path startJfr(long pid, String name) throws Exception {
+    String dir = System.getenv("BENCH_JFR_DIR");
+    if (dir == null || dir.isBlank()) {
+      return null;
+    }
+    Path file = Path.of(dir).toAbsolutePath().resolve(name.replace(' ', '-') + "-" + pid + ".jfr");
+    Files.createDirectories(file.getParent());
+    jcmd(pid, "JFR.start", "name=bench", "settings=profile", "filename=" + file);
+    return file;
+  }
+
+  private static void stopJfr(long pid, Path file) throws Exception {
+    if (file != null) {
+      jcmd(pid, "JFR.stop", "name=bench");
+      System.out.println("JFR recording of the measured run: " + file);
+    }
+  }
+
+  private static void jcmd(long pid, String... arguments) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd")
+        .toString(), String.valueOf(pid)));
+    command.addAll(List.of(arguments));
+    Process jcmd = new ProcessBuilder(command).redirectErrorStream(true).start();
+    jcmd.getInputStream().readAllBytes();
+    jcmd.waitFor(60, TimeUnit.SECONDS);
   }
 
   /** Samples how far the rollup cursor is behind the newest record, from the SQLite file, once a second. */

@@ -1,15 +1,17 @@
 package com.bitville.apm.listener.bench;
 
+import com.bitville.apm.listener.support.ServerTls;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.net.PfxOptions;
+import io.vertx.core.json.JsonObject;
 
 /**
- * The ceiling for the ingest benchmark: a trivial HTTPS endpoint with the same TLS setup and the same
- * number of event loops as the listener's ingest, that reads each body whole and discards it.
+ * The ceiling for the ingest benchmark: a trivial HTTPS endpoint with the same TLS setup as the listener's
+ * ingest ({@link ServerTls}: protocols, cipher suites, TLS engine) and the same number of event loops, that
+ * reads each body whole and discards it.
  * Usage: CeilingServer PORT KEYSTORE.p12 PASSWORD INSTANCES
  */
 public final class CeilingServer extends VerticleBase {
@@ -26,8 +28,8 @@ public final class CeilingServer extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    HttpServerOptions options = new HttpServerOptions().setSsl(true)
-        .setKeyCertOptions(new PfxOptions().setPath(keystore).setPassword(password));
+    HttpServerOptions options = ServerTls.apply(new HttpServerOptions(), new JsonObject().put("tls",
+        new JsonObject().put("generatedKeystore", keystore).put("generatedKeystorePassword", password)));
     return vertx.createHttpServer(options)
         .requestHandler(request -> request.body().onSuccess(body -> request.response()
             .putHeader("Content-Type", "application/json").end("{\"accepted\":1,\"ids\":[0]}")))
