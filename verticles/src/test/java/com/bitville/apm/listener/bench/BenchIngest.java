@@ -42,6 +42,9 @@ public final class BenchIngest {
     int instances = args.length > 3 ? Integer.parseInt(args[3]) : 2;
     // under this load both JVMs compile for 30-40 s (C2 took about half a core 10-20 s in): measure after that
     int warmUp = Integer.parseInt(System.getenv().getOrDefault("BENCH_WARMUP_SECONDS", "45"));
+    // a warm-up by request count ends at the same JIT state however busy the machine is (then the seconds bound it)
+    long warmUpRequests = Long.parseLong(System.getenv().getOrDefault("BENCH_WARMUP_REQUESTS",
+        String.valueOf(Long.MAX_VALUE)));
     String workload = System.getenv().getOrDefault("BENCH_WORKLOAD", "fixtures");
     List<Buffer> bodies = switch (workload) {
       case "fixtures" -> Fixtures.PHP_WIRE.stream().map(Fixtures::php).toList();
@@ -52,12 +55,12 @@ public final class BenchIngest {
     Vertx vertx = Vertx.vertx();
     Path dataDir = null;
     try {
-      LoadGenerator generator = new LoadGenerator(vertx, bodies, TestListener.SHOP_KEY);
+      LoadGenerator generator = new LoadGenerator(vertx, bodies, TestListener.SHOP_KEY, warmUpRequests);
       System.out.printf(Locale.ROOT, "machine: %d cores, %s; connections=%d, warm-up=%ds, duration=%ds, "
           + "ingest instances=%d, workload %s (%d bodies, %.0f bytes on average, a fresh correlation id per request)"
-          + "; load average %s%n", Runtime.getRuntime().availableProcessors(), cpuModel(), connections, warmUp,
+          + "%s; load average %s%n", Runtime.getRuntime().availableProcessors(), cpuModel(), connections, warmUp,
           seconds, instances, workload, bodies.size(), bodies.stream().mapToInt(Buffer::length).average().orElse(0),
-          loadAverage());
+          warmUpRequests == Long.MAX_VALUE ? "" : ", warm-up ends after " + warmUpRequests + " requests", loadAverage());
       Measured listener = null;
       // the full listener, then the same without the duplicate check, then without the rollup verticle
       List<String> variants = allVariants
@@ -95,7 +98,7 @@ public final class BenchIngest {
       Measured ceiling;
       Path certificate = dataDir.resolve("tls/listener-cert.pem");
       try {
-        generator.run(ceilingPort, certificate, "/", connections, warmUp);
+        generator.warmUp(ceilingPort, certificate, "/", connections, warmUp);
         ceiling = measureCpu(ceilingProcess.pid(), "ceiling",
             () -> generator.run(ceilingPort, certificate, "/", connections, seconds));
       } finally {
@@ -181,7 +184,7 @@ public final class BenchIngest {
     Measured measured;
     long rows;
     try {
-      generator.run(port, dataDir.resolve("tls/listener-cert.pem"), "/ingest/php", connections, warmUp);
+      generator.warmUp(port, dataDir.resolve("tls/listener-cert.pem"), "/ingest/php", connections, warmUp);
       long warmRows = countRows(dataDir);
       RollupLag lag = rollups ? RollupLag.sample(dataDir) : null;
       Path jfr = startJfr(process.pid(), name);

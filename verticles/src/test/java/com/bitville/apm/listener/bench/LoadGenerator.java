@@ -31,11 +31,23 @@ final class LoadGenerator {
   private final Vertx vertx;
   private final List<List<Buffer>> bodies;
   private final String key;
+  private final long warmUpRequests;
 
   LoadGenerator(Vertx vertx, List<Buffer> bodies, String key) {
+    this(vertx, bodies, key, Long.MAX_VALUE);
+  }
+
+  /** @param warmUpRequests where {@link #warmUp} ends at the latest, if its seconds have not passed before */
+  LoadGenerator(Vertx vertx, List<Buffer> bodies, String key, long warmUpRequests) {
     this.vertx = vertx;
     this.bodies = bodies.stream().map(LoadGenerator::splitAtCorrelationId).toList();
     this.key = key;
+    this.warmUpRequests = warmUpRequests;
+  }
+
+  /** Load before a measurement: for {@code seconds}, or until the warm-up request count is reached. */
+  Result warmUp(int port, Path certificate, String path, int connections, int seconds) throws Exception {
+    return run(port, certificate, path, connections, seconds, warmUpRequests);
   }
 
   /** The body cut at every occurrence of its correlation id, so that a fresh one can be put in between. */
@@ -67,12 +79,19 @@ final class LoadGenerator {
   }
 
   Result run(int port, Path certificate, String path, int connections, int seconds) throws Exception {
+    return run(port, certificate, path, connections, seconds, Long.MAX_VALUE);
+  }
+
+  /** Like {@link #run(int, Path, String, int, int)}, ending early once {@code maxRequests} were sent. */
+  Result run(int port, Path certificate, String path, int connections, int seconds, long maxRequests)
+      throws Exception {
     var client = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setVerifyHost(false)
         .setTrustOptions(new PemTrustOptions().addCertPath(certificate.toString())).setKeepAlive(true),
         new PoolOptions().setHttp1MaxSize(connections));
     Histogram latency = new Histogram();
     Map<Integer, Long> byStatus = new ConcurrentHashMap<>();
     AtomicLong requests = new AtomicLong();
+    AtomicLong sentRequests = new AtomicLong();
     AtomicLong errors = new AtomicLong();
     AtomicLong records = new AtomicLong();
     long deadline = System.nanoTime() + seconds * 1_000_000_000L;
@@ -80,7 +99,8 @@ final class LoadGenerator {
     Promise<Void> done = Promise.promise();
     AtomicLong running = new AtomicLong(connections);
     for (int c = 0; c < connections; c++) {
-      loop(client, port, path, c, deadline, latency, byStatus, requests, errors, records, running, done);
+      loop(client, port, path, c, deadline, maxRequests, sentRequests, latency, byStatus, requests, errors, records,
+          running, done);
     }
     done.future().toCompletionStage().toCompletableFuture().get(seconds + 60L, java.util.concurrent.TimeUnit.SECONDS);
     double elapsed = (System.nanoTime() - started) / 1e9;
@@ -90,9 +110,9 @@ final class LoadGenerator {
   }
 
   private void loop(io.vertx.core.http.HttpClient client, int port, String path, int index, long deadline,
-      Histogram latency, Map<Integer, Long> byStatus, AtomicLong requests, AtomicLong errors, AtomicLong records,
-      AtomicLong running, Promise<Void> done) {
-    if (System.nanoTime() >= deadline) {
+      long maxRequests, AtomicLong sentRequests, Histogram latency, Map<Integer, Long> byStatus, AtomicLong requests,
+      AtomicLong errors, AtomicLong records, AtomicLong running, Promise<Void> done) {
+    if (System.nanoTime() >= deadline || sentRequests.incrementAndGet() > maxRequests) {
       if (running.decrementAndGet() == 0) {
         done.tryComplete();
       }
@@ -124,7 +144,8 @@ final class LoadGenerator {
       if (result.failed()) {
         errors.incrementAndGet();
       }
-      loop(client, port, path, index, deadline, latency, byStatus, requests, errors, records, running, done);
+      loop(client, port, path, index, deadline, maxRequests, sentRequests, latency, byStatus, requests, errors,
+          records, running, done);
     });
   }
 
