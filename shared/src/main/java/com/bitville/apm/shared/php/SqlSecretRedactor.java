@@ -75,20 +75,27 @@ public final class SqlSecretRedactor {
     return out.toString().getBytes(StandardCharsets.UTF_8);
   }
 
-  /** One SQL statement's text (as escaped in JSON: single quotes are never escaped there). */
+  /**
+   * One SQL statement's text (as escaped in JSON: single quotes are never escaped there). The regexes run only
+   * where they can match: the comparison pattern (which backtracks over every identifier) only when a secret
+   * column name occurs at all, the INSERT pattern only when the text contains "insert", the card pattern only
+   * on literals with enough digits.
+   */
   String redactSql(String sql) {
-    String result = redactInsertColumns(sql);
-    result = replaceAll(comparison.matcher(result),
-        m -> m.group("column") + m.group("operator") + "'" + MARKER + "'");
-    return replaceAll(LITERAL_PATTERN.matcher(result),
-        m -> secretValue(m.group("value")) ? "'" + MARKER + "'" : m.group());
+    String result = containsIgnoreCase(sql, "insert") ? redactInsertColumns(sql) : sql;
+    if (secretName.matcher(result).find()) {
+      result = replaceAll(result, comparison,
+          m -> m.group("column") + m.group("operator") + "'" + MARKER + "'");
+    }
+    return replaceAll(result, LITERAL_PATTERN,
+        m -> secretValue(m.group("value")) ? "'" + MARKER + "'" : null);
   }
 
   private boolean secretValue(String literal) {
     if (literal.equals(MARKER)) {
       return false;
     }
-    if (cardNumbers && CARD.matcher(literal).matches() && luhn(literal)) {
+    if (cardNumbers && digits(literal) >= 13 && CARD.matcher(literal).matches() && luhn(literal)) {
       return true;
     }
     for (Pattern pattern : valuePatterns) {
@@ -184,19 +191,50 @@ public final class SqlSecretRedactor {
     return sum % 10 == 0;
   }
 
-  private static String replaceAll(Matcher matcher, java.util.function.Function<Matcher, String> replacement) {
-    StringBuilder out = new StringBuilder();
+  /** Every match replaced by what {@code replacement} gives (null: kept); the same string when nothing changes. */
+  private static String replaceAll(String text, Pattern pattern,
+      java.util.function.Function<Matcher, String> replacement) {
+    Matcher matcher = pattern.matcher(text);
+    StringBuilder out = null;
     while (matcher.find()) {
-      matcher.appendReplacement(out, Matcher.quoteReplacement(replacement.apply(matcher)));
+      String replaced = replacement.apply(matcher);
+      if (replaced == null) {
+        continue;
+      }
+      if (out == null) {
+        out = new StringBuilder();
+      }
+      matcher.appendReplacement(out, Matcher.quoteReplacement(replaced));
     }
-    return matcher.appendTail(out).toString();
+    return out == null ? text : matcher.appendTail(out).toString();
+  }
+
+  private static int digits(String text) {
+    int count = 0;
+    for (int i = 0; i < text.length(); i++) {
+      if (text.charAt(i) >= '0' && text.charAt(i) <= '9') {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  private static boolean containsIgnoreCase(String text, String lowerCaseWord) {
+    for (int i = 0; i + lowerCaseWord.length() <= text.length(); i++) {
+      if (text.regionMatches(true, i, lowerCaseWord, 0, lowerCaseWord.length())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** [start, end) of the content of every JSON string value under a "sql" or "query" key. */
   private static List<int[]> sqlStringSpans(byte[] json) {
     List<int[]> spans = new ArrayList<>();
-    for (int i = 0; i < json.length; i++) {
-      if (json[i] != '"') {
+    int last = json.length - 1;
+    for (int i = 0; i < last; i++) {
+      // a quote followed by the first letter of a key: the only places where one of the keys can start
+      if (json[i] != '"' || (json[i + 1] != 's' && json[i + 1] != 'q')) {
         continue;
       }
       for (byte[] key : SQL_KEYS) {
