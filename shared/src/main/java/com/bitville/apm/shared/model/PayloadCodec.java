@@ -53,6 +53,17 @@ public final class PayloadCodec {
     return inflate(stored);
   }
 
+  /**
+   * The payload as the UTF-8 bytes it was received as, for a parser that reads bytes (no String in between).
+   * @throws IllegalStateException when the stored bytes are neither format
+   */
+  public static byte[] decompressToBytes(byte[] stored) {
+    if (stored.length >= HEADER && stored[0] == LZ4_MAGIC) {
+      return lz4Decompress(stored);
+    }
+    return inflate(stored).getBytes(StandardCharsets.UTF_8);
+  }
+
   private static byte[] lz4Decompress(byte[] stored) {
     int original = ByteBuffer.wrap(stored, 1, 4).getInt();
     if (original < 0 || original > MAX_ORIGINAL_BYTES) {

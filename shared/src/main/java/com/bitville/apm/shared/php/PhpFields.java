@@ -21,6 +21,17 @@ public final class PhpFields {
       "sql.summary.total_queries", "sql.total_time_ms",
       "xhprof", "xhprof.profiling", "xhprof.profiling.top_functions", "xhprof.memory", "xhprof.memory.peak_usage");
 
+  /**
+   * What {@link PhpProfile#of} reads: the XHProf summary (or the older raw edges, any key under {@code xhprof}) and
+   * each SQL statement's text and time, not its stack. The rollup reads stored payloads with only these
+   * ({@link PhpSparseReader#readProfile}); {@code *} stands for any key.
+   */
+  public static final List<String> READ_FOR_PROFILE = List.of(
+      "xhprof.profiling.top_functions[].name", "xhprof.profiling.top_functions[].wall_time_us",
+      "xhprof.profiling.top_functions[].wall_time_ms", "xhprof.profiling.top_functions[].calls",
+      "xhprof.*.ct",
+      "sql.queries[].sql", "sql.queries[].query", "sql.queries[].time_ms", "sql.queries[].duration_ms");
+
   private PhpFields() {
   }
 

@@ -1,5 +1,6 @@
 package com.bitville.apm.shared.php;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -31,7 +32,11 @@ public final class PhpSparseReader {
   }
 
   private static final Spec PAYLOAD = specOf(PhpFields.READ_AT_INGEST);
+  private static final Spec PROFILE = specOf(PhpFields.READ_FOR_PROFILE);
   private static final String PLACEHOLDER_KEY = "";
+  private static final String ANY_KEY = "*";
+  /** Stored payloads passed ingest's limits; Jackson's default constraints only guard against corruption. */
+  private static final JsonFactory STORED = new JsonFactory();
 
   private PhpSparseReader() {
   }
@@ -39,6 +44,22 @@ public final class PhpSparseReader {
   /** @param parser positioned on the payload's START_OBJECT; left on its END_OBJECT */
   public static JsonObject read(JsonParser parser) throws IOException {
     return object(parser, PAYLOAD);
+  }
+
+  /**
+   * A stored PHP payload (UTF-8 bytes as received) with only what {@link PhpProfile#of} reads built: the same
+   * profile as from the full tree, for a fraction of the allocation (each statement's stack is skipped).
+   * @throws java.io.UncheckedIOException when the bytes are not one JSON object
+   */
+  public static JsonObject readProfile(byte[] json) {
+    try (JsonParser parser = STORED.createParser(json)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw new JsonParseException(parser, "a PHP payload is a JSON object");
+      }
+      return object(parser, PROFILE);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** Every proper prefix of a path is a container to build; array items keep only the keys listed under them. */
@@ -88,7 +109,7 @@ public final class PhpSparseReader {
       String key = parser.currentName();
       JsonToken value = next(parser);
       if (value == JsonToken.START_OBJECT) {
-        Spec child = spec.objects().get(key);
+        Spec child = spec.objects().getOrDefault(key, spec.objects().get(ANY_KEY));
         result.put(key, child != null ? object(parser, child) : skippedObject(parser));
       } else if (value == JsonToken.START_ARRAY) {
         Spec items = spec.arraysOf().get(key);

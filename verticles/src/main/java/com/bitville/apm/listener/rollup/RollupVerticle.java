@@ -12,8 +12,10 @@ import com.bitville.apm.listener.storage.api.RollupStore.RollupWrite;
 import com.bitville.apm.listener.support.ClusterSingleton;
 import com.bitville.apm.shared.bus.Addresses;
 import com.bitville.apm.shared.model.PayloadCodec;
+import com.bitville.apm.shared.php.PhpSparseReader;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -159,18 +161,20 @@ public final class RollupVerticle extends VerticleBase {
           row.getString("source"), row.getLong("event_time_ms"), row.getLong("received_at_ms"),
           decimal(row.getString("duration_ms_text")), row.getString("route"), row.getString("host"),
           decimal(row.getString("sql_time_ms_text")), Integer.valueOf(1).equals(row.getInteger("fatal")));
-      RecordRollup.add(batch, record, payload(row));
+      RecordRollup.add(batch, record, payload(row, record.kind()));
     }
     return batch;
   }
 
-  private static JsonObject payload(JsonObject row) {
+  /** A PHP payload is read only as far as its profile needs (its statements' stacks are most of its bytes). */
+  private static JsonObject payload(JsonObject row, String kind) {
     byte[] bytes = row.getBinary("payload");
     if (bytes == null) {
       return null;
     }
     try {
-      return new JsonObject(PayloadCodec.decompress(bytes));
+      byte[] json = PayloadCodec.decompressToBytes(bytes);
+      return "php".equals(kind) ? PhpSparseReader.readProfile(json) : new JsonObject(Buffer.buffer(json));
     } catch (RuntimeException e) {
       return null;
     }
