@@ -160,6 +160,10 @@ class ImportPhpBufferTest {
     String name = "buffer_1764540000.123456_5f2a9c1e.json";
     Files.writeString(buffer.resolve(name), array.append("]").toString());
 
+    Script.Result dryRun = Script.run("import-php-buffer", List.of("--dry-run", buffer.toString()));
+    assertTrue(dryRun.output().contains("would send " + name + " (" + array.length() + " bytes, in parts of at most "
+        + "2097152 bytes)"), dryRun.output());
+
     Script.Result run = importBuffer();
     assertEquals(0, run.exitCode(), run.output());
     assertTrue(run.output().contains("sent     " + name + ": " + ids.size() + " records in 3 parts of at most "
@@ -185,6 +189,9 @@ class ImportPhpBufferTest {
     }
     String name = "buffer_1764540000.654321_0badcafe.json";
     Files.writeString(buffer.resolve(name), array.append("\n]\n").toString());
+    String broken = "buffer_1764540001.000000_00000000.json";
+    Files.writeString(buffer.resolve(broken), "[" + oversizePayload(UUID.randomUUID().toString(), 40_000, 1) + "},"
+        + oversizePayload(UUID.randomUUID().toString(), 40_000, 2) + "]");
     String single = "profile_20261130_220000_22222222.json";
     Files.writeString(buffer.resolve(single), oversizePayload(UUID.randomUUID().toString(), 70_000, 0));
     Files.setLastModifiedTime(buffer.resolve(single), FileTime.from(Instant.now().minusSeconds(120)));
@@ -197,7 +204,10 @@ class ImportPhpBufferTest {
         " parts of at most 65536 bytes, 11 accepted (0 already stored), 1 parts refused -> rejected/ (records 8-8 "
         + "of 12 ("), run.output());
     assertStoredOnce(stored);
-    assertEquals(List.of(name, name + ".answer", single, single + ".answer"), names(buffer.resolve("rejected")));
+    assertTrue(run.output().contains("rejected " + broken + ": HTTP 413, larger than the listener's body limit and "
+        + "not a well-formed JSON array, so it cannot be sent in parts"), run.output());
+    assertEquals(List.of(name, name + ".answer", broken, broken + ".answer", single, single + ".answer"),
+        names(buffer.resolve("rejected")));
     String answer = Files.readString(buffer.resolve("rejected/" + name + ".answer"));
     assertTrue(answer.startsWith("records 8-8 of 12 (") && answer.contains("a record larger than the listener's body "
         + "limit, ingest.maxBodyBytes): HTTP 413\n{\"error\":\"payload_too_large\""), answer);
