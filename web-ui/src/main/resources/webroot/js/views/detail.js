@@ -9,10 +9,9 @@ export async function renderDetail(main, id, params) {
     main.append(h('p', { class: 'error' }, 'Not a request id.'));
     return;
   }
-  const windowLabel = params.get('window') || '24h';
   let detail;
   try {
-    detail = await api.get('/api/requests/' + id, { window: params.get('window') });
+    detail = await api.get('/api/requests/' + id);
   } catch (e) {
     main.append(h('p', { class: 'error', role: 'alert' }, e.status === 404 ? 'Request ' + id
       + ' does not exist in your projects (it may have expired).' : 'Could not load request: ' + e.message));
@@ -34,7 +33,7 @@ export async function renderDetail(main, id, params) {
     functions(detail.functions, detail.hotspots, r, detail.functions_truncation), flame(fields.flame_edges, r),
     sql(detail.sql), database(detail.related, r), requestData(fields), raw(r.payload));
   announce('Request ' + (r.method || '') + ' ' + (r.route || '') + ' loaded');
-  showComparison(comparison, detail.comparison, windowLabel);
+  loadComparison(comparison, id, params.get('window') || '24h');
 }
 
 function dl(pairs) {
@@ -64,10 +63,13 @@ function overview(r, fields, detail) {
     ]));
 }
 
-// The detail answer carries the comparison (null when storage could not give the route's baseline).
-function showComparison(panel, c, window) {
-  if (!c) {
-    panel.lastChild.textContent = 'Comparison unavailable: storage is busy or unavailable; reload the page to retry.';
+// The server keeps the profile of the request it just showed, so this call reads and inflates only the baseline.
+async function loadComparison(panel, id, window) {
+  let c;
+  try {
+    c = await api.get('/api/requests/' + id + '/comparison', { window });
+  } catch (e) {
+    panel.lastChild.textContent = 'Comparison unavailable: ' + e.message;
     return;
   }
   panel.lastChild.remove();

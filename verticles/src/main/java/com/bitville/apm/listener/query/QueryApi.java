@@ -26,7 +26,6 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +39,10 @@ final class QueryApi {
   private static final Logger LOG = LoggerFactory.getLogger(QueryApi.class);
   private static final long DAY_MS = 86_400_000L;
   private static final double SLOW_SQL_MS = 100;
+  /** Long enough for the page's comparison call after its detail call, on a busy machine too. */
+  private static final long RECENT_TTL_MS = 60_000;
+  private static final int RECENT_ENTRIES = 64;
+  private static final long RECENT_BYTES = 16L << 20;
   static final Set<String> LIST_PARAMS = Set.of("project", "from", "to", "route", "url", "method", "status", "host",
       "min_duration", "max_duration", "correlation_id", "fatal", "sql_fingerprint", "function", "sort", "order", "limit",
       "cursor");
@@ -51,6 +54,7 @@ final class QueryApi {
   private final Auth auth;
   private final RequestReads requests;
   private final RouteReads routes;
+  private final RecentRequests recent = new RecentRequests(RECENT_ENTRIES, RECENT_BYTES, RECENT_TTL_MS);
 
   QueryApi(Vertx vertx, QuerySettings settings, Auth auth) {
     this.vertx = vertx;
@@ -115,25 +119,21 @@ final class QueryApi {
   // ---- /api/requests/:id ----
 
   /**
-   * The request with its related records and its comparison with the route's baseline: one read of the request,
-   * its payload inflated and profiled once (on a worker thread: up to a few MiB of CPU work).
+   * The request with its related records. Its payload is inflated and profiled once, on a worker thread (up to
+   * a few MiB of CPU work); the profile is kept for the page's comparison call ({@link RecentRequests}).
    */
   void request(RoutingContext ctx) {
-    long windowMs = comparisonWindow(new ApiParams(ctx.queryParams(), Set.of("window")));
+    new ApiParams(ctx.queryParams(), Set.of());
     long id = pathId(ctx);
-    detail(ctx, id, true).compose(reply -> baseline(reply.record(), id, windowMs)
-        .map(Optional::of).recover(failure -> unavailableBaseline(ctx, failure))
-        .compose(baseline -> vertx.executeBlocking(() -> shapeDetail(reply, baseline.orElse(null), windowMs), false)))
-        .onComplete(answer(ctx, body -> QueryResponses.json(ctx, body)));
+    detail(ctx, id, true).compose(reply -> vertx.executeBlocking(() -> shapeDetail(reply), false))
+        .onComplete(answer(ctx, shaped -> {
+          recent.put(shaped.subject(), shaped.eventTimeMs(), System.currentTimeMillis());
+          QueryResponses.json(ctx, shaped.body());
+        }));
   }
 
-  /** Without a baseline the request is still shown; its comparison is null (the UI says it is unavailable). */
-  private static Future<Optional<Baseline>> unavailableBaseline(RoutingContext ctx, Throwable failure) {
-    if (failure instanceof ApiError || !StorageError.isStorageFailure(failure)) {
-      return Future.failedFuture(failure);
-    }
-    LOG.debug("Baseline of {} unavailable: {}", ctx.request().path(), failure.getMessage());
-    return Future.succeededFuture(Optional.empty());
+  /** The detail answer and what a comparison of the same request needs. */
+  record ShapedDetail(JsonObject body, Comparison.Subject subject, long eventTimeMs) {
   }
 
   /** The PHP request with its related records (or, for the comparison, without them). */
@@ -148,59 +148,60 @@ final class QueryApi {
     });
   }
 
-  private Future<Baseline> baseline(JsonObject record, long id, long windowMs) {
-    long at = record.getLong("event_time_ms");
-    return routes.baseline(new BaselineRequest(record.getString("project"), record.getString("route", ""),
-        at - windowMs, at + 1, id, record.getDouble("duration_ms", 0.0)));
-  }
-
-  /** @param baseline null when storage could not give it: the answer's comparison is then null */
-  static JsonObject shapeDetail(RequestDetail reply, Baseline baseline, long windowMs) {
+  static ShapedDetail shapeDetail(RequestDetail reply) {
     JsonObject request = RecordViews.inflate(reply.record());
     PhpPayloadView view = PhpPayloadView.of(request.getJsonObject("payload", new JsonObject()));
     String correlationId = request.getString("correlation_id");
     JsonArray related = new JsonArray();
     reply.related().forEach(row -> related.add(RecordViews.related(row, correlationId)));
-    return new JsonObject().put("request", request)
+    JsonObject body = new JsonObject().put("request", request)
         .put("functions", RecordViews.functions(view.profile().functions(), request.getDouble("duration_ms", 0.0)))
         .put("functions_truncation", view.functionTruncation().toJson())
         .put("hotspots", view.hotspots())
         .put("sql", RecordViews.sql(view, SLOW_SQL_MS))
         .put("related", related)
         .put("timeline", RecordViews.timeline(request, view, related))
-        .put("payload_fields", RecordViews.payloadFields(view))
-        .put("comparison", baseline == null ? null : compare(reply.record(), view, baseline, windowMs));
+        .put("payload_fields", RecordViews.payloadFields(view));
+    return new ShapedDetail(body, Comparison.Subject.of(reply.record(), view), reply.record().getLong("event_time_ms"));
   }
 
   // ---- /api/requests/:id/comparison ----
 
+  /** The request as just shown by this instance (no storage read, no inflation), else read and profiled now. */
   void comparison(RoutingContext ctx) {
-    long windowMs = comparisonWindow(new ApiParams(ctx.queryParams(), Set.of("window")));
-    long id = pathId(ctx);
-    detail(ctx, id, false).compose(reply -> baseline(reply.record(), id, windowMs)
-        .compose(typical -> vertx.executeBlocking(() -> compare(reply.record(), typical, windowMs), false)))
-        .onComplete(answer(ctx, body -> QueryResponses.json(ctx, body)));
-  }
-
-  private long comparisonWindow(ApiParams p) {
+    ApiParams p = new ApiParams(ctx.queryParams(), Set.of("window"));
     Long window = p.window("window");
     long windowMs = window == null ? DAY_MS : window;
     if (windowMs > settings.maxWindowDays() * DAY_MS) {
       throw ApiError.badRequest("window must be at most " + settings.maxWindowDays() + "d");
     }
-    return windowMs;
+    long id = pathId(ctx);
+    RecentRequests.Shown shown = recent.get(id, auth.projectsOf(user(ctx)), System.currentTimeMillis());
+    Future<RecentRequests.Shown> subject = shown != null ? Future.succeededFuture(shown)
+        : detail(ctx, id, false).compose(reply -> vertx.executeBlocking(() -> shown(reply.record()), false));
+    subject.compose(request -> routes.baseline(baselineOf(request, windowMs)).compose(baseline ->
+        vertx.executeBlocking(() -> compare(request.subject(), baseline, windowMs), false)))
+        .onComplete(answer(ctx, body -> QueryResponses.json(ctx, body)));
   }
 
-  /** The comparison alone: the request's payload inflated here (CPU work: a worker thread). */
-  static JsonObject compare(JsonObject record, Baseline baseline, long windowMs) {
+  private static BaselineRequest baselineOf(RecentRequests.Shown shown, long windowMs) {
+    Comparison.Subject request = shown.subject();
+    long at = shown.eventTimeMs();
+    return new BaselineRequest(request.project(), request.route() == null ? "" : request.route(), at - windowMs,
+        at + 1, request.id(), request.durationMs());
+  }
+
+  /** A stored request's compared side: its payload inflated and profiled (CPU work: a worker thread). */
+  static RecentRequests.Shown shown(JsonObject record) {
     JsonObject payload = RecordViews.inflate(record).getJsonObject("payload", new JsonObject());
-    return compare(record, PhpPayloadView.of(payload), baseline, windowMs);
+    Comparison.Subject subject = Comparison.Subject.of(record, PhpPayloadView.of(payload));
+    return new RecentRequests.Shown(subject, record.getLong("event_time_ms"), 0, 0);
   }
 
   /** Inflates the baseline's sample of payloads: CPU work for a worker thread. */
-  static JsonObject compare(JsonObject record, PhpPayloadView view, Baseline baseline, long windowMs) {
-    return Comparison.of(Comparison.Subject.of(record, view), Comparison.RouteBaseline.of(baseline),
-        TypicalRequest.of(baseline.payloads()), windowMs);
+  static JsonObject compare(Comparison.Subject request, Baseline baseline, long windowMs) {
+    return Comparison.of(request, Comparison.RouteBaseline.of(baseline), TypicalRequest.of(baseline.payloads()),
+        windowMs);
   }
 
   // ---- /api/correlation/:id ----

@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class AnswerShapeGoldenTest {
 
   private static final Path GOLDEN = Path.of("src/test/resources/golden");
-  private static final List<String> ADDED = List.of("payload_fields", "comparison");
+  private static final List<String> ADDED = List.of("payload_fields");
   private static final String PHP = "fixtures/php-agent/wire/";
   private static final List<String> PG = List.of("pg_stat_activity.json", "pg_locks.json", "pg_log.json",
       "pg_stat_statements.json", "system_metrics.json");
@@ -44,20 +44,20 @@ class AnswerShapeGoldenTest {
   void requestDetailIsUnchanged(String name) throws IOException {
     JsonObject record = phpRow(name, 7);
     List<JsonObject> related = "slow_get".equals(name) ? pgRows() : List.of();
-    JsonObject answer = QueryApi.shapeDetail(new RequestDetail(record, related), baseline(), 86_400_000L);
-    check("detail-" + name, answer);
-    assertEquals(QueryApi.compare(record, baseline(), 86_400_000L), answer.getJsonObject("comparison"),
-        "the detail carries the same comparison as /comparison");
-    JsonObject withoutBaseline = QueryApi.shapeDetail(new RequestDetail(record, related), null, 86_400_000L);
-    assertTrue(withoutBaseline.containsKey("comparison") && withoutBaseline.getValue("comparison") == null);
+    QueryApi.ShapedDetail shaped = QueryApi.shapeDetail(new RequestDetail(record, related));
+    check("detail-" + name, shaped.body());
+    assertEquals(QueryApi.shown(record).subject(), shaped.subject(),
+        "the comparison of a request just shown compares exactly what reading it again would");
+    assertEquals(record.getLong("event_time_ms"), shaped.eventTimeMs());
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("payloads")
   void comparisonIsUnchanged(String name) throws IOException {
-    check("comparison-" + name, QueryApi.compare(phpRow(name, 7), baseline(), 86_400_000L));
+    Comparison.Subject request = QueryApi.shown(phpRow(name, 7)).subject();
+    check("comparison-" + name, QueryApi.compare(request, baseline(), 86_400_000L));
     Baseline empty = new Baseline(0, 0, null, null, null, List.of());
-    check("comparison-empty-" + name, QueryApi.compare(phpRow(name, 7), empty, 3_600_000L));
+    check("comparison-empty-" + name, QueryApi.compare(request, empty, 3_600_000L));
   }
 
   private static Baseline baseline() {
