@@ -41,14 +41,14 @@ function pad(n) {
   return String(n).padStart(2, '0');
 }
 
-function localStamp(msEpoch) {
+function localStamp(msEpoch, seconds) {
   const d = new Date(msEpoch);
   return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + pad(d.getHours()) + ':'
-    + pad(d.getMinutes());
+    + pad(d.getMinutes()) + (seconds ? ':' + pad(d.getSeconds()) : '');
 }
 
-function utcStamp(msEpoch) {
-  return new Date(msEpoch).toISOString().slice(0, 16).replace('T', ' ');
+function utcStamp(msEpoch, seconds) {
+  return new Date(msEpoch).toISOString().slice(0, seconds ? 19 : 16).replace('T', ' ');
 }
 
 /** The browser's zone as "Europe/Berlin, UTC+01:00" (the offset at the given instant). */
@@ -63,13 +63,15 @@ export function zoneName(msEpoch) {
 
 /**
  * A window in one unambiguous format: ISO dates with 24-hour times, first in UTC, then in the browser's zone
- * ("2026-11-30 21:04 – 21:10 UTC (22:04 – 22:10 Europe/Berlin, UTC+01:00)"), with its length.
+ * ("2026-11-30 21:04 – 21:10 UTC (22:04 – 22:10 Europe/Berlin, UTC+01:00)"), with its length; with seconds
+ * when an end is not on a whole minute.
  */
 export function windowText(from, to) {
-  const u1 = utcStamp(from);
-  const u2 = utcStamp(to);
-  const l1 = localStamp(from);
-  const l2 = localStamp(to);
+  const seconds = from % 60000 !== 0 || to % 60000 !== 0;
+  const u1 = utcStamp(from, seconds);
+  const u2 = utcStamp(to, seconds);
+  const l1 = localStamp(from, seconds);
+  const l2 = localStamp(to, seconds);
   const sameDay = (a, b) => a.slice(0, 10) === b.slice(0, 10);
   const utc = u1 + ' – ' + (sameDay(u1, u2) ? u2.slice(11) : u2) + ' UTC';
   const local = -new Date(from).getTimezoneOffset() === 0 ? ''

@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { h, table, section, empty, clear, append } from '../dom.js';
-import { ms, num, time, bytes, pct } from '../format.js';
+import { ms, num, time, bytes, pct, windowText } from '../format.js';
 import { state, go } from '../router.js';
 import { draw } from '../chart.js';
 
@@ -24,7 +24,7 @@ export async function renderDatabase(main, params) {
   const from = params.get('from') ? Number(params.get('from')) : to - WINDOWS['1h'];
   main.append(h('h1', null, 'Database (pg-agent)'), windowForm(from, to, params));
   const data = await api.get('/api/database/incident', { project: state.project, from, to });
-  main.append(h('p', { class: 'note', id: 'db-window' }, 'Window ' + time(data.from_ms) + ' – ' + time(data.to_ms)
+  main.append(h('p', { class: 'note', id: 'db-window' }, 'Window ' + windowText(data.from_ms, data.to_ms)
     + truncatedNote(data.truncated) + ' · ', h('a', { href: '#/requests?project=' + encodeURIComponent(state.project)
     + '&from=' + data.from_ms + '&to=' + data.to_ms }, 'PHP requests in this window')));
   const charts = [];

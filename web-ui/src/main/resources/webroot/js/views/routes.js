@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { h, bar, table, section, empty, announce } from '../dom.js';
-import { ms, num, time } from '../format.js';
+import { ms, num, windowText } from '../format.js';
 import { state, go } from '../router.js';
 
 const WINDOWS = { '1h': 3600e3, '3h': 3 * 3600e3, '24h': 24 * 3600e3, '7d': 7 * 24 * 3600e3 };
@@ -23,8 +23,8 @@ export async function renderRoutes(main, params) {
     h('label', { for: 'route-window' }, 'Window ', picker)));
   const data = await api.get('/api/routes', { project: state.project, from, to });
   const windowParams = { from: data.from_ms, to: data.to_ms };
-  const note = data.approximate ? 'Percentiles from hourly histograms (about ±5 %), whole hours ' + time(data.from_ms) + ' – '
-    + time(data.to_ms) + '.' : 'Exact, ' + time(data.from_ms) + ' – ' + time(data.to_ms) + '.';
+  const note = (data.approximate ? 'Percentiles from hourly histograms (about ±5 %), whole hours ' : 'Exact, ')
+    + windowText(data.from_ms, data.to_ms) + '.';
   const histogramPanel = section('Latency histogram', empty('Select a route to see its latency histogram.'));
   const tbody = h('tbody');
   let sortKey = 'total';
@@ -58,7 +58,7 @@ export async function renderRoutes(main, params) {
     return th;
   });
   render();
-  main.append(h('section', { class: 'panel', 'aria-label': 'Routes table' }, h('p', { class: 'muted' }, note),
+  main.append(h('section', { class: 'panel', 'aria-label': 'Routes table' }, h('p', { class: 'muted', id: 'routes-window' }, note),
     data.routes.length === 0 ? empty('No requests in this window.')
       : h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'routes-table' }, h('thead', null, h('tr', null, headers)), tbody))),
   histogramPanel);

@@ -582,6 +582,21 @@ class SpikeOverviewBrowserTest {
           .replace(":", "%3A").replace("Z", "")));
       assertEquals("Window: " + expected, wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("list-window")))
           .getText(), "searching again keeps the same window");
+
+      String window = "&from=" + lock.fromMs() + "&to=" + lock.toMs();
+      driver.get(base() + "#/routes?project=shop" + window);
+      assertEquals("Exact, " + expected + ".", wait.until(ExpectedConditions.visibilityOfElementLocated(
+          By.id("routes-window"))).getText());
+      driver.get(base() + "#/database?project=shop" + window);
+      assertTrue(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("db-window"))).getText()
+          .startsWith("Window " + expected + " · "), driver.findElement(By.id("db-window")).getText());
+      long ragged = lock.fromMs() + 15_000;
+      driver.get(base() + "#/database?project=shop&from=" + ragged + "&to=" + lock.toMs());
+      String withSeconds = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("db-window"))).getText();
+      DateTimeFormatter seconds = DateTimeFormatter.ofPattern("HH:mm:ss");
+      assertTrue(withSeconds.contains(seconds.format(Instant.ofEpochMilli(ragged).atZone(ZoneOffset.UTC)) + " – ")
+          && withSeconds.contains(seconds.format(Instant.ofEpochMilli(ragged).atZone(browserZone)) + " – "),
+          "a window off whole minutes is shown to the second, in both zones: " + withSeconds);
     } finally {
       driver.executeCdpCommand("Emulation.setTimezoneOverride", Map.of("timezoneId", ""));
     }
