@@ -54,6 +54,8 @@ class RealInstallTest {
     try {
       Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxr-xr-x"));
       assumeTrue(canOverlayInNamespace(scratch), "needs root and overlayfs inside a mount namespace (unshare -m)");
+      // the installer would otherwise install a JRE into the host's /usr, which is not an overlay here
+      assumeTrue(systemJavaIs17OrNewer(), "needs /usr/bin/java 17+ (what the unit runs)");
       Path jar = readableLauncherJar(scratch);
       int ingestPort = TestListener.freePort();
       String script = String.join("\n",
@@ -160,6 +162,16 @@ class RealInstallTest {
     } finally {
       TestListener.deleteRecursively(scratch);
     }
+  }
+
+  private static boolean systemJavaIs17OrNewer() throws Exception {
+    if (!Files.isExecutable(Path.of("/usr/bin/java"))) {
+      return false;
+    }
+    Process process = new ProcessBuilder("/usr/bin/java", "-version").redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    Matcher version = Pattern.compile("version \"(\\d+)").matcher(output);
+    return process.waitFor(60, TimeUnit.SECONDS) && version.find() && Integer.parseInt(version.group(1)) >= 17;
   }
 
   private static boolean canOverlayInNamespace(Path scratch) throws Exception {
