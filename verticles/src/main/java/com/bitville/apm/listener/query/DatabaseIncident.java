@@ -2,6 +2,7 @@ package com.bitville.apm.listener.query;
 
 import com.bitville.apm.shared.normalize.CorrelationIds;
 import com.bitville.apm.shared.pg.PgEnvelopeView;
+import com.bitville.apm.shared.pg.PgSources;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -35,8 +36,8 @@ final class DatabaseIncident {
   /** The {@code data} of a stored row's envelope, or an empty object. */
   private static JsonObject data(JsonObject row) {
     JsonObject record = RecordViews.inflate(row);
-    JsonObject payload = record.getValue("payload") instanceof JsonObject p ? p : new JsonObject();
-    return payload.getValue("data") instanceof JsonObject d ? d : new JsonObject();
+    return PgEnvelopeView.of(record.getString("source"),
+        record.getValue("payload") instanceof JsonObject p ? p : new JsonObject()).data();
   }
 
   private static List<JsonObject> chronological(JsonArray rows) {
@@ -79,7 +80,7 @@ final class DatabaseIncident {
         cumulative++;
         continue; // cumulative counters (an older agent) cannot be summed
       }
-      for (Object item : objects(data, "statements")) {
+      for (Object item : objects(data, PgSources.itemsKey(PgSources.STATEMENTS))) {
         if (item instanceof JsonObject s) {
           add(byKey, s);
         }
@@ -136,7 +137,7 @@ final class DatabaseIncident {
     List<JsonObject> snapshots = new ArrayList<>();
     for (int i = 0; i < rows.size(); i++) {
       JsonObject row = rows.getJsonObject(i);
-      JsonArray locks = objects(data(row), "locks");
+      JsonArray locks = objects(data(row), PgSources.itemsKey(PgSources.LOCKS));
       if (!locks.isEmpty()) {
         snapshots.add(new JsonObject().put("time_ms", row.getLong("event_time_ms")).put("waits", locks.size())
             .put("trees", trees(locks)));
@@ -284,7 +285,7 @@ final class DatabaseIncident {
     JsonObject busiest = null;
     for (JsonObject row : chronological(rows)) {
       JsonObject data = data(row);
-      JsonArray sessions = objects(data, "sessions");
+      JsonArray sessions = objects(data, PgSources.itemsKey(PgSources.ACTIVITY));
       int idleInTransaction = 0;
       Map<String, Integer> waits = new HashMap<>();
       for (Object item : sessions) {
@@ -334,7 +335,7 @@ final class DatabaseIncident {
     int total = 0;
     for (int i = 0; i < rows.size(); i++) {
       JsonObject row = rows.getJsonObject(i);
-      for (Object item : objects(data(row), "entries")) {
+      for (Object item : objects(data(row), PgSources.itemsKey(PgSources.LOG))) {
         if (!(item instanceof JsonObject entry)) {
           continue;
         }
