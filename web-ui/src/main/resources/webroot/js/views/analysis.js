@@ -81,7 +81,7 @@ function evidenceLink(e, links) {
       : jump('lock', 'an-locks');
     case 'sql': return jump('SQL fingerprint', 'an-sql', e.fingerprint);
     case 'function': return jump('function', 'an-functions', e.name);
-    case 'db_statement': return links.database({}, 'database statements');
+    case 'db_statement': return jump('database statement', 'an-db-statements', e.queryid);
     case 'log': return links.database({ category: e.category }, e.category + ' log lines');
     default: return null;
   }

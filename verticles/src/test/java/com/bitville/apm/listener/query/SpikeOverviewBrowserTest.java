@@ -314,6 +314,9 @@ class SpikeOverviewBrowserTest {
     WebElement top = firstRow(tableOf(incident));
     assertEquals(incident.value(), top.getAttribute("data-key"), kind + ": the culprit is first in "
         + tableOf(incident));
+    String summary = driver.findElement(By.id("an-summary")).getText();
+    assertTrue(summary.contains(incident.mention()), kind + ": the summary names " + incident.mention() + ":\n"
+        + summary);
     if (kind == Incident.Kind.N_PLUS_ONE) {
       double perRequest = Double.parseDouble(top.findElements(By.tagName("td")).get(2).getText());
       assertTrue(perRequest >= 10, "flagged by its runs per request: " + perRequest);
