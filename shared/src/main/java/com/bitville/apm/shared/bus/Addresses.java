@@ -21,6 +21,13 @@ public final class Addresses {
   public static final String NODE_STATUS_PREFIX = "bitville.node.status.v1.";
 
   /**
+   * Cluster-wide request/reply, registered only by the node where a one-active-per-cluster component (retention,
+   * GELF forwarder, rollup) is the active one: {@code /ready} on any node asks it to name that node. Reply:
+   * {@code {"node": name}}. Append the component name.
+   */
+  public static final String CLUSTER_ACTIVE_PREFIX = "bitville.cluster.active.v1.";
+
+  /**
    * Node-local publish, one address per project (append the project name): light summaries of stored PHP
    * requests for the live view. Fed from {@link #RECORDS_STORED} by one query-server instance per node and
    * bridged to browsers over SockJS only for users allowed to see that project.

@@ -12,10 +12,12 @@ import java.util.List;
  * binds for Hazelcast and the event bus, {@code publicHost} the one it announces to the others (a multi-homed
  * or NATed machine; defaults to {@code host}); {@code members} are {@code host[:port]} entries. The cluster
  * name together with {@code secret} forms the Hazelcast cluster name (the secret only as a hash), so a node with
- * another name or secret is refused when it tries to join.
+ * another name or secret is refused when it tries to join. {@code failureDetectionSeconds}: a member silent that
+ * long is removed (its locks and event-bus handlers with it); {@code mergeIntervalSeconds}: how often a node that
+ * finds itself split from the others (after a freeze or a network partition) looks for them to merge again.
  */
 public record ClusterSettings(boolean enabled, String name, String secret, String host, String publicHost,
-    int port, int eventBusPort, List<String> members) {
+    int port, int eventBusPort, List<String> members, int failureDetectionSeconds, int mergeIntervalSeconds) {
 
   static final int MIN_SECRET_LENGTH = 16;
 
@@ -38,7 +40,8 @@ public record ClusterSettings(boolean enabled, String name, String secret, Strin
     String publicHost = cluster.string("publicHost");
     return new ClusterSettings(enabled, cluster.string("name"), secret, host,
         publicHost.isBlank() ? host : publicHost, cluster.integer("port", 1, 65535),
-        cluster.integer("eventBusPort", 0, 65535), members);
+        cluster.integer("eventBusPort", 0, 65535), members, cluster.integer("failureDetectionSeconds", 3, 300),
+        cluster.integer("mergeIntervalSeconds", 5, 600));
   }
 
   /** The name Hazelcast compares on join: the configured name and a hash of the secret, never the secret. */
@@ -55,6 +58,7 @@ public record ClusterSettings(boolean enabled, String name, String secret, Strin
   @Override
   public String toString() {
     return "ClusterSettings[enabled=" + enabled + ", name=" + name + ", host=" + host + ", publicHost=" + publicHost
-        + ", port=" + port + ", eventBusPort=" + eventBusPort + ", members=" + members + "]";
+        + ", port=" + port + ", eventBusPort=" + eventBusPort + ", members=" + members + ", failureDetectionSeconds="
+        + failureDetectionSeconds + ", mergeIntervalSeconds=" + mergeIntervalSeconds + "]";
   }
 }

@@ -72,6 +72,15 @@ public enum Component {
     return Addresses.NODE_STATUS_PREFIX + configName;
   }
 
+  /**
+   * Cluster-wide address answered by the node where this component is active ({@code {"node": name}}), for
+   * components of which one node at a time works; empty for the others.
+   */
+  public Optional<String> activeAddress() {
+    return instances == Instances.ONE_ACTIVE_PER_CLUSTER
+        ? Optional.of(Addresses.CLUSTER_ACTIVE_PREFIX + configName) : Optional.empty();
+  }
+
   public static Optional<Component> named(String configName) {
     return Arrays.stream(values()).filter(c -> c.configName.equals(configName)).findFirst();
   }

@@ -3,6 +3,7 @@ package com.bitville.apm.listener.gelf;
 import com.bitville.apm.listener.bus.ServiceBus;
 import com.bitville.apm.listener.config.Component;
 import com.bitville.apm.listener.config.GraylogSettings;
+import com.bitville.apm.listener.config.NodeSettings;
 import com.bitville.apm.listener.storage.api.OutboxStore;
 import com.bitville.apm.listener.storage.api.OutboxStore.Failure;
 import com.bitville.apm.listener.storage.api.OutboxStore.Page;
@@ -84,7 +85,8 @@ public final class GelfForwarderVerticle extends VerticleBase {
       LOG.info("GELF forwarding is disabled (graylog.enabled=false); the forwarder idles");
       return Future.succeededFuture();
     }
-    singleton = new ClusterSingleton(vertx, ACTIVE_LOCK, STANDBY_RETRY_MS);
+    singleton = new ClusterSingleton(vertx, ACTIVE_LOCK, STANDBY_RETRY_MS, Component.GELF_FORWARDER,
+        NodeSettings.from(config()).nodeName());
     return singleton.start(this::startForwarding);
   }
 

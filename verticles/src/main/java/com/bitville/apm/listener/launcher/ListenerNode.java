@@ -127,7 +127,10 @@ public final class ListenerNode {
     hazelcast.setProperty("hazelcast.logging.type", "slf4j");
     // a crashed node is noticed within seconds, so its locks pass to a standby and its event-bus handlers go
     hazelcast.setProperty("hazelcast.heartbeat.interval.seconds", "1");
-    hazelcast.setProperty("hazelcast.max.no.heartbeat.seconds", "10");
+    hazelcast.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(cluster.failureDetectionSeconds()));
+    // a node that was cut off or frozen finds the others again within seconds, not Hazelcast's default minutes
+    hazelcast.setProperty("hazelcast.merge.first.run.delay.seconds", Integer.toString(cluster.mergeIntervalSeconds()));
+    hazelcast.setProperty("hazelcast.merge.next.run.delay.seconds", Integer.toString(cluster.mergeIntervalSeconds()));
     hazelcast.getNetworkConfig().setPort(cluster.port()).setPortAutoIncrement(false)
         .setPublicAddress(cluster.publicHost() + ":" + cluster.port());
     hazelcast.getNetworkConfig().getInterfaces().setEnabled(true).setInterfaces(List.of(cluster.host()));

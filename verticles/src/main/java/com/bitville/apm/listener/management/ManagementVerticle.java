@@ -26,11 +26,15 @@ import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 /**
  * The per-node management endpoint, on loopback by default: {@code /health} (the process is alive),
  * {@code /ready} (storage answers over the event bus and its writes succeed, disk has room, keys are loaded,
- * and every component configured on this node is deployed, serving and reports itself up) and {@code /metrics} (Prometheus text of this node).
+ * and every component configured on this node is deployed, serving and reports itself up; for retention, the GELF
+ * forwarder and rollup it also names the node of the cluster where each is active, or says that none answers) and
+ * {@code /metrics} (Prometheus text of this node).
  */
 public final class ManagementVerticle extends VerticleBase {
 
   private static final long CHECK_TIMEOUT_MS = 2_000;
+  /** Two questions per singleton check (this node, then the cluster) within the check timeout. */
+  private static final long COMPONENT_ASK_MS = 800;
 
   private HttpServer server;
 
@@ -78,7 +82,9 @@ public final class ManagementVerticle extends VerticleBase {
               ? Status.KO(data.put("reason", "writes fail (disk full or I/O error)")) : Status.OK(data));
         })
         .onFailure(e -> promise.complete(Status.KO(new JsonObject().put("reason", "storage does not answer: "
-            + (e instanceof ReplyException r ? r.failureType().name() : "error")))));
+            + (e instanceof ReplyException r ? r.failureType().name() : "error")
+            + (e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS
+                ? " (no storage node in the cluster)" : "")))));
   }
 
   private void checkDisk(Promise<Status> promise, ManagementSettings settings) {
@@ -100,21 +106,52 @@ public final class ManagementVerticle extends VerticleBase {
   }
 
   private void checkComponent(Promise<Status> promise, Component component) {
-    vertx.eventBus().<JsonObject>request(component.statusAddress(), new JsonObject(),
-            new DeliveryOptions().setSendTimeout(CHECK_TIMEOUT_MS - 200).setLocalOnly(true))
-        .onSuccess(reply -> promise.complete(new Status(reply.body()).setOk(reply.body().getBoolean("up", false))
-            .setData(reply.body())))
-        .onFailure(e -> {
+    localStatus(component)
+        .compose(status -> component.activeAddress().isEmpty() ? Future.succeededFuture(status)
+            : withActiveNode(status, component.activeAddress().get()))
+        .onComplete(result -> promise.complete(result.result()));
+  }
+
+  /** Never fails: what this node's own instance says, or why it says nothing. */
+  private Future<Status> localStatus(Component component) {
+    return vertx.eventBus().<JsonObject>request(component.statusAddress(), new JsonObject(),
+            new DeliveryOptions().setSendTimeout(COMPONENT_ASK_MS).setLocalOnly(true))
+        .map(reply -> new Status().setOk(reply.body().getBoolean("up", false)).setData(reply.body()))
+        .recover(e -> {
           boolean absent = e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS;
           if (!absent) {
-            promise.complete(Status.KO(new JsonObject().put("reason", "component does not answer")));
-          } else if (DeploymentPlan.configuredInstances(config(), component.configName()) > 0) {
-            promise.complete(Status.KO(new JsonObject().put("deployed", false)
-                .put("reason", "configured on this node but not serving (starting, or failed)")));
-          } else {
-            promise.complete(Status.OK(new JsonObject().put("deployed", false)));
+            return Future.succeededFuture(Status.KO(new JsonObject().put("reason", "component does not answer")));
           }
+          if (DeploymentPlan.configuredInstances(config(), component.configName()) > 0) {
+            return Future.succeededFuture(Status.KO(new JsonObject().put("deployed", false)
+                .put("reason", "configured on this node but not serving (starting, or failed)")));
+          }
+          return Future.succeededFuture(Status.OK(new JsonObject().put("deployed", false)));
         });
+  }
+
+  /**
+   * Adds which node of the cluster runs the component ({@code "cluster": {"reachable": true, "active_node": …}})
+   * or that none answers. Informational: the status stays this node's own, because another node's missing
+   * forwarder, retention or rollup does not stop this node from doing its job.
+   */
+  private Future<Status> withActiveNode(Status status, String activeAddress) {
+    JsonObject data = status.getData() == null ? new JsonObject() : status.getData();
+    return vertx.eventBus().<JsonObject>request(activeAddress, new JsonObject(),
+            new DeliveryOptions().setSendTimeout(COMPONENT_ASK_MS))
+        .map(reply -> new JsonObject().put("reachable", true).put("active_node", reply.body().getString("node")))
+        .recover(e -> Future.succeededFuture(new JsonObject().put("reachable", false).put("reason", unreachable(e))))
+        .map(cluster -> status.setData(data.put("cluster", cluster)));
+  }
+
+  private static String unreachable(Throwable e) {
+    if (e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS) {
+      return "no node of the cluster runs it actively (NO_HANDLERS)";
+    }
+    if (e instanceof ReplyException r && r.failureType() == ReplyFailure.TIMEOUT) {
+      return "the active node does not answer (TIMEOUT: frozen, overloaded or cut off)";
+    }
+    return "the active node cannot be reached";
   }
 
   @Override

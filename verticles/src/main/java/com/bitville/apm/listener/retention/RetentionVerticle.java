@@ -3,6 +3,7 @@ package com.bitville.apm.listener.retention;
 import com.bitville.apm.listener.bus.ServiceBus;
 import com.bitville.apm.listener.config.Component;
 import com.bitville.apm.listener.config.GraylogSettings;
+import com.bitville.apm.listener.config.NodeSettings;
 import com.bitville.apm.listener.config.RetentionSettings;
 import com.bitville.apm.listener.storage.api.RetentionStore;
 import com.bitville.apm.listener.storage.api.RetentionStore.Deleted;
@@ -60,7 +61,8 @@ public final class RetentionVerticle extends VerticleBase {
     consumers.add(bus.<JsonObject>localConsumer(Component.RETENTION.statusAddress(),
         msg -> msg.reply(status())));
     consumers.add(bus.<JsonObject>localConsumer(Addresses.RETENTION_RUN, this::runOnRequest));
-    singleton = new ClusterSingleton(vertx, ACTIVE_LOCK, STANDBY_RETRY_MS);
+    singleton = new ClusterSingleton(vertx, ACTIVE_LOCK, STANDBY_RETRY_MS, Component.RETENTION,
+        NodeSettings.from(config()).nodeName());
     return singleton.start(() -> {
       schedule(settings.initialDelayMs());
       return Future.succeededFuture();

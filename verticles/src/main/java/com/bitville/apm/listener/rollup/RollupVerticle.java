@@ -5,6 +5,7 @@ import com.bitville.apm.listener.analysis.RecordRollup.StoredRecord;
 import com.bitville.apm.listener.analysis.RollupBatch;
 import com.bitville.apm.listener.bus.ServiceBus;
 import com.bitville.apm.listener.config.Component;
+import com.bitville.apm.listener.config.NodeSettings;
 import com.bitville.apm.listener.config.RollupSettings;
 import com.bitville.apm.listener.storage.api.RollupStore;
 import com.bitville.apm.listener.storage.api.RollupStore.PageRequest;
@@ -63,7 +64,8 @@ public final class RollupVerticle extends VerticleBase {
       LOG.info("Rollups are disabled (rollup.enabled=false)");
       return Future.succeededFuture();
     }
-    singleton = new ClusterSingleton(vertx, ACTIVE_LOCK, STANDBY_RETRY_MS);
+    singleton = new ClusterSingleton(vertx, ACTIVE_LOCK, STANDBY_RETRY_MS, Component.ROLLUP,
+        NodeSettings.from(config()).nodeName());
     return singleton.start(this::startRolling);
   }
 

@@ -2,6 +2,7 @@ package com.bitville.apm.listener.storage;
 
 import com.bitville.apm.listener.bus.ServiceBus;
 import com.bitville.apm.listener.bus.ServiceError;
+import com.bitville.apm.listener.config.ClusterSettings;
 import com.bitville.apm.listener.config.NodeSettings;
 import com.bitville.apm.listener.config.StorageSettings;
 import com.bitville.apm.listener.storage.RecordWriter.Numbered;
@@ -28,7 +29,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns the SQLite file, exactly one per cluster (a cluster-wide lock proves it). Serves the typed storage
+ * Owns the SQLite file, exactly one per cluster (a cluster-wide lock proves it) and one per file (an operating-system
+ * lock on the file's {@code .owner} companion, {@link OwnerFile}). Serves the typed storage
  * services of {@code storage.api} (bound once, in {@link #bindServices}), group-commits writes, and publishes a
  * "stored" event after each commit.
  */
@@ -36,12 +38,14 @@ public final class StorageVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(StorageVerticle.class);
   private static final String OWNER_LOCK = "bitville.storage.owner";
-  private static final long OWNER_LOCK_TIMEOUT_MS = 2_000;
+  /** Beyond the failure detection: a storage node restarted right after a crash waits for the dead one to go. */
+  private static final long OWNER_LOCK_MARGIN_MS = 5_000;
   private static final int MAX_BUFFERED_MESSAGES = 10_000;
   private static final long WRITE_PROBE_INTERVAL_MS = 1_000;
 
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private Lock ownerLock;
+  private OwnerFile ownerFile;
   private Database database;
   private RecordWriter recordWriter;
   private GroupCommitter committer;
@@ -54,17 +58,26 @@ public final class StorageVerticle extends VerticleBase {
     node = NodeSettings.from(config()).nodeName();
     storedRecords = Counter.builder("bitville_storage_records_stored_total")
         .description("Records committed to SQLite").register(NodeMetrics.registry());
-    return vertx.sharedData().getLockWithTimeout(OWNER_LOCK, OWNER_LOCK_TIMEOUT_MS)
+    long lockWaitMs = ClusterSettings.from(config()).failureDetectionSeconds() * 1_000L + OWNER_LOCK_MARGIN_MS;
+    return vertx.sharedData().getLockWithTimeout(OWNER_LOCK, lockWaitMs)
         .recover(e -> Future.failedFuture(new IllegalStateException(
-            "another StorageVerticle already owns the database in this cluster; run exactly one")))
-        .compose(lock -> openDatabase(lock, settings))
+            "another StorageVerticle already owns the database in this cluster (waited " + lockWaitMs / 1000
+                + " s for it to go); run exactly one")))
+        .compose(lock -> {
+          ownerLock = lock;
+          return vertx.executeBlocking(() -> OwnerFile.acquire(settings.dbPath()), false);
+        })
+        .compose(file -> {
+          ownerFile = file;
+          return openDatabase(settings);
+        })
         .onSuccess(v -> bindServices(settings))
         .onSuccess(v -> vertx.setPeriodic(WRITE_PROBE_INTERVAL_MS, id -> committer.probeIfFailing()))
+        .onFailure(e -> releaseOwnership())
         .onSuccess(v -> LOG.info("Storage ready: {} (synchronous={})", settings.dbPath(), settings.synchronous()));
   }
 
-  private Future<Void> openDatabase(Lock lock, StorageSettings settings) {
-    ownerLock = lock;
+  private Future<Void> openDatabase(StorageSettings settings) {
     database = Database.open(vertx, settings);
     RecordWriter writer = new RecordWriter(vertx, database, node, settings.deduplicatePhp());
     recordWriter = writer;
@@ -131,10 +144,17 @@ public final class StorageVerticle extends VerticleBase {
     return drained
         .compose(v -> recordWriter == null ? Future.succeededFuture() : recordWriter.close())
         .compose(v -> database == null ? Future.succeededFuture() : database.close())
-        .onComplete(v -> {
-          if (ownerLock != null) {
-            ownerLock.release();
-          }
-        });
+        .onComplete(v -> releaseOwnership());
+  }
+
+  private void releaseOwnership() {
+    if (ownerFile != null) {
+      ownerFile.release();
+      ownerFile = null;
+    }
+    if (ownerLock != null) {
+      ownerLock.release();
+      ownerLock = null;
+    }
   }
 }

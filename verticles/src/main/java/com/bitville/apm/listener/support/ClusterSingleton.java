@@ -1,7 +1,10 @@
 package com.bitville.apm.listener.support;
 
+import com.bitville.apm.listener.config.Component;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Lock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -11,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * Lets a verticle that every node may deploy do its work on one node of the cluster only: the holder of a
  * cluster-wide lock is active, the others stand by and try again every {@code retryMs}, so one of them takes
  * over when the active node stops (it releases the lock) or leaves the cluster. Without a cluster it is simply
- * active. Used by the retention and GELF forwarding verticles: two of either would delete or forward the same
+ * active. The active node answers on the component's cluster-wide active address with its name, so that
+ * {@code /ready} on every node can say where the work runs, or that no node answers. Used by the retention and GELF forwarding verticles: two of either would delete or forward the same
  * records twice.
  */
 public final class ClusterSingleton {
@@ -22,15 +26,25 @@ public final class ClusterSingleton {
   private final Vertx vertx;
   private final String lockName;
   private final long retryMs;
+  private final String activeAddress;
+  private final String nodeName;
+  private MessageConsumer<JsonObject> announcement;
   private Supplier<Future<Void>> onActive;
   private Lock lock;
   private long timerId = -1;
   private boolean stopped;
 
-  public ClusterSingleton(Vertx vertx, String lockName, long retryMs) {
+  /**
+   * @param component the component (its active address is answered while this node is the active one)
+   * @param nodeName this node's name, the answer on the active address
+   */
+  public ClusterSingleton(Vertx vertx, String lockName, long retryMs, Component component, String nodeName) {
     this.vertx = vertx;
     this.lockName = lockName;
     this.retryMs = retryMs;
+    this.activeAddress = component.activeAddress().orElseThrow(() -> new IllegalArgumentException(
+        component.configName() + " is not a one-active-per-cluster component"));
+    this.nodeName = nodeName;
   }
 
   /**
@@ -60,9 +74,19 @@ public final class ClusterSingleton {
   }
 
   private void releaseLock() {
+    if (announcement != null) {
+      announcement.unregister();
+      announcement = null;
+    }
     if (lock != null) {
       lock.release();
       lock = null;
+    }
+  }
+
+  private void announce() {
+    if (lock != null && announcement == null) {
+      announcement = vertx.eventBus().consumer(activeAddress, msg -> msg.reply(new JsonObject().put("node", nodeName)));
     }
   }
 
@@ -78,7 +102,7 @@ public final class ClusterSingleton {
       if (result.succeeded()) {
         lock = result.result();
         LOG.info("This node is now the active one for {}", lockName);
-        return onActive.get().onFailure(e -> {
+        return onActive.get().onSuccess(v -> announce()).onFailure(e -> {
           LOG.error("Could not start the work of {}; handing it over", lockName, e);
           releaseLock();
           if (!first) {

@@ -162,6 +162,133 @@ class ClusterProcessTest {
   }
 
   @Test
+  @DisplayName("UI and ingest nodes started before any core node: ingest answers 503 + Retry-After, the UI 503, "
+      + "/ready names storage, retention, forwarder and rollup unreachable; all recover by themselves when the core "
+      + "node starts; the core node SIGKILLed under load and replaced by another core node (other name and ports, "
+      + "same data directory): ingest resumes without a restart and no acknowledged record is lost")
+  void coreStartsLastThenMovesToAnotherNode() throws Exception {
+    int graylogPort = TestListener.freePort();
+    Node ui = node("ui", ingestOnly().put("http-ingest", 0).put("query-server", 1));
+    Node ingest = node("ingest", ingestOnly());
+    Node core = node("core-1", core().put("gelf-forwarder", 1).put("query-server", 0));
+    core.config.put("graylog", new JsonObject().put("enabled", true).put("host", "127.0.0.1").put("port", graylogPort));
+    ui.start();
+    ingest.start();
+
+    HttpResponse<Buffer> early = post(ingest, UUID.randomUUID().toString());
+    assertEquals(503, early.statusCode(), "no storage in the cluster yet: " + early.bodyAsString());
+    assertTrue(early.getHeader("Retry-After") != null, "503 says when to retry");
+    JsonObject notReady = readyBody(ingest, 503);
+    assertTrue(check(notReady, "storage").getJsonObject("data").getString("reason").contains("NO_HANDLERS"),
+        notReady.encode());
+    for (String component : SINGLETONS) {
+      assertEquals(false, clusterView(notReady, component).getBoolean("reachable"), component + ": " + notReady);
+    }
+    ApiSessionForCluster session = uiSession(ui);
+    HttpResponse<Buffer> noStorage = Await.result(ui.ui().get("/api/requests?project=shop").putHeader("Cookie",
+        session.cookie()).send());
+    assertEquals(503, noStorage.statusCode(), "the UI node answers 503 without storage: " + noStorage.bodyAsString());
+
+    core.start();
+    String first = postUntilAcknowledged(ingest);
+    assertTrue(visibleThroughUi(session, first), "the UI node reads the core node's storage");
+    awaitReadyNaming(ingest, "core-1");
+
+    Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+    AtomicInteger unavailable = new AtomicInteger();
+    AtomicInteger attempts = new AtomicInteger();
+    long started = System.currentTimeMillis();
+    for (int i = 0; i < 4; i++) {
+      sendLoop(ingest, acknowledged, unavailable, attempts, started);
+    }
+    waitUntil(() -> acknowledged.size() >= 100, "records acknowledged before the crash");
+    core.process.kill();
+    long killedAt = System.currentTimeMillis();
+    int atKill = acknowledged.size();
+    waitUntil(() -> unavailable.get() > 0, "ingest answers 503 while storage is gone");
+    long first503 = System.currentTimeMillis() - killedAt;
+
+    Node replacement = nodeOn("core-2", core.dataDir, core().put("gelf-forwarder", 1).put("query-server", 0));
+    replacement.config.put("graylog", core.config.getJsonObject("graylog").copy());
+    int refusals = startRetrying(replacement);
+    assertEquals(0, refusals, "a storage node started right after the crash waits for the dead one to be dropped");
+    long replacedAfter = System.currentTimeMillis() - killedAt;
+    waitUntil(() -> acknowledged.size() >= atKill + 100, "ingest acknowledges again through the new core node");
+    long resumedAfter = System.currentTimeMillis() - killedAt;
+    stopLoad.set(true);
+    waitUntil(() -> inFlight.get() == 0, "the load generator stopped");
+    assertTrue(attempts.get() <= MAX_ATTEMPTS, "the load was bounded");
+
+    Set<String> stored = storedIds(replacement);
+    for (String id : acknowledged) {
+      assertTrue(stored.contains(id), "acknowledged record " + id + " was lost");
+    }
+    awaitReadyNaming(ingest, "core-2");
+    String afterMove = postUntilAcknowledged(ingest);
+    assertTrue(visibleThroughUi(session, afterMove), "the UI node, never restarted, reads the new core node");
+    System.out.println("Storage moved to another core node: first 503 " + first503 + " ms after the SIGKILL, "
+        + refusals + " refused start(s), new core node ready after " + replacedAfter + " ms, ingest acknowledging "
+        + "again after " + resumedAfter + " ms; " + acknowledged.size() + " acknowledged, none lost");
+  }
+
+  @Test
+  @DisplayName("core node frozen (SIGSTOP) longer than the failure detection: ingest answers 503, a second storage "
+      + "on the same file is refused while the frozen one holds it, and after SIGCONT the cluster heals; no "
+      + "acknowledged record is lost and the file had one writer")
+  void frozenCoreNode() throws Exception {
+    Node ingest = node("ingest", ingestOnly());
+    Node core = node("core", core().put("query-server", 0));
+    core.start();
+    ingest.start();
+    Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+    AtomicInteger unavailable = new AtomicInteger();
+    AtomicInteger attempts = new AtomicInteger();
+    long started = System.currentTimeMillis();
+    for (int i = 0; i < 2; i++) {
+      sendLoop(ingest, acknowledged, unavailable, attempts, started);
+    }
+    waitUntil(() -> acknowledged.size() >= 50, "records acknowledged before the freeze");
+    core.process.freeze();
+    long frozenAt = System.currentTimeMillis();
+    int atFreeze = acknowledged.size();
+    waitUntil(() -> unavailable.get() > 0, "ingest answers 503 while the core node is frozen");
+    long first503 = System.currentTimeMillis() - frozenAt;
+    waitUntil(() -> gauge(metricsQuietly(ingest), "bitville_cluster_members") == 1.0, "the frozen node is removed");
+    long removedAfter = System.currentTimeMillis() - frozenAt;
+    assertTrue(acknowledged.size() <= atFreeze + 8, "nothing is acknowledged while storage is frozen");
+
+    Node intruder = nodeOn("core-2", core.dataDir, core().put("query-server", 0).put("retention", 0).put("rollup", 0));
+    ListenerProcess refused = ListenerProcess.startExpectingFailure(intruder.config,
+        intruder.dataDir.resolve("listener-core-2.json"));
+    assertEquals(1, refused.exitCode(), refused.output());
+    assertTrue(refused.output().contains("open for writing"), "refused by the file lock, not by the cluster: "
+        + refused.output());
+
+    core.process.thaw();
+    long thawedAt = System.currentTimeMillis();
+    try {
+      waitUntil(() -> acknowledged.size() >= atFreeze + 50 || !core.process.isAlive(),
+          "the cluster heals (ingest acknowledges again) or the frozen node steps down");
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "\ncore:\n" + tail(core.process.output()) + "\ningest:\n"
+          + tail(ingest.process.output()), e);
+    }
+    long healedAfter = System.currentTimeMillis() - thawedAt;
+    boolean healed = core.process.isAlive();
+    stopLoad.set(true);
+    waitUntil(() -> inFlight.get() == 0, "the load generator stopped");
+    assertTrue(attempts.get() <= MAX_ATTEMPTS, "the load was bounded");
+    assertTrue(healed, "the thawed core node serves again:\n" + tail(core.process.output()));
+    Set<String> stored = storedIds(core);
+    for (String id : acknowledged) {
+      assertTrue(stored.contains(id), "acknowledged record " + id + " was lost");
+    }
+    System.out.println("Frozen core node: first 503 " + first503 + " ms after SIGSTOP, removed from the cluster after "
+        + removedAfter + " ms; after SIGCONT ingest acknowledged again within " + healedAfter + " ms; "
+        + acknowledged.size() + " acknowledged, none lost");
+  }
+
+  @Test
   @DisplayName("node of the active GELF forwarder, retention and rollup SIGKILLed mid-replay: the standby on another "
       + "node takes over all three and the GELF receiver gets every stored record (duplicates counted)")
   void forwarderNodeKilledMidReplay() throws Exception {
@@ -313,6 +440,67 @@ class ClusterProcessTest {
     return ids;
   }
 
+  private static final List<String> SINGLETONS = List.of("retention", "gelf-forwarder", "rollup");
+
+  private JsonObject readyBody(Node node, int expectedStatus) throws Exception {
+    HttpResponse<Buffer> ready = Await.result(node.management().get("/ready").send());
+    assertEquals(expectedStatus, ready.statusCode(), ready.bodyAsString());
+    return ready.bodyAsJsonObject();
+  }
+
+  private static JsonObject clusterView(JsonObject ready, String component) {
+    JsonObject cluster = check(ready, component).getJsonObject("data").getJsonObject("cluster");
+    assertTrue(cluster != null, component + " says where it runs in the cluster: " + ready.encode());
+    return cluster;
+  }
+
+  /** Waits until /ready answers 200 and names {@code coreNode} for storage and every one-active component. */
+  private void awaitReadyNaming(Node node, String coreNode) throws Exception {
+    waitUntil(() -> {
+      try {
+        HttpResponse<Buffer> ready = Await.result(node.management().get("/ready").send());
+        JsonObject body = ready.bodyAsJsonObject();
+        boolean named = ready.statusCode() == 200
+            && coreNode.equals(check(body, "storage").getJsonObject("data").getString("node"));
+        for (String component : SINGLETONS) {
+          named &= coreNode.equals(clusterView(body, component).getString("active_node"));
+        }
+        return named;
+      } catch (Exception | AssertionError e) {
+        return false;
+      }
+    }, "/ready names " + coreNode + " for storage, retention, gelf-forwarder and rollup");
+  }
+
+  private static boolean visibleThroughUi(ApiSessionForCluster session, String correlationId) throws Exception {
+    return session.json("/api/requests?project=shop&correlation_id=" + correlationId).getJsonArray("items").size() == 1;
+  }
+
+  /**
+   * Starts a node, retrying while it is refused (a new storage node is refused until the cluster has dropped the
+   * old one). Returns how many starts were refused.
+   */
+  private int startRetrying(Node node) throws Exception {
+    long deadline = System.currentTimeMillis() + DEADLINE_MS;
+    int refusals = 0;
+    while (true) {
+      try {
+        node.start();
+        return refusals;
+      } catch (IllegalStateException e) {
+        refusals++;
+        if (System.currentTimeMillis() > deadline) {
+          throw e;
+        }
+        Thread.sleep(500);
+      }
+    }
+  }
+
+  private static String tail(String output) {
+    return output.length() <= 6_000 ? output : output.substring(output.length() - 6_000);
+  }
+
   // ---- the nodes
 
   private static final int MAX_ATTEMPTS = 20_000;
@@ -335,7 +523,7 @@ class ClusterProcessTest {
     }
 
     void start() throws Exception {
-      process = ListenerProcess.start(config, dataDir.resolve("listener.json"), "256m");
+      process = ListenerProcess.start(config, dataDir.resolve("listener-" + name + ".json"), "256m");
       processes.add(process);
     }
 
@@ -371,6 +559,11 @@ class ClusterProcessTest {
   private Node node(String name, JsonObject verticles) throws Exception {
     Path dataDir = Files.createTempDirectory("bitville-cluster-" + name + "-");
     dirs.add(dataDir);
+    return nodeOn(name, dataDir, verticles);
+  }
+
+  /** A node with its own name and ports on a given data directory (another node's, to take its place). */
+  private Node nodeOn(String name, Path dataDir, JsonObject verticles) throws Exception {
     int hazelcastPort = TestListener.freePort();
     members.add("127.0.0.1:" + hazelcastPort);
     JsonObject config = TestListener.baseConfig(dataDir);

@@ -94,6 +94,23 @@ public final class ListenerProcess implements AutoCloseable {
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
+  /** SIGSTOP: the process freezes with its sockets and file locks open, like a node cut off or stalled. */
+  public void freeze() throws Exception {
+    signal("STOP");
+  }
+
+  /** SIGCONT: a frozen process runs on, unaware of the time that passed. */
+  public void thaw() throws Exception {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+    if (!kill.waitFor(30, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+    }
+  }
+
   /** SIGTERM: the graceful path. Returns the exit code. */
   public int terminate() throws InterruptedException {
     process.destroy();
@@ -115,6 +132,7 @@ public final class ListenerProcess implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     if (process.isAlive()) {
+      // SIGKILL also ends a frozen (SIGSTOPped) process
       kill();
     }
   }
