@@ -341,9 +341,9 @@ class ClusterProcessTest {
 
   @Test
   @DisplayName("UI node SIGKILLed: a session created on it is valid on the other UI node (clustered session store), "
-      + "before and after the kill")
+      + "before and after the kill, and the live feed, re-subscribed on the surviving UI node, delivers new records")
   void uiNodeKilledSessionSurvives() throws Exception {
-    Node core = node("core", core());
+    Node core = node("core", core().put("http-ingest", 1));
     Node ui = node("ui", ingestOnly().put("http-ingest", 0).put("query-server", 1));
     core.start();
     ui.start();
@@ -351,13 +351,55 @@ class ClusterProcessTest {
     ApiSessionForCluster sameCookieOnCore = new ApiSessionForCluster(core.ui(), onUi.cookie());
     assertEquals(TestListener.ADMIN_USER, sameCookieOnCore.json("/api/me").getString("user"),
         "the session created on one UI node is valid on the other");
+    assertLiveFeedDelivers(ui, onUi.cookie(), core);
+
     ui.process.kill();
     waitUntil(() -> gauge(metricsQuietly(core), "bitville_cluster_members") == 1.0, "the killed UI node is removed");
     assertEquals(TestListener.ADMIN_USER, sameCookieOnCore.json("/api/me").getString("user"),
         "the session outlives the UI node it was created on");
+    assertLiveFeedDelivers(core, onUi.cookie(), core);
     HttpResponse<Buffer> forged = Await.result(core.ui().get("/api/me").putHeader("Cookie",
         "bitville_session=" + UUID.randomUUID()).send());
     assertEquals(401, forged.statusCode(), "an unknown session is still refused");
+  }
+
+  /**
+   * Subscribes to the project's live feed on {@code uiNode} the way the browser does (raw WebSocket of the SockJS
+   * bridge, session cookie) and posts records to {@code ingestNode} until one of them arrives on the socket.
+   */
+  private void assertLiveFeedDelivers(Node uiNode, String cookie, Node ingestNode) throws Exception {
+    java.util.concurrent.BlockingQueue<JsonObject> frames = new java.util.concurrent.LinkedBlockingQueue<>();
+    int port = uiNode.config.getJsonObject("query").getInteger("port");
+    io.vertx.core.http.WebSocketClient sockets = vertx.createWebSocketClient(
+        new io.vertx.core.http.WebSocketClientOptions().setSsl(true).setVerifyHost(true).setTrustOptions(
+            new PemTrustOptions().addCertPath(uiNode.dataDir.resolve("tls/listener-cert.pem").toString())));
+    try {
+      io.vertx.core.http.WebSocket socket = Await.result(sockets.connect(new io.vertx.core.http.WebSocketConnectOptions()
+          .setHost("localhost").setPort(port).setURI("/eventbus/websocket").setSsl(true)
+          .addHeader("Origin", "https://localhost:" + port).addHeader("Cookie", cookie)));
+      socket.handler(data -> frames.add(new JsonObject(data)));
+      Await.result(socket.writeTextMessage(new JsonObject().put("type", "register")
+          .put("address", com.bitville.apm.shared.bus.Addresses.LIVE_REQUESTS_PREFIX + "shop").encode()));
+      Set<String> posted = new HashSet<>();
+      long deadline = System.currentTimeMillis() + DEADLINE_MS;
+      while (System.currentTimeMillis() < deadline && posted.size() < 50) {
+        posted.add(postUntilAcknowledged(ingestNode));
+        long wait = System.currentTimeMillis() + 3_000;
+        JsonObject frame;
+        while ((frame = frames.poll(Math.max(1, wait - System.currentTimeMillis()),
+            java.util.concurrent.TimeUnit.MILLISECONDS)) != null) {
+          assertNotEquals("err", frame.getString("type"), "the bridge refused: " + frame.encode());
+          JsonObject body = frame.getJsonObject("body");
+          if ("rec".equals(frame.getString("type")) && body != null && posted.contains(body.getString("correlation_id"))) {
+            socket.close();
+            return;
+          }
+        }
+      }
+      throw new AssertionError("no posted record arrived on the live feed of " + uiNode.name);
+    } finally {
+      sockets.close();
+    }
   }
 
   @Test

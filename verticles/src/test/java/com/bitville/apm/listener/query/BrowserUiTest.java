@@ -282,6 +282,26 @@ class BrowserUiTest {
 
   @Test
   @Order(4)
+  @DisplayName("Live mode opens its connection again by itself when it drops (the UI node restarted or died) and "
+      + "then prepends new requests again")
+  void liveReconnects() throws Exception {
+    driver.get(base() + "#/requests?project=shop");
+    wait.until(d -> !requestRows().isEmpty());
+    // keeps a reference to each socket the page opens, so that the test can drop the connection under it
+    ((JavascriptExecutor) driver).executeScript("const Native = window.WebSocket; window.__liveSockets = [];"
+        + "window.WebSocket = function (url) { const s = new Native(url); window.__liveSockets.push(s); return s; };");
+    driver.findElement(By.id("live-toggle")).click();
+    wait.until(ExpectedConditions.textToBe(By.id("live-state"), "connected"));
+    ((JavascriptExecutor) driver).executeScript("window.__liveSockets.forEach((s) => s.close());");
+    wait.until(d -> ((Number) ((JavascriptExecutor) d).executeScript("return window.__liveSockets.length;"))
+        .intValue() >= 2 && "connected".equals(d.findElement(By.id("live-state")).getText()));
+    long id = post("/ingest/php", Fixtures.phpNewRequest("wire/slow_post.json"));
+    wait.until(d -> requestRows().get(0).getAttribute("data-id").equals(String.valueOf(id)));
+    driver.findElement(By.id("live-toggle")).click();
+  }
+
+  @Test
+  @Order(4)
   @DisplayName("Live mode honours the list's filters: a POST never enters a list filtered to GET")
   void liveHonoursFilters() throws Exception {
     driver.get(base() + "#/requests?project=shop&method=GET");
