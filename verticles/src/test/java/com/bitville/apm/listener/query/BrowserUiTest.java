@@ -285,7 +285,8 @@ class BrowserUiTest {
   @DisplayName("Live mode opens its connection again by itself when it drops (the UI node restarted or died) and "
       + "then prepends new requests again")
   void liveReconnects() throws Exception {
-    driver.get(base() + "#/requests?project=shop");
+    // a URL of its own: the page is rendered afresh (the other tests' lists stay theirs)
+    driver.get(base() + "#/requests?project=shop&sort=duration");
     wait.until(d -> !requestRows().isEmpty());
     // keeps a reference to each socket the page opens, so that the test can drop the connection under it
     ((JavascriptExecutor) driver).executeScript("const Native = window.WebSocket; window.__liveSockets = [];"
