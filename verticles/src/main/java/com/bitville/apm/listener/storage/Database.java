@@ -26,6 +26,7 @@ public final class Database {
   private final SQLiteDataSource dataSource;
   private final int plainReaders;
   private final ConcurrentLinkedQueue<Connection> idlePlainReaders = new ConcurrentLinkedQueue<>();
+  private volatile boolean closed;
 
   private Database(Vertx vertx, Pool writer, Pool reader, SQLiteDataSource dataSource, int plainReaders) {
     this.vertx = vertx;
@@ -102,7 +103,7 @@ public final class Database {
         reusable = true;
         return result;
       } finally {
-        if (reusable && idlePlainReaders.size() < plainReaders) {
+        if (reusable && !closed && idlePlainReaders.size() < plainReaders) {
           idlePlainReaders.add(connection);
         } else {
           connection.close();
@@ -112,6 +113,7 @@ public final class Database {
   }
 
   public Future<Void> close() {
+    closed = true;
     for (Connection connection; (connection = idlePlainReaders.poll()) != null; ) {
       try {
         connection.close();

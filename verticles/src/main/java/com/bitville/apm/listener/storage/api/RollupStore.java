@@ -33,15 +33,16 @@ public interface RollupStore {
   Future<JsonObject> write(RollupWrite write);
 
   /**
-   * Deletes rollup rows of minutes before {@code beforeMs}, of hours entirely before it and per-request keys of
-   * events before it. Reply {deleted}.
+   * Deletes rollup rows of minutes before {@code beforeMs}, of hours entirely before it (the hour it cuts is made
+   * again from its remaining minutes), per-request keys of events before it and the texts no rollup row uses any
+   * more. Reply {deleted}.
    */
   Future<JsonObject> expire(Long beforeMs);
 
   /**
-   * Reply {php: [{i, requests, total_us, sql_us, fatal}], histogram: [{i, bucket, count}], db: [{i, samples,
-   * active, waiting, blocked, host_samples, load_milli, cpu_milli, iowait_milli}]}, where i is the interval index
-   * (minute_ms - from_ms) / step_ms.
+   * Reply {php: [{i, requests, total_us, sql_us, fatal}], percentiles: [{i, p50_ms, p95_ms}], db: [{i, samples,
+   * active, idle_in_tx, waiting, blocked, host_samples, load_milli, cpu_milli, iowait_milli}]}, where i is the
+   * interval index (minute_ms - from_ms) / step_ms; each list has only the intervals with data of its kind.
    */
   Future<JsonObject> overview(OverviewRequest request);
 
