@@ -102,6 +102,7 @@ public final class BenchIngest {
         ceiling = measureCpu(ceilingProcess.pid(), "ceiling",
             () -> generator.run(ceilingPort, certificate, "/", connections, seconds));
       } finally {
+        generator.forget(ceilingPort);
         ceilingProcess.destroy();
         ceilingProcess.waitFor(20, TimeUnit.SECONDS);
       }
@@ -121,6 +122,10 @@ public final class BenchIngest {
 
     double cpuMicros() {
       return cpu.microsPer(result.requests());
+    }
+
+    double cpuMicrosWithoutJit() {
+      return cpuMicros() - cpu.secondsByGroup().get("JIT compiler") * 1e6 / Math.max(1, result.requests());
     }
   }
 
@@ -151,6 +156,9 @@ public final class BenchIngest {
             + "%s); listener p99 %.1f ms (target <= 50 ms: %s); load average %s%n", listener.cpuMicros(),
         ceiling.cpuMicros(), cpuRatio, cpuRatio <= 2.0 ? "MET" : "NOT MET", listener.result().p99Ms(),
         listener.result().p99Ms() <= 50 ? "MET" : "NOT MET", loadAverage());
+    System.out.printf(Locale.ROOT, "CPU per request without the JIT compiler threads (what is left once compilation "
+            + "has settled): listener %.0f us, ceiling %.0f us, ratio %.2f%n", listener.cpuMicrosWithoutJit(),
+        ceiling.cpuMicrosWithoutJit(), listener.cpuMicrosWithoutJit() / ceiling.cpuMicrosWithoutJit());
   }
 
   private static String loadAverage() {
@@ -200,6 +208,7 @@ public final class BenchIngest {
       printStorageSize(dataDir, bodies);
       printStorageMetrics(config.getJsonObject("management").getInteger("port"));
     } finally {
+      generator.forget(port);
       process.destroy();
       process.waitFor(40, TimeUnit.SECONDS);
     }

@@ -32,6 +32,7 @@ final class LoadGenerator {
   private final List<List<Buffer>> bodies;
   private final String key;
   private final long warmUpRequests;
+  private final Map<String, io.vertx.core.http.HttpClient> clients = new ConcurrentHashMap<>();
 
   LoadGenerator(Vertx vertx, List<Buffer> bodies, String key) {
     this(vertx, bodies, key, Long.MAX_VALUE);
@@ -43,6 +44,17 @@ final class LoadGenerator {
     this.bodies = bodies.stream().map(LoadGenerator::splitAtCorrelationId).toList();
     this.key = key;
     this.warmUpRequests = warmUpRequests;
+  }
+
+  /** Closes the connections to a server that is going away (its port may be reused). */
+  void forget(int port) {
+    clients.entrySet().removeIf(entry -> {
+      if (entry.getKey().startsWith(port + "|")) {
+        entry.getValue().close();
+        return true;
+      }
+      return false;
+    });
   }
 
   /** Load before a measurement: for {@code seconds}, or until the warm-up request count is reached. */
@@ -85,9 +97,12 @@ final class LoadGenerator {
   /** Like {@link #run(int, Path, String, int, int)}, ending early once {@code maxRequests} were sent. */
   Result run(int port, Path certificate, String path, int connections, int seconds, long maxRequests)
       throws Exception {
-    var client = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setVerifyHost(false)
-        .setTrustOptions(new PemTrustOptions().addCertPath(certificate.toString())).setKeepAlive(true),
-        new PoolOptions().setHttp1MaxSize(connections));
+    // one client per server and connection count: the measured run reuses the warm-up's connections, so it
+    // measures requests, not TLS handshakes
+    var client = clients.computeIfAbsent(port + "|" + certificate + "|" + connections,
+        k -> vertx.createHttpClient(new HttpClientOptions().setSsl(true).setVerifyHost(false)
+            .setTrustOptions(new PemTrustOptions().addCertPath(certificate.toString())).setKeepAlive(true),
+            new PoolOptions().setHttp1MaxSize(connections)));
     Histogram latency = new Histogram();
     Map<Integer, Long> byStatus = new ConcurrentHashMap<>();
     AtomicLong requests = new AtomicLong();
@@ -104,7 +119,6 @@ final class LoadGenerator {
     }
     done.future().toCompletionStage().toCompletableFuture().get(seconds + 60L, java.util.concurrent.TimeUnit.SECONDS);
     double elapsed = (System.nanoTime() - started) / 1e9;
-    client.close();
     return new Result(requests.get(), records.get(), elapsed, new TreeMap<>(byStatus), errors.get(),
         latency.percentileMs(50), latency.percentileMs(99));
   }
