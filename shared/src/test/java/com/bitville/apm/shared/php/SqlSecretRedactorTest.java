@@ -44,6 +44,15 @@ class SqlSecretRedactorTest {
   }
 
   @Test
+  void keysFoundWhereverTheyStandInTheBytes() {
+    for (int padding = 0; padding < 20; padding++) {
+      String json = "{\"p\":\"" + "x".repeat(padding) + "\",\"query\":\"SELECT 1 WHERE pwd = 'a'\"}";
+      String redacted = new String(REDACTOR.redact(json.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
+      assertEquals(json.replace("'a'", "'[REDACTED]'"), redacted, "padding " + padding);
+    }
+  }
+
+  @Test
   void payloadWithoutSecretsIsReturnedAsIs() {
     byte[] json = new JsonObject().put("sql", "SELECT * FROM orders WHERE status = 'shipped'")
         .put("query", "insert into log (message) values ('ok')").put("other", "password = 'not sql'").encode()

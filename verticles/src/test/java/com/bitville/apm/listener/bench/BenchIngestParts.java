@@ -6,6 +6,7 @@ import com.bitville.apm.listener.config.RedactionSettings;
 import com.bitville.apm.listener.testsupport.Fixtures;
 import com.bitville.apm.shared.model.PayloadCodec;
 import com.bitville.apm.shared.normalize.BodyParser;
+import com.bitville.apm.shared.normalize.Utf8;
 import com.bitville.apm.shared.php.PhpPayloadNormalizer;
 import com.bitville.apm.shared.php.PhpProfile;
 import com.bitville.apm.shared.php.PhpSparseReader;
@@ -52,7 +53,8 @@ public final class BenchIngestParts {
       if (baselineRedactor != null) {
         step(line, "redact (baseline jar)", perRound, i -> baselineRedactor.apply(body).length);
       }
-      step(line, "sparse parse", perRound, i -> parser.parsePhp(body, false).size());
+      step(line, "utf8 check", perRound, i -> Utf8.firstInvalid(body, 0, body.length));
+      step(line, "sparse parse (incl. utf8 check)", perRound, i -> parser.parsePhp(body, false).size());
       step(line, "parse+normalize+lz4", perRound, i -> {
         BodyParser.Item item = parser.parsePhp(body, false).get(0);
         return PhpPayloadNormalizer.normalize(item.object(), item.rawJson(), "shop", 1L, "$").payload().length;
