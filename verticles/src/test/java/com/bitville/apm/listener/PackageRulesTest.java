@@ -26,6 +26,7 @@ class PackageRulesTest {
   private static final Path SOURCES = Path.of("src/main/java/com/bitville/apm/listener");
   private static final Pattern IMPORT = Pattern.compile(
       "^import\\s+(?:static\\s+)?com\\.bitville\\.apm\\.listener\\.([a-z]+)(\\.api)?\\.", Pattern.MULTILINE);
+  private static final Pattern IMPORTS_APP = Pattern.compile("from\\s+'(\\./|(\\.\\./)+)app\\.js'");
   private static final Set<String> VERTICLES = Set.of("gelf", "ingest", "management", "query", "retention",
       "rollup", "storage", "udp");
 
@@ -82,6 +83,24 @@ class PackageRulesTest {
     String text = "package com.bitville.apm.listener.udp;\n\nimport com.bitville.apm.listener.ingest.IngestPipeline;\n"
         + "import static com.bitville.apm.listener.storage.api.RecordStore.X;\n";
     assertEquals(Set.of("ingest", "storage.api"), importedPackages(text));
+    assertTrue(IMPORTS_APP.matcher("import {\n  state,\n} from '../app.js';").find());
+    assertTrue(!IMPORTS_APP.matcher("import { state } from '../router.js';").find());
+  }
+
+  @Test
+  @DisplayName("Web UI: no module imports app.js (views import the router), so there is no app <-> views cycle")
+  void noModuleImportsTheApp() throws IOException {
+    Path js = Path.of("../web-ui/src/main/resources/webroot/js");
+    assertTrue(Files.isDirectory(js), js.toAbsolutePath().toString());
+    List<String> importers = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(js)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".js")).sorted().toList()) {
+        if (IMPORTS_APP.matcher(Files.readString(file)).find()) {
+          importers.add(js.relativize(file).toString());
+        }
+      }
+    }
+    assertEquals(List.of(), importers, "modules importing app.js");
   }
 
   private static Set<String> intersection(Set<String> allowed, Set<String> verticles, String self) {
