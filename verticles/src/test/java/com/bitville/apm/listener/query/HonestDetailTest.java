@@ -82,6 +82,26 @@ class HonestDetailTest {
   }
 
   @Test
+  @DisplayName("The page's comparison reuses the request just shown: no second read (it answers even after the row "
+      + "is gone), same answer, and never for a user of another project")
+  void comparisonReusesTheShownRequest() throws Exception {
+    double at = Fixtures.phpJson("wire/nosql_noxhprof.json").getDouble("timestamp") + 30;
+    long shown = post(newRequest(Fixtures.phpJson("wire/slow_get.json"), at).toBuffer());
+    long notShown = post(newRequest(Fixtures.phpJson("wire/slow_get.json"), at + 1).toBuffer());
+    shop.json("/api/requests/" + shown);
+    JsonObject first = shop.json("/api/requests/" + shown + "/comparison?window=7d");
+    ApiSession other = ApiSession.of(listener.queryClient(vertx), TestListener.OTHER_USER);
+    assertEquals(404, other.get("/api/requests/" + shown + "/comparison").statusCode());
+    listener.rows("DELETE FROM records WHERE id IN (?, ?) RETURNING id", shown, notShown);
+    assertEquals(0, listener.count("SELECT count(*) FROM records WHERE id IN (?, ?)", shown, notShown));
+    assertEquals(first, shop.json("/api/requests/" + shown + "/comparison?window=7d"),
+        "answered from the profile the detail built, not from storage");
+    assertEquals(404, shop.get("/api/requests/" + notShown + "/comparison").statusCode(),
+        "a request not shown is read from storage");
+    assertEquals(404, other.get("/api/requests/" + shown + "/comparison").statusCode());
+  }
+
+  @Test
   @DisplayName("Cut SQL: how many statements are missing; repeated-statement counts marked as lower bounds")
   void truncationInDetail() throws Exception {
     JsonObject detail = shop.json("/api/requests/" + truncated);
