@@ -4,7 +4,7 @@ import com.bitville.apm.shared.model.PayloadCodec;
 import com.bitville.apm.shared.pg.PgEnvelopeView;
 import com.bitville.apm.shared.pg.PgSources;
 import com.bitville.apm.shared.php.PhpPayloadView;
-import io.vertx.core.json.JsonArray;
+import io.vertx.core.Context;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -44,8 +44,9 @@ public final class GelfMapper {
     this.slowThresholdMs = slowThresholdMs;
   }
 
-  /** The frame body (JSON, UTF-8, without the NUL terminator); never empty. */
+  /** The frame body (JSON, UTF-8, without the NUL terminator); never empty. Inflates: never on an event loop. */
   public byte[] encode(JsonObject record) throws UnsendableException {
+    assert !Context.isOnEventLoopThread() : "payloads are inflated on a worker thread, not an event loop";
     String payloadText;
     JsonObject payload;
     try {
