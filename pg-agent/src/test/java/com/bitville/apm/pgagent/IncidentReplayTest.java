@@ -188,9 +188,10 @@ class IncidentReplayTest {
         + driver.findElement(By.id("db-statements")).getText());
   }
 
-  /** "2026-11-30 21:05:01.123 UTC" as shown by the UI. */
+  /** "2026-11-30 21:05:01.123 UTC" as shown by the UI (the cell's first line; the link to its requests follows). */
   private static long utcMillis(String shown) {
-    return java.time.Instant.parse(shown.replace(" *", "").replace(" UTC", "Z").replace(' ', 'T')).toEpochMilli();
+    String time = shown.lines().findFirst().orElse(shown);
+    return java.time.Instant.parse(time.replace(" *", "").replace(" UTC", "Z").replace(' ', 'T')).toEpochMilli();
   }
 
   private static long count(Path database, String sql) {
