@@ -256,6 +256,11 @@ class ClusterProcessTest {
     waitUntil(() -> gauge(metricsQuietly(ingest), "bitville_cluster_members") == 1.0, "the frozen node is removed");
     long removedAfter = System.currentTimeMillis() - frozenAt;
     assertTrue(acknowledged.size() <= atFreeze + 8, "nothing is acknowledged while storage is frozen");
+    JsonObject cutOff = readyBody(ingest, 503);
+    assertEquals("DOWN", check(cutOff, "storage").getString("status"), cutOff.encode());
+    for (String component : SINGLETONS) {
+      assertEquals(false, clusterView(cutOff, component).getBoolean("reachable"), component + ": " + cutOff);
+    }
 
     Node intruder = nodeOn("core-2", core.dataDir, core().put("query-server", 0).put("retention", 0).put("rollup", 0));
     ListenerProcess refused = ListenerProcess.startExpectingFailure(intruder.config,
