@@ -129,6 +129,24 @@ class ReadmeCommandsTest {
     }
   }
 
+  @Test
+  @DisplayName("scripts/generate-data DB N and scripts/bench-query DB (README 'Web UI'), at a small size")
+  void generateDataAndBenchQuery() throws Exception {
+    try (ScratchCheckout checkout = ScratchCheckout.with("scripts/generate-data", "scripts/bench-query",
+        "scripts/_tools.sh").withToolsClasspath()) {
+      Result generated = bash(checkout.root(), "scripts/generate-data bench.db 2000");
+      assertEquals(0, generated.exitCode(), generated.output());
+      Result measured = bash(checkout.root(), "scripts/bench-query bench.db 3");
+      assertEquals(0, measured.exitCode(), measured.output());
+      assertTrue(measured.output().contains("p95"), measured.output());
+      try (var connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + checkout.root().resolve("bench.db"));
+          var rows = connection.createStatement().executeQuery("SELECT count(*) FROM records")) {
+        assertTrue(rows.next());
+        assertEquals(2000, rows.getLong(1), "no record deleted by retention while measuring");
+      }
+    }
+  }
+
   /** The README's bash block whose first line starts with {@code firstLine}. */
   private static String readmeBlock(String firstLine) throws IOException {
     String readme = Files.readString(REPO.resolve("README.md"));
