@@ -79,10 +79,13 @@ final class ProcessCpu {
       byGroup.merge(groupOf(name), seconds, Double::sum);
       byThread.merge(name, seconds, Double::sum);
     }
+    double processSeconds = (after.processTicks() - before.processTicks()) / TICKS_PER_SECOND;
+    double threadSeconds = byGroup.values().stream().mapToDouble(Double::doubleValue).sum();
+    // a thread that ended during the run is gone from /proc/PID/task, but its time is in the process's
+    byGroup.put("threads that ended", Math.max(0, processSeconds - threadSeconds));
     List<Map.Entry<String, Double>> top = new ArrayList<>(byThread.entrySet());
     top.sort(Map.Entry.<String, Double>comparingByValue().reversed());
-    return new Usage((after.processTicks() - before.processTicks()) / TICKS_PER_SECOND, byGroup,
-        top.subList(0, Math.min(8, top.size())));
+    return new Usage(processSeconds, byGroup, top.subList(0, Math.min(8, top.size())));
   }
 
   static String groupOf(String name) {
