@@ -71,8 +71,12 @@ class BenchToolsTest {
     }, "short-lived");
     busy.start();
     busy.join();
+    // the OS thread may outlive join() for a moment: then its time is still listed under its own name
     ProcessCpu.Usage usage = ProcessCpu.between(pid, before, ProcessCpu.snapshot(pid));
-    assertTrue(usage.secondsByGroup().get("threads that ended") >= 0.25, "by group " + usage.secondsByGroup());
+    double listed = usage.topThreads().stream().filter(t -> t.getKey().equals("short-lived"))
+        .mapToDouble(java.util.Map.Entry::getValue).sum();
+    assertTrue(usage.secondsByGroup().get("threads that ended") + listed >= 0.25,
+        "by group " + usage.secondsByGroup() + ", threads " + usage.topThreads());
   }
 
   @Test
