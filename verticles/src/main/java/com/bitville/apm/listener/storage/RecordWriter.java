@@ -24,8 +24,10 @@ import org.sqlite.SQLiteException;
  * dedicated writer thread, with a plain JDBC connection and prepared statements kept across commits.
  * Through vertx-jdbc-client (which the rest of storage uses) every statement of the transaction is its own
  * worker task and prepares its statement again; measured on the real payloads, that made a commit 2.3x
- * slower (docs/BENCHMARKS.md). The other, rare writes (retention, outbox cursor) keep using the writer
- * pool; SQLite's write lock and busy timeout serialize the two connections.
+ * slower (docs/BENCHMARKS.md). The rollup's frequent writes run on the same thread and connection between
+ * two group commits ({@link #transaction}), so they never hold SQLite's write lock while a commit waits for it.
+ * The other, rare writes (retention, outbox cursor) keep using the writer pool; SQLite's write lock and busy
+ * timeout serialize the two connections.
  */
 final class RecordWriter {
 
@@ -138,6 +140,29 @@ final class RecordWriter {
         Thread.sleep(BUSY_BACKOFF_MS * attempt);
       }
     }
+  }
+
+  /** Work of another kind in one transaction on the writer connection. */
+  interface Work<T> {
+    T run(Connection connection) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} in its own transaction on the writer thread and connection, queued behind the group commit
+   * that is running (if any) and before the next one: writes on one connection never wait for SQLite's lock.
+   */
+  <T> Future<T> transaction(Work<T> work) {
+    return thread.executeBlocking(() -> retryingWhenBusy(() -> {
+      try {
+        connectIfDiscarded();
+        T result = work.run(connection);
+        connection.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        discardConnection();
+        throw e;
+      }
+    }), true);
   }
 
   /**

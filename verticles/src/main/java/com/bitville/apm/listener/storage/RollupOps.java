@@ -11,6 +11,10 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -20,7 +24,8 @@ import java.util.Map;
 /**
  * The rollup operations: the rollup verticle's cursor and pages, the batched write that adds a page's aggregates
  * and moves the cursor in one transaction, expiry, and the range reads of the overview and the window analysis.
- * Reads run on the read pool, writes on the writer in short transactions.
+ * Reads run on the read pool; a page's writes run on the group commit's writer thread, in short transactions
+ * between the agents' commits.
  */
 final class RollupOps implements RollupStore {
 
@@ -30,9 +35,11 @@ final class RollupOps implements RollupStore {
   static final int KEY_CHUNK = 1_000;
 
   private final Database database;
+  private final RecordWriter writer;
 
-  RollupOps(Database database) {
+  RollupOps(Database database, RecordWriter writer) {
     this.database = database;
+    this.writer = writer;
   }
 
   @Override
@@ -48,7 +55,7 @@ final class RollupOps implements RollupStore {
 
   @Override
   public Future<JsonObject> write(RollupWrite write) {
-    return write(database, new JsonObject().put("after_id", write.afterId()).put("batch", write.batch()));
+    return write(writer, new JsonObject().put("after_id", write.afterId()).put("batch", write.batch()));
   }
 
   @Override
@@ -108,7 +115,7 @@ final class RollupOps implements RollupStore {
     });
   }
 
-  private static Future<JsonObject> write(Database database, JsonObject params) {
+  private static Future<JsonObject> write(RecordWriter writer, JsonObject params) {
     Long after = params.getLong("after_id");
     if (after == null || !(params.getValue("batch") instanceof JsonObject json)) {
       return Future.failedFuture(new IllegalArgumentException("after_id and batch are required"));
@@ -118,7 +125,7 @@ final class RollupOps implements RollupStore {
       return Future.failedFuture(new IllegalArgumentException("the batch must end after after_id"));
     }
     Map<Target, List<Tuple>> tuples = tuples(batch);
-    return writeRequestKeys(database, batch).compose(v -> addAndAdvance(database, after, batch, tuples));
+    return writeRequestKeys(writer, batch).compose(v -> writer.transaction(c -> addAndAdvance(c, after, batch, tuples)));
   }
 
   /**
@@ -127,7 +134,7 @@ final class RollupOps implements RollupStore {
    * a whole page of keys would hold it for long. Safe outside the cursor's transaction because the rows are keyed
    * and inserted only if absent: a page written again (after a crash, or by another node) adds nothing.
    */
-  private static Future<Void> writeRequestKeys(Database database, RollupBatch batch) {
+  private static Future<Void> writeRequestKeys(RecordWriter writer, RollupBatch batch) {
     Future<Void> chain = Future.succeededFuture();
     for (RollupBatch.KeyKind kind : RollupBatch.KeyKind.values()) {
       String sql = kind == RollupBatch.KeyKind.SQL ? RollupSql.REQUEST_SQL : RollupSql.REQUEST_FUNCTION;
@@ -139,28 +146,56 @@ final class RollupOps implements RollupStore {
       }
       for (int start = 0; start < rows.size(); start += KEY_CHUNK) {
         List<Tuple> chunk = rows.subList(start, Math.min(rows.size(), start + KEY_CHUNK));
-        chain = chain.compose(v -> database.writer().withTransaction(connection -> connection.preparedQuery(sql)
-            .executeBatch(chunk)).mapEmpty());
+        chain = chain.compose(v -> writer.transaction(c -> executeBatch(c, sql, chunk)));
       }
     }
     return chain;
   }
 
-  private static Future<JsonObject> addAndAdvance(Database database, long after, RollupBatch batch,
-      Map<Target, List<Tuple>> tuples) {
-    // the first statement writes: the transaction takes SQLite's write lock at once (waiting out the record
-    // writer with the busy timeout) instead of reading first and failing with SQLITE_BUSY on the upgrade
-    return database.writer().withTransaction(connection -> connection.preparedQuery(RollupSql.ADVANCE)
-        .execute(Tuple.of(batch.lastId(), batch.lastReceivedMs(), System.currentTimeMillis(), after))
-        .compose(moved -> {
-          if (moved.rowCount() == 0) {
-            // another node (or an earlier attempt that did commit) moved the cursor: this page is not ours
-            return connection.query(RollupSql.CURSOR).execute().map(rows -> new JsonObject().put("applied", false)
-                .put("rolled_id", rows.iterator().next().getLong("rolled_id")));
-          }
-          return apply(connection, tuples, batch).map(v -> new JsonObject().put("applied", true)
-              .put("rolled_id", batch.lastId()));
-        }));
+  private static Void executeBatch(Connection connection, String sql, List<Tuple> rows) throws SQLException {
+    if (rows.isEmpty()) {
+      return null;
+    }
+    try (PreparedStatement statement = connection.prepareStatement(sql)) {
+      for (Tuple row : rows) {
+        bind(statement, row);
+        statement.addBatch();
+      }
+      statement.executeBatch();
+    }
+    return null;
+  }
+
+  private static void bind(PreparedStatement statement, Tuple row) throws SQLException {
+    for (int i = 0; i < row.size(); i++) {
+      statement.setObject(i + 1, row.getValue(i));
+    }
+  }
+
+  /**
+   * Moves the cursor and adds the page's aggregates in one transaction; the cursor moves first, so a page that
+   * another node (or an earlier attempt that did commit) already applied is recognised and adds nothing.
+   */
+  private static JsonObject addAndAdvance(Connection connection, long after, RollupBatch batch,
+      Map<Target, List<Tuple>> tuples) throws SQLException {
+    int moved;
+    try (PreparedStatement advance = connection.prepareStatement(RollupSql.ADVANCE)) {
+      bind(advance, Tuple.of(batch.lastId(), batch.lastReceivedMs(), System.currentTimeMillis(), after));
+      moved = advance.executeUpdate();
+    }
+    if (moved == 0) {
+      try (PreparedStatement cursor = connection.prepareStatement(RollupSql.CURSOR);
+          ResultSet rows = cursor.executeQuery()) {
+        rows.next();
+        long rolled = rows.getLong("rolled_id");
+        while (rows.next()) {
+          // read to the end: a finished statement holds no snapshot after the commit
+        }
+        return new JsonObject().put("applied", false).put("rolled_id", rolled);
+      }
+    }
+    apply(connection, tuples, batch);
+    return new JsonObject().put("applied", true).put("rolled_id", batch.lastId());
   }
 
   /** Where a row goes: a minute table or its hourly level. */
@@ -223,24 +258,17 @@ final class RollupOps implements RollupStore {
     return Math.floorDiv(ms, RollupSql.HOUR_MS) * RollupSql.HOUR_MS;
   }
 
-  private static Future<Void> apply(SqlConnection connection, Map<Target, List<Tuple>> tuples,
-      RollupBatch batch) {
-    Future<?> chain = Future.succeededFuture();
+  private static void apply(Connection connection, Map<Target, List<Tuple>> tuples, RollupBatch batch)
+      throws SQLException {
     for (Map.Entry<Target, List<Tuple>> entry : tuples.entrySet()) {
-      chain = chain.compose(v -> connection.preparedQuery(RollupSql.upsert(entry.getKey().table(),
-          entry.getKey().hourly())).executeBatch(entry.getValue()));
+      executeBatch(connection, RollupSql.upsert(entry.getKey().table(), entry.getKey().hourly()), entry.getValue());
     }
     List<Tuple> sqlTexts = new ArrayList<>();
     batch.sqlTexts().forEach((key, text) -> sqlTexts.add(Tuple.of(key.get(0), key.get(1), text)));
     List<Tuple> statementTexts = new ArrayList<>();
     batch.statementTexts().forEach((key, text) -> statementTexts.add(Tuple.of(key.get(0), key.get(1), text)));
-    if (!sqlTexts.isEmpty()) {
-      chain = chain.compose(v -> connection.preparedQuery(RollupSql.SQL_TEXT).executeBatch(sqlTexts));
-    }
-    if (!statementTexts.isEmpty()) {
-      chain = chain.compose(v -> connection.preparedQuery(RollupSql.STATEMENT_TEXT).executeBatch(statementTexts));
-    }
-    return chain.mapEmpty();
+    executeBatch(connection, RollupSql.SQL_TEXT, sqlTexts);
+    executeBatch(connection, RollupSql.STATEMENT_TEXT, statementTexts);
   }
 
   private static Future<JsonObject> expire(Database database, JsonObject params) {

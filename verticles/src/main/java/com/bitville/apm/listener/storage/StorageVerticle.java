@@ -97,7 +97,7 @@ public final class StorageVerticle extends VerticleBase {
     bind(OutboxStore.class, new OutboxOps(database));
     bind(RequestReads.class, new RequestQueries(database));
     bind(RouteReads.class, new RouteStats(database));
-    bind(RollupStore.class, new RollupOps(database));
+    bind(RollupStore.class, new RollupOps(database, recordWriter));
   }
 
   private <S> void bind(Class<S> service, S implementation) {

@@ -9,7 +9,6 @@ import com.bitville.apm.listener.analysis.RollupBatch;
 import com.bitville.apm.listener.analysis.RollupReads;
 import com.bitville.apm.listener.analysis.RollupTable;
 import com.bitville.apm.listener.analysis.WindowAnalysis;
-import com.bitville.apm.listener.config.StorageSettings;
 import com.bitville.apm.listener.storage.api.RollupStore;
 import com.bitville.apm.listener.testsupport.Await;
 import io.vertx.core.Vertx;
@@ -41,23 +40,23 @@ class HourlyRollupTest {
 
   @TempDir
   Path dir;
+  private TempStore store;
   private Vertx vertx;
   private Database database;
   private RollupStore rollups;
 
   @BeforeEach
   void open() throws Exception {
-    vertx = Vertx.vertx();
-    database = Database.open(vertx, new StorageSettings(dir.resolve("r.db"), "NORMAL", 10, 100, 1, 1000, true));
-    Await.result(Schema.migrate(database.writer()));
-    rollups = new RollupOps(database);
+    store = TempStore.open(dir.resolve("r.db"));
+    vertx = store.vertx();
+    database = store.database();
+    rollups = store.rollups();
     fill();
   }
 
   @AfterEach
   void close() throws Exception {
-    Await.result(database.close());
-    Await.result(vertx.close());
+    store.close();
   }
 
   /** Six hours of varied minutes, written page by page through the rollup write (two pages per minute). */

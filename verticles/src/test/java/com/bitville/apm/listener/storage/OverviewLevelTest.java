@@ -7,7 +7,6 @@ import com.bitville.apm.listener.analysis.RecordRollup;
 import com.bitville.apm.listener.analysis.RecordRollup.StoredRecord;
 import com.bitville.apm.listener.analysis.RollupBatch;
 import com.bitville.apm.listener.analysis.RollupReads;
-import com.bitville.apm.listener.config.StorageSettings;
 import com.bitville.apm.listener.storage.api.RollupStore;
 import com.bitville.apm.listener.testsupport.Await;
 import io.vertx.core.Vertx;
@@ -43,6 +42,7 @@ class OverviewLevelTest {
 
   @TempDir
   Path dir;
+  private TempStore store;
   private Vertx vertx;
   private Database database;
   private RollupStore rollups;
@@ -51,16 +51,15 @@ class OverviewLevelTest {
 
   @BeforeEach
   void open() throws Exception {
-    vertx = Vertx.vertx();
-    database = Database.open(vertx, new StorageSettings(dir.resolve("o.db"), "NORMAL", 10, 100, 1, 1000, true));
-    Await.result(Schema.migrate(database.writer()));
-    rollups = new RollupOps(database);
+    store = TempStore.open(dir.resolve("o.db"));
+    vertx = store.vertx();
+    database = store.database();
+    rollups = store.rollups();
   }
 
   @AfterEach
   void close() throws Exception {
-    Await.result(database.close());
-    Await.result(vertx.close());
+    store.close();
   }
 
   /**

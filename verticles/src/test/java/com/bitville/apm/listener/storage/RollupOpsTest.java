@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.bitville.apm.listener.analysis.RollupBatch;
 import com.bitville.apm.listener.analysis.RollupTable;
-import com.bitville.apm.listener.config.StorageSettings;
 import com.bitville.apm.listener.storage.api.RollupStore;
 import com.bitville.apm.listener.testsupport.Await;
 import io.vertx.core.Vertx;
@@ -30,16 +29,17 @@ class RollupOpsTest {
 
   @TempDir
   Path dir;
+  private TempStore store;
   private Vertx vertx;
   private Database database;
   private RollupStore rollups;
 
   @BeforeEach
   void open() throws Exception {
-    vertx = Vertx.vertx();
-    database = Database.open(vertx, new StorageSettings(dir.resolve("r.db"), "NORMAL", 10, 100, 1, 1000, true));
-    Await.result(Schema.migrate(database.writer()));
-    rollups = new RollupOps(database);
+    store = TempStore.open(dir.resolve("r.db"));
+    vertx = store.vertx();
+    database = store.database();
+    rollups = store.rollups();
     try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("r.db"))) {
       for (int id = 1; id <= 3; id++) {
         connection.createStatement().execute("INSERT INTO records (id, project, kind, source, event_time_ms, "
@@ -51,8 +51,7 @@ class RollupOpsTest {
 
   @AfterEach
   void close() throws Exception {
-    Await.result(database.close());
-    Await.result(vertx.close());
+    store.close();
   }
 
   private JsonObject page(long after, int limit, long maxBytes) throws Exception {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.bitville.apm.listener.analysis.RollupBatch;
 import com.bitville.apm.listener.analysis.RollupTable;
-import com.bitville.apm.listener.config.StorageSettings;
 import com.bitville.apm.listener.storage.api.RollupStore;
 import com.bitville.apm.listener.testsupport.Await;
 import io.vertx.core.Vertx;
@@ -33,6 +32,7 @@ class RollupTextRetentionTest {
 
   @TempDir
   Path dir;
+  private TempStore store;
   private Vertx vertx;
   private Database database;
   private RollupStore rollups;
@@ -40,16 +40,15 @@ class RollupTextRetentionTest {
 
   @BeforeEach
   void open() throws Exception {
-    vertx = Vertx.vertx();
-    database = Database.open(vertx, new StorageSettings(dir.resolve("t.db"), "NORMAL", 10, 100, 1, 1000, true));
-    Await.result(Schema.migrate(database.writer()));
-    rollups = new RollupOps(database);
+    store = TempStore.open(dir.resolve("t.db"));
+    vertx = store.vertx();
+    database = store.database();
+    rollups = store.rollups();
   }
 
   @AfterEach
   void close() throws Exception {
-    Await.result(database.close());
-    Await.result(vertx.close());
+    store.close();
   }
 
   /** One page: each named fingerprint and queryid used once in that minute, with its text. */
