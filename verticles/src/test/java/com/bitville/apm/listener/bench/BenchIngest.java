@@ -26,8 +26,9 @@ import java.util.concurrent.TimeUnit;
  * (utime + stime from /proc over the measured run, divided by the requests served) and where it went by thread.
  * Usage: BenchIngest LISTENER_JAR CONNECTIONS SECONDS [INGEST_INSTANCES]
  * Env: BENCH_WARMUP_SECONDS; BENCH_WORKLOAD=fixtures (the four PHP captures, default) or slow_get (only the
- * 55 KB slow_get capture); BENCH_VARIANTS=all (default) or default (only the listener in its default
- * configuration, then the ceiling); BENCH_JFR_DIR=DIR records a JFR profile of each listener's measured run
+ * 55 KB slow_get capture); BENCH_VARIANTS=all (default), default (only the listener in its default
+ * configuration, then the ceiling) or rollups (the listener with, then without the rollup verticle, then the
+ * ceiling); BENCH_JFR_DIR=DIR records a JFR profile of each listener's measured run
  * there.
  */
 public final class BenchIngest {
@@ -51,7 +52,15 @@ public final class BenchIngest {
       case "slow_get" -> List.of(Fixtures.php("wire/slow_get.json"));
       default -> throw new IllegalArgumentException("BENCH_WORKLOAD must be fixtures or slow_get, got " + workload);
     };
-    boolean allVariants = !"default".equals(System.getenv().getOrDefault("BENCH_VARIANTS", "all"));
+    String variantChoice = System.getenv().getOrDefault("BENCH_VARIANTS", "all");
+    // the full listener, then the same without the duplicate check, then without the rollup verticle
+    List<String> variants = switch (variantChoice) {
+      case "all" -> List.of("listener", "listener without duplicate check", "listener without rollups");
+      case "default" -> List.of("listener");
+      case "rollups" -> List.of("listener", "listener without rollups");
+      default -> throw new IllegalArgumentException("BENCH_VARIANTS must be all, default or rollups, got "
+          + variantChoice);
+    };
     Vertx vertx = Vertx.vertx();
     Path dataDir = null;
     try {
@@ -62,9 +71,6 @@ public final class BenchIngest {
           seconds, instances, workload, bodies.size(), bodies.stream().mapToInt(Buffer::length).average().orElse(0),
           warmUpRequests == Long.MAX_VALUE ? "" : ", warm-up ends after " + warmUpRequests + " requests", loadAverage());
       Measured listener = null;
-      // the full listener, then the same without the duplicate check, then without the rollup verticle
-      List<String> variants = allVariants
-          ? List.of("listener", "listener without duplicate check", "listener without rollups") : List.of("listener");
       for (String variant : variants) {
         if (dataDir != null) {
           TestListener.deleteRecursively(dataDir);
