@@ -23,6 +23,7 @@ final class RetentionMetrics {
   final Counter expiredUnforwarded;
   final Counter runsOk;
   final Counter runsFailed;
+  final Counter expiredUnrolled;
 
   RetentionMetrics() {
     MeterRegistry registry = NodeMetrics.registry();
@@ -32,6 +33,8 @@ final class RetentionMetrics {
         .description("Bytes returned to the file system by incremental vacuum").register(registry);
     expiredUnforwarded = Counter.builder("bitville_retention_expired_unforwarded_total")
         .description("Records deleted before the GELF forwarder had sent them").register(registry);
+    expiredUnrolled = Counter.builder("bitville_retention_expired_unrolled_total")
+        .description("Records deleted before the rollup had reached them").register(registry);
     runsOk = Counter.builder("bitville_retention_runs_total").tag("result", "ok").register(registry);
     runsFailed = Counter.builder("bitville_retention_runs_total").tag("result", "failed").register(registry);
     Gauge.builder("bitville_retention_last_run_timestamp_seconds", LAST_RUN_END_MS, v -> v.get() / 1000.0)

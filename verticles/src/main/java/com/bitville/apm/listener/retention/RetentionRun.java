@@ -10,6 +10,7 @@ final class RetentionRun {
   long deleted;
   long deletedForBudget;
   long unforwarded;
+  long unrolled;
   long reclaimedBytes;
   int batches;
   long sizeBeforeBytes;
@@ -26,13 +27,14 @@ final class RetentionRun {
       deletedForBudget += count;
     }
     unforwarded += batch.unforwarded();
+    unrolled += batch.unrolled();
     batches++;
   }
 
   JsonObject toJson(long endedMs) {
     return new JsonObject().put("started_at_ms", startedMs).put("duration_ms", endedMs - startedMs)
         .put("rows_deleted", deleted).put("rows_deleted_for_disk_budget", deletedForBudget)
-        .put("expired_unforwarded", unforwarded)
+        .put("expired_unforwarded", unforwarded).put("expired_unrolled", unrolled)
         .put("batches", batches).put("bytes_reclaimed", reclaimedBytes)
         .put("database_bytes_before", sizeBeforeBytes).put("database_bytes_after", sizeAfterBytes)
         .put("records", records).put("oldest_event_time_ms", oldestEventTimeMs).put("free_pages", freePages)

@@ -216,6 +216,7 @@ public final class RetentionVerticle extends VerticleBase {
   private void publishMetrics(RetentionRun run, long end) {
     metrics.runsOk.increment();
     metrics.expiredUnforwarded.increment(run.unforwarded);
+    metrics.expiredUnrolled.increment(run.unrolled);
     RetentionMetrics.LAST_RUN_END_MS.set(end);
     RetentionMetrics.LAST_RUN_DURATION_MS.set(end - run.startedMs);
     RetentionMetrics.OLDEST_EVENT_TIME_MS.set(run.oldestEventTimeMs == null ? 0 : run.oldestEventTimeMs);
@@ -227,6 +228,10 @@ public final class RetentionVerticle extends VerticleBase {
     if (run.unforwarded > 0) {
       LOG.warn("Retention deleted {} records that had not been forwarded to Graylog yet (Graylog down longer than "
           + "the retention window?)", run.unforwarded);
+    }
+    if (run.unrolled > 0) {
+      LOG.warn("Retention deleted {} records that the rollup had not reached yet: they are missing from the "
+          + "rollups (rollup stopped or far behind?)", run.unrolled);
     }
     if (run.deleted > 0 || run.reclaimedBytes > 0) {
       LOG.info("Retention run: {}", summary.encode());

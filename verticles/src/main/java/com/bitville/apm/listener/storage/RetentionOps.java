@@ -76,7 +76,7 @@ final class RetentionOps implements RetentionStore {
         oldest = oldest == null ? row.getLong("event_time_ms") : Math.min(oldest, row.getLong("event_time_ms"));
       }
       if (ids.isEmpty()) {
-        return Future.succeededFuture(new Deleted(0, 0, oldest));
+        return Future.succeededFuture(new Deleted(0, 0, 0, oldest));
       }
       Long oldestDeleted = oldest;
       return database.writer().withTransaction(connection -> deleteIds(connection, ids, countUnforwarded,
@@ -93,9 +93,21 @@ final class RetentionOps implements RetentionStore {
         .compose(v -> connection.preparedQuery(RetentionSql.DELETE_REQUEST_SQL + in).execute(tuple))
         .compose(v -> connection.preparedQuery(RetentionSql.DELETE_REQUEST_FUNCTIONS + in).execute(tuple))
         .compose(v -> countUnforwarded ? unforwarded(connection, ids) : Future.succeededFuture(0L))
-        .compose(unforwarded -> connection.preparedQuery(RetentionSql.DELETE_FAILURES + in).execute(tuple)
-            .compose(v -> connection.preparedQuery(RetentionSql.DELETE_RECORDS + in).execute(tuple))
-            .map(deleted -> new Deleted(deleted.rowCount(), unforwarded, oldestDeleted)));
+        .compose(unforwarded -> unrolled(connection, ids)
+            .compose(unrolled -> connection.preparedQuery(RetentionSql.DELETE_FAILURES + in).execute(tuple)
+                .compose(v -> connection.preparedQuery(RetentionSql.DELETE_RECORDS + in).execute(tuple))
+                .map(deleted -> new Deleted(deleted.rowCount(), unforwarded, unrolled, oldestDeleted))));
+  }
+
+  /**
+   * Deleted records the rollup cursor had not passed. A cursor still at 0 never ran (rollups off from the start,
+   * or nothing stored yet): then nothing is counted, since no rollup was expected of those records.
+   */
+  private static Future<Long> unrolled(SqlConnection connection, List<Long> ids) {
+    return connection.query(RetentionSql.ROLLUP_CURSOR).execute().map(rows -> {
+      long cursor = rows.iterator().hasNext() ? rows.iterator().next().getLong("rolled_id") : 0;
+      return cursor == 0 ? 0L : ids.stream().filter(id -> id > cursor).count();
+    });
   }
 
   /** Deleted records the GELF cursor had not passed and that were not already counted as failed. */

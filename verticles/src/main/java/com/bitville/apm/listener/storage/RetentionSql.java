@@ -16,6 +16,8 @@ final class RetentionSql {
 
   static final String GELF_CURSOR = "SELECT forwarded_id FROM gelf_outbox WHERE name = 'graylog'";
 
+  static final String ROLLUP_CURSOR = "SELECT rolled_id FROM rollup_cursor WHERE name = 'rollup'";
+
   /** Each completed with an {@code IN (?, ...)} list of record ids; children first, the record last. */
   static final String DELETE_LINKS = "DELETE FROM record_links WHERE record_id IN ";
   static final String DELETE_REQUEST_SQL = "DELETE FROM rollup_request_sql WHERE record_id IN ";

@@ -37,8 +37,12 @@ public interface RetentionStore {
   record OldestBatch(int limit, boolean countUnforwarded) {
   }
 
-  /** @param oldestDeletedMs event time of the oldest deleted record, null when none was deleted */
-  record Deleted(long deleted, long unforwarded, Long oldestDeletedMs) {
+  /**
+   * @param unrolled deleted records the rollup cursor had not passed although it has started (they never reach
+   *     the rollups)
+   * @param oldestDeletedMs event time of the oldest deleted record, null when none was deleted
+   */
+  record Deleted(long deleted, long unforwarded, long unrolled, Long oldestDeletedMs) {
   }
 
   record VacuumStep(int pages, boolean checkpoint) {
