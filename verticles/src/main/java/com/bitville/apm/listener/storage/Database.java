@@ -25,11 +25,14 @@ public final class Database {
   private final Pool reader;
   private final SQLiteDataSource dataSource;
   private final int plainReaders;
+  private final String synchronous;
   private final ConcurrentLinkedQueue<Connection> idlePlainReaders = new ConcurrentLinkedQueue<>();
   private volatile boolean closed;
 
-  private Database(Vertx vertx, Pool writer, Pool reader, SQLiteDataSource dataSource, int plainReaders) {
+  private Database(Vertx vertx, Pool writer, Pool reader, SQLiteDataSource dataSource, int plainReaders,
+      String synchronous) {
     this.vertx = vertx;
+    this.synchronous = synchronous;
     this.writer = writer;
     this.reader = reader;
     this.dataSource = dataSource;
@@ -46,7 +49,8 @@ public final class Database {
         .setName("bitville-sqlite-writer"));
     Pool reader = JDBCPool.pool(vertx, dataSource(settings), new PoolOptions()
         .setMaxSize(settings.readPoolSize()).setName("bitville-sqlite-reader"));
-    return new Database(vertx, writer, reader, dataSource(settings), settings.readPoolSize());
+    return new Database(vertx, writer, reader, dataSource(settings), settings.readPoolSize(),
+        settings.synchronous());
   }
 
   private static SQLiteDataSource dataSource(StorageSettings settings) {
@@ -59,6 +63,11 @@ public final class Database {
     SQLiteDataSource dataSource = new SQLiteDataSource(config);
     dataSource.setUrl("jdbc:sqlite:" + settings.dbPath());
     return dataSource;
+  }
+
+  /** The configured {@code synchronous} level: what an agent's acknowledged record is committed with. */
+  String synchronous() {
+    return synchronous;
   }
 
   /** The only connection allowed to write. Multi-statement work goes through {@code withTransaction}. */

@@ -55,6 +55,7 @@ final class RecordWriter {
   private final WorkerExecutor thread;
   private final boolean deduplicatePhp;
   private Connection connection;
+  private String synchronousLevel;
   private PreparedStatement findPhpRequest;
   private PreparedStatement insertRecord;
   private PreparedStatement insertLink;
@@ -97,6 +98,7 @@ final class RecordWriter {
   private Written writeOnce(List<Numbered> batch, long nextId) throws SQLException {
     try {
       connectIfDiscarded();
+      synchronous(database.synchronous());
       // the write comes first so that the transaction holds the write lock before it reads: a read first would
       // make it a read transaction that SQLite cannot upgrade (SQLITE_BUSY) once another connection committed
       saveNextId.setLong(1, nextId);
@@ -142,6 +144,13 @@ final class RecordWriter {
     }
   }
 
+  /**
+   * Derived data (rollups) commits without its own fsync: in WAL mode the next group commit's sync of the log
+   * makes the earlier frames durable too, and after a crash the rollup repeats its page from its cursor, which
+   * moves in the same transaction. Agents' records keep the configured level.
+   */
+  private static final String DERIVED_SYNCHRONOUS = "NORMAL";
+
   /** Work of another kind in one transaction on the writer connection. */
   interface Work<T> {
     T run(Connection connection) throws SQLException;
@@ -155,6 +164,7 @@ final class RecordWriter {
     return thread.executeBlocking(() -> retryingWhenBusy(() -> {
       try {
         connectIfDiscarded();
+        synchronous(DERIVED_SYNCHRONOUS);
         T result = work.run(connection);
         connection.commit();
         return result;
@@ -299,7 +309,23 @@ final class RecordWriter {
     }
   }
 
+  /**
+   * Sets the connection's sync level for the next transaction. SQLite refuses it inside a transaction, and the
+   * driver opens the next one right after each commit, so the pragma runs in autocommit mode in between.
+   */
+  private void synchronous(String level) throws SQLException {
+    if (!level.equals(synchronousLevel)) {
+      connection.setAutoCommit(true);
+      try (Statement statement = connection.createStatement()) {
+        statement.execute("PRAGMA synchronous=" + level);
+      }
+      connection.setAutoCommit(false);
+      synchronousLevel = level;
+    }
+  }
+
   private void connect() throws SQLException {
+    synchronousLevel = null;
     connection = database.openGroupCommitConnection();
     connection.setAutoCommit(false);
     insertRecord = connection.prepareStatement(RecordSql.INSERT_RECORD);
