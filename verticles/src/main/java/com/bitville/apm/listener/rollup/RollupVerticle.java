@@ -114,6 +114,7 @@ public final class RollupVerticle extends VerticleBase {
     running = true;
     wanted = false;
     long after = cursor;
+    long started = System.nanoTime();
     rollups.page(new PageRequest(after, settings.pageRecords(), settings.pageBytes()))
         .compose(reply -> {
           JsonArray records = reply.getJsonArray("records");
@@ -140,11 +141,28 @@ public final class RollupVerticle extends VerticleBase {
             cursor = -1;
           } else {
             lastError = null;
-            if (done.result() || wanted) {
+            if (done.result()) {
+              catchUpPause(System.nanoTime() - started);
+            } else if (wanted) {
               vertx.runOnContext(v -> pump());
             }
           }
         });
+  }
+
+  /**
+   * After a page with more waiting behind it, pauses so that catching up takes at most {@code rollup.catchUpShare}
+   * of the time: under a burst the agents' acknowledgements keep the cores and the rollup follows later; at a
+   * normal rate pages are not full and every wake-up is served at once.
+   */
+  private void catchUpPause(long pageNanos) {
+    double share = settings.catchUpShare();
+    long pauseMs = share >= 1 ? 0 : Math.round(pageNanos / 1e6 * (1 / share - 1));
+    if (pauseMs < 1) {
+      vertx.runOnContext(v -> pump());
+    } else {
+      vertx.setTimer(pauseMs, id -> pump());
+    }
   }
 
   /**
