@@ -52,6 +52,9 @@ public final class RollupVerticle extends VerticleBase {
   private boolean loading;
   private boolean wanted;
   private boolean stopping;
+  private long pausedUntilMs;
+  private long catchUpPauses;
+  private long catchUpPausedMs;
   private String lastError;
 
   @Override
@@ -101,6 +104,10 @@ public final class RollupVerticle extends VerticleBase {
   /** One page at a time; a wake-up during a page runs the next page right after it. */
   private void pump() {
     if (stopping || loading) {
+      return;
+    }
+    if (System.currentTimeMillis() < pausedUntilMs) {
+      // the pause's timer calls again; stored-record wake-ups must not cut the pause short
       return;
     }
     if (cursor < 0) {
@@ -161,6 +168,9 @@ public final class RollupVerticle extends VerticleBase {
     if (pauseMs < 1) {
       vertx.runOnContext(v -> pump());
     } else {
+      pausedUntilMs = System.currentTimeMillis() + pauseMs;
+      catchUpPauses++;
+      catchUpPausedMs += pauseMs;
       vertx.setTimer(pauseMs, id -> pump());
     }
   }
@@ -228,6 +238,7 @@ public final class RollupVerticle extends VerticleBase {
     return new JsonObject().put("up", true).put("enabled", settings.enabled())
         .put("role", singleton == null ? "disabled" : singleton.role()).put("rolled_id", cursor)
         .put("rolled_records", rolledRecords).put("caught_up_received_ms", caughtUpReceivedMs)
+        .put("catch_up_pauses", catchUpPauses).put("catch_up_paused_ms", catchUpPausedMs)
         .put("last_error", lastError);
   }
 
