@@ -148,9 +148,9 @@ public final class RollupVerticle extends VerticleBase {
             cursor = -1;
           } else {
             lastError = null;
-            if (done.result()) {
+            if (done.result() && wanted) {
               catchUpPause(System.nanoTime() - started);
-            } else if (wanted) {
+            } else if (done.result() || wanted) {
               vertx.runOnContext(v -> pump());
             }
           }
@@ -158,9 +158,9 @@ public final class RollupVerticle extends VerticleBase {
   }
 
   /**
-   * After a page with more waiting behind it, pauses so that catching up takes at most {@code rollup.catchUpShare}
-   * of the time: under a burst the agents' acknowledgements keep the cores and the rollup follows later; at a
-   * normal rate pages are not full and every wake-up is served at once.
+   * After a page during which agents stored more records, pauses so that the rollup takes at most
+   * {@code rollup.catchUpShare} of the time while ingest is busy: under a burst the agents' acknowledgements keep
+   * the cores and the rollup follows later. Once nothing new arrives during a page, it goes on without pauses.
    */
   private void catchUpPause(long pageNanos) {
     double share = settings.catchUpShare();
