@@ -51,6 +51,7 @@ public final class RollupVerticle extends VerticleBase {
   private boolean running;
   private boolean loading;
   private boolean wanted;
+  private boolean storedDuringPage;
   private boolean stopping;
   private long pausedUntilMs;
   private long catchUpPauses;
@@ -74,7 +75,10 @@ public final class RollupVerticle extends VerticleBase {
 
   /** Never fails for want of storage (a node may start before the storage node): the cursor loads when it can. */
   private Future<Void> startRolling() {
-    consumers.add(vertx.eventBus().consumer(Addresses.RECORDS_STORED, msg -> pump()));
+    consumers.add(vertx.eventBus().consumer(Addresses.RECORDS_STORED, msg -> {
+      storedDuringPage |= running;
+      pump();
+    }));
     timers.add(vertx.setPeriodic(settings.idleMs(), id -> pump()));
     timers.add(vertx.setPeriodic(settings.expireIntervalMs(), id -> expire()));
     pump();
@@ -120,6 +124,7 @@ public final class RollupVerticle extends VerticleBase {
     }
     running = true;
     wanted = false;
+    storedDuringPage = false;
     long after = cursor;
     long started = System.nanoTime();
     rollups.page(new PageRequest(after, settings.pageRecords(), settings.pageBytes()))
@@ -148,7 +153,7 @@ public final class RollupVerticle extends VerticleBase {
             cursor = -1;
           } else {
             lastError = null;
-            if (done.result() && wanted) {
+            if (done.result() && storedDuringPage) {
               catchUpPause(System.nanoTime() - started);
             } else if (done.result() || wanted) {
               vertx.runOnContext(v -> pump());
