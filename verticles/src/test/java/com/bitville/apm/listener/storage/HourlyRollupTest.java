@@ -11,52 +11,27 @@ import com.bitville.apm.listener.analysis.RollupTable;
 import com.bitville.apm.listener.analysis.WindowAnalysis;
 import com.bitville.apm.listener.storage.api.RollupStore;
 import com.bitville.apm.listener.testsupport.Await;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The hourly level of the rollups against a real SQLite file: written in the same transaction as the minutes, and
  * reads that take whole hours from it and the ragged edges from the minutes answer exactly what the minutes alone
  * answer.
  */
-class HourlyRollupTest {
-
-  private static final long HOUR = 3_600_000;
-  private static final long MINUTE = 60_000;
-  /** 09:00 UTC of a day: the data covers 09:00-15:00. */
-  private static final long NINE = 1_795_000_000_000L / (24 * HOUR) * 24 * HOUR + 9 * HOUR;
-
-  @TempDir
-  Path dir;
-  private TempStore store;
-  private Vertx vertx;
-  private Database database;
-  private RollupStore rollups;
+class HourlyRollupTest extends TempStoreTest {
 
   @BeforeEach
   void open() throws Exception {
-    store = TempStore.open(dir.resolve("r.db"));
-    vertx = store.vertx();
-    database = store.database();
-    rollups = store.rollups();
     fill();
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    store.close();
   }
 
   /** Six hours of varied minutes, written page by page through the rollup write (two pages per minute). */
@@ -137,7 +112,7 @@ class HourlyRollupTest {
   }
 
   private long rows(String table) throws Exception {
-    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("r.db"));
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(DB_FILE));
         ResultSet row = connection.createStatement().executeQuery("SELECT count(*) FROM " + table)) {
       row.next();
       return row.getLong(1);
@@ -153,7 +128,7 @@ class HourlyRollupTest {
       List<String> sums = table.sums().stream().map(c -> "sum(" + c + ")").toList();
       String minutes = "SELECT " + String.join(", ", sums) + " FROM " + table.table();
       String hours = "SELECT " + String.join(", ", sums) + " FROM " + table.table() + "_hour";
-      try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("r.db"));
+      try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(DB_FILE));
           ResultSet m = connection.createStatement().executeQuery(minutes);
           ResultSet h = connection.createStatement().executeQuery(hours)) {
         m.next();
@@ -184,7 +159,7 @@ class HourlyRollupTest {
     assertFalse(rankedMixed.getJsonArray("functions").isEmpty());
 
     // the whole hours really come from the hourly level: without their minutes the answer is unchanged
-    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("r.db"))) {
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(DB_FILE))) {
       for (RollupTable table : RollupTable.values()) {
         connection.createStatement().execute("DELETE FROM " + table.table() + " WHERE minute_ms >= "
             + (NINE + 2 * HOUR) + " AND minute_ms < " + (NINE + 4 * HOUR));

@@ -9,10 +9,8 @@ import com.bitville.apm.listener.analysis.RollupBatch;
 import com.bitville.apm.listener.analysis.RollupReads;
 import com.bitville.apm.listener.storage.api.RollupStore;
 import com.bitville.apm.listener.testsupport.Await;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -23,44 +21,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The overview's level (one row per project and minute, and per hour) against a real SQLite file: records rolled
  * up through the real rollup code give exactly the overview that the per-route-and-host rows and the database
  * samples give, at every step, from minutes and from hours.
  */
-class OverviewLevelTest {
+class OverviewLevelTest extends TempStoreTest {
 
-  private static final long HOUR = 3_600_000;
-  private static final long MINUTE = 60_000;
-  private static final long NINE = 1_795_000_000_000L / (24 * HOUR) * 24 * HOUR + 9 * HOUR;
   private static final int MINUTES = 200;
 
-  @TempDir
-  Path dir;
-  private TempStore store;
-  private Vertx vertx;
-  private Database database;
-  private RollupStore rollups;
   /** Per minute: samples, active, idle_in_tx, waiting, blocked, host_samples, load, cpu, iowait (thousandths). */
   private final Map<Long, long[]> dbByMinute = new TreeMap<>();
-
-  @BeforeEach
-  void open() throws Exception {
-    store = TempStore.open(dir.resolve("o.db"));
-    vertx = store.vertx();
-    database = store.database();
-    rollups = store.rollups();
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    store.close();
-  }
 
   /**
    * About 200 minutes of PHP requests on 5 routes and 3 hosts (whole-millisecond durations from 1 ms to 40 s) and
@@ -143,7 +116,7 @@ class OverviewLevelTest {
     JsonArray php = new JsonArray();
     JsonArray percentiles = new JsonArray();
     Map<Long, Map<Long, Long>> histograms = new TreeMap<>();
-    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("o.db"));
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(DB_FILE));
         Statement sql = connection.createStatement()) {
       String range = " WHERE project = 'shop' AND minute_ms >= " + from + " AND minute_ms < " + to;
       try (ResultSet rows = sql.executeQuery("SELECT (minute_ms - " + from + ") / " + step + " AS i, sum(count), "
@@ -208,7 +181,7 @@ class OverviewLevelTest {
   @Test
   void hourRowsHoldTheirMinutesSumsAndHistograms() throws Exception {
     rollUpGeneratedRecords();
-    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("o.db"));
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(DB_FILE));
         Statement sql = connection.createStatement()) {
       Map<Long, Map<Long, Long>> fromMinutes = new TreeMap<>();
       Map<Long, long[]> sumsFromMinutes = new TreeMap<>();

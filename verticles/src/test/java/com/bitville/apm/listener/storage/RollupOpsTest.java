@@ -8,50 +8,30 @@ import com.bitville.apm.listener.analysis.RollupBatch;
 import com.bitville.apm.listener.analysis.RollupTable;
 import com.bitville.apm.listener.storage.api.RollupStore;
 import com.bitville.apm.listener.testsupport.Await;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import com.bitville.apm.listener.storage.api.RequestReads.RequestFilter;
 import com.bitville.apm.listener.storage.api.RetentionStore;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The rollup storage operations against a real SQLite file: paging, exactly-once writes, reads, expiry. */
-class RollupOpsTest {
+class RollupOpsTest extends TempStoreTest {
 
-  private static final long MINUTE = 1_795_000_020_000L - 1_795_000_020_000L % 60_000;
-
-  @TempDir
-  Path dir;
-  private TempStore store;
-  private Vertx vertx;
-  private Database database;
-  private RollupStore rollups;
+  private static final long ROLLED_MINUTE = 1_795_000_020_000L - 1_795_000_020_000L % 60_000;
 
   @BeforeEach
   void open() throws Exception {
-    store = TempStore.open(dir.resolve("r.db"));
-    vertx = store.vertx();
-    database = store.database();
-    rollups = store.rollups();
-    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("r.db"))) {
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(DB_FILE))) {
       for (int id = 1; id <= 3; id++) {
         connection.createStatement().execute("INSERT INTO records (id, project, kind, source, event_time_ms, "
-            + "received_at_ms, payload) VALUES (" + id + ", 'shop', 'php', 'php', " + MINUTE + ", " + (MINUTE + id)
-            + ", randomblob(100))");
+            + "received_at_ms, payload) VALUES (" + id + ", 'shop', 'php', 'php', " + ROLLED_MINUTE + ", "
+            + (ROLLED_MINUTE + id) + ", randomblob(100))");
       }
     }
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    store.close();
   }
 
   private JsonObject page(long after, int limit, long maxBytes) throws Exception {
@@ -63,7 +43,7 @@ class RollupOpsTest {
   }
 
   private JsonObject window(String project) throws Exception {
-    return Await.result(rollups.window(new RollupStore.WindowRequest(project, MINUTE, MINUTE + 60_000)));
+    return Await.result(rollups.window(new RollupStore.WindowRequest(project, ROLLED_MINUTE, ROLLED_MINUTE + 60_000)));
   }
 
   @Test
@@ -78,10 +58,10 @@ class RollupOpsTest {
   @Test
   void aBatchIsAddedOnceAndMovesTheCursorInTheSameTransaction() throws Exception {
     RollupBatch batch = new RollupBatch();
-    batch.add(RollupTable.PHP, "shop", MINUTE, new Object[] {"/a", "web-1"}, 2, 1_500_000, 100_000, 0, 900_000);
-    batch.add(RollupTable.OVERVIEW, "shop", MINUTE, new Object[0], 2, 1_500_000, 100_000, 0, 0, 0, 0, 0, 0, 0, 0,
+    batch.add(RollupTable.PHP, "shop", ROLLED_MINUTE, new Object[] {"/a", "web-1"}, 2, 1_500_000, 100_000, 0, 900_000);
+    batch.add(RollupTable.OVERVIEW, "shop", ROLLED_MINUTE, new Object[0], 2, 1_500_000, 100_000, 0, 0, 0, 0, 0, 0, 0, 0,
         0, 0, 900_000);
-    batch.through(2, MINUTE + 2);
+    batch.through(2, ROLLED_MINUTE + 2);
     assertTrue(write(0, batch).getBoolean("applied"));
     JsonObject again = write(0, batch);
     assertFalse(again.getBoolean("applied"), "a page already added is not added twice");
@@ -89,12 +69,12 @@ class RollupOpsTest {
     JsonObject cursor = Await.result(rollups.cursor());
     assertEquals(2, cursor.getLong("rolled_id"));
     assertEquals(1, cursor.getLong("backlog"));
-    assertEquals(MINUTE + 2, cursor.getLong("caught_up_received_ms"));
+    assertEquals(ROLLED_MINUTE + 2, cursor.getLong("caught_up_received_ms"));
     RollupBatch next = new RollupBatch();
-    next.add(RollupTable.PHP, "shop", MINUTE, new Object[] {"/a", "web-1"}, 1, 2_000_000, 0, 1, 2_000_000);
-    next.through(3, MINUTE + 3);
+    next.add(RollupTable.PHP, "shop", ROLLED_MINUTE, new Object[] {"/a", "web-1"}, 1, 2_000_000, 0, 1, 2_000_000);
+    next.through(3, ROLLED_MINUTE + 3);
     assertTrue(write(2, next).getBoolean("applied"));
-    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("r.db"));
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(DB_FILE));
         ResultSet row = connection.createStatement().executeQuery("SELECT count, total_us, fatal, max_us FROM "
             + "rollup_php")) {
       assertTrue(row.next());
@@ -106,7 +86,7 @@ class RollupOpsTest {
     }
     assertEquals(3, window("shop").getJsonArray("routes").getJsonObject(0).getLong("count"));
     assertEquals(0, window("other").getJsonArray("routes").size(), "another project sees nothing");
-    assertEquals(2, Await.result(rollups.expire(MINUTE + 60_000)).getLong("deleted"));
+    assertEquals(2, Await.result(rollups.expire(ROLLED_MINUTE + 60_000)).getLong("deleted"));
   }
 
   private static final String FINGERPRINT = "0123456789abcdef";
@@ -118,7 +98,7 @@ class RollupOpsTest {
   }
 
   private long count(String sql) throws Exception {
-    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("r.db"));
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(DB_FILE));
         ResultSet row = connection.createStatement().executeQuery(sql)) {
       row.next();
       return row.getLong(1);
@@ -128,28 +108,28 @@ class RollupOpsTest {
   @Test
   void requestKeysAreWrittenWithThePageFilterTheListAndGoWithTheirRecordsAndWithRollupExpiry() throws Exception {
     RollupBatch batch = new RollupBatch();
-    batch.requestKey(RollupBatch.KeyKind.SQL, "shop", FINGERPRINT, MINUTE, 1);
-    batch.requestKey(RollupBatch.KeyKind.SQL, "shop", FINGERPRINT, MINUTE, 2);
-    batch.requestKey(RollupBatch.KeyKind.SQL, "shop", "fedcba9876543210", MINUTE, 3);
-    batch.requestKey(RollupBatch.KeyKind.FUNCTION, "shop", "Orders::load", MINUTE, 2);
-    batch.requestKey(RollupBatch.KeyKind.SQL, "other", FINGERPRINT, MINUTE, 3);
-    batch.through(3, MINUTE + 3);
+    batch.requestKey(RollupBatch.KeyKind.SQL, "shop", FINGERPRINT, ROLLED_MINUTE, 1);
+    batch.requestKey(RollupBatch.KeyKind.SQL, "shop", FINGERPRINT, ROLLED_MINUTE, 2);
+    batch.requestKey(RollupBatch.KeyKind.SQL, "shop", "fedcba9876543210", ROLLED_MINUTE, 3);
+    batch.requestKey(RollupBatch.KeyKind.FUNCTION, "shop", "Orders::load", ROLLED_MINUTE, 2);
+    batch.requestKey(RollupBatch.KeyKind.SQL, "other", FINGERPRINT, ROLLED_MINUTE, 3);
+    batch.through(3, ROLLED_MINUTE + 3);
     assertTrue(write(0, batch).getBoolean("applied"));
     assertEquals(4, count("SELECT count(*) FROM rollup_request_sql"));
     assertEquals(List.of(2L, 1L), listed(FINGERPRINT, null, null, null));
-    assertEquals(List.of(2L), listed(FINGERPRINT, "Orders::load", MINUTE, MINUTE + 60_000));
-    assertEquals(List.of(3L), listed("fedcba9876543210", null, MINUTE, MINUTE + 1));
-    assertEquals(List.of(), listed(FINGERPRINT, null, MINUTE + 1, MINUTE + 60_000), "outside the window");
+    assertEquals(List.of(2L), listed(FINGERPRINT, "Orders::load", ROLLED_MINUTE, ROLLED_MINUTE + 60_000));
+    assertEquals(List.of(3L), listed("fedcba9876543210", null, ROLLED_MINUTE, ROLLED_MINUTE + 1));
+    assertEquals(List.of(), listed(FINGERPRINT, null, ROLLED_MINUTE + 1, ROLLED_MINUTE + 60_000), "outside the window");
     assertEquals(List.of(), listed("ffffffffffffffff", null, null, null));
     assertEquals(List.of(), listed(null, "Orders::save", null, null));
 
-    RetentionStore retention = new RetentionOps(vertx, database, dir.resolve("r.db"));
+    RetentionStore retention = new RetentionOps(vertx, database, dir.resolve(DB_FILE));
     assertEquals(1, Await.result(retention.deleteOldest(new RetentionStore.OldestBatch(1, false))).deleted());
     assertEquals(0, count("SELECT count(*) FROM rollup_request_sql WHERE record_id NOT IN (SELECT id FROM records)"
         + " UNION ALL SELECT count(*) FROM rollup_request_function WHERE record_id NOT IN (SELECT id FROM records)"));
     assertTrue(count("SELECT count(*) FROM rollup_request_sql") >= 2, "the other records keep theirs");
 
-    Await.result(rollups.expire(MINUTE + 60_000));
+    Await.result(rollups.expire(ROLLED_MINUTE + 60_000));
     assertEquals(0, count("SELECT count(*) FROM rollup_request_sql"));
     assertEquals(0, count("SELECT count(*) FROM rollup_request_function"));
   }

@@ -7,49 +7,21 @@ import com.bitville.apm.listener.analysis.RollupBatch;
 import com.bitville.apm.listener.analysis.RollupTable;
 import com.bitville.apm.listener.storage.api.RollupStore;
 import com.bitville.apm.listener.testsupport.Await;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The texts the rollups keep once per key (normalized SQL by fingerprint, statement text by queryid) expire with
  * the last rollup row that refers to them, in a real SQLite file; the texts still referred to stay and are shown.
  */
-class RollupTextRetentionTest {
+class RollupTextRetentionTest extends TempStoreTest {
 
-  private static final long HOUR = 3_600_000;
-  private static final long MINUTE = 60_000;
-  private static final long NINE = 1_795_000_000_000L / (24 * HOUR) * 24 * HOUR + 9 * HOUR;
-
-  @TempDir
-  Path dir;
-  private TempStore store;
-  private Vertx vertx;
-  private Database database;
-  private RollupStore rollups;
   private long after;
-
-  @BeforeEach
-  void open() throws Exception {
-    store = TempStore.open(dir.resolve("t.db"));
-    vertx = store.vertx();
-    database = store.database();
-    rollups = store.rollups();
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    store.close();
-  }
 
   /** One page: each named fingerprint and queryid used once in that minute, with its text. */
   private void write(String project, long minute, List<String> fingerprints, List<String> queryIds)
@@ -71,7 +43,7 @@ class RollupTextRetentionTest {
 
   private List<String> texts(String table, String key) throws Exception {
     List<String> keys = new ArrayList<>();
-    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("t.db"));
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(DB_FILE));
         ResultSet rows = connection.createStatement().executeQuery("SELECT project || ':' || " + key + " FROM "
             + table + " ORDER BY 1")) {
       while (rows.next()) {
