@@ -47,7 +47,7 @@ final class Summary {
     List<Sentence> causes = new ArrayList<>();
     sql(analysis, added, causes);
     function(analysis, added, causes);
-    lock(analysis, causes);
+    lock(analysis, added, causes);
     host(analysis, added, causes);
     statement(analysis, added, causes);
     log(analysis, causes);
@@ -100,7 +100,11 @@ final class Summary {
     }
   }
 
-  private static void lock(JsonObject analysis, List<Sentence> causes) {
+  /**
+   * Sessions queued on one lock make the SQL and function time that the other sentences report, so a lock wait
+   * that is a real share of the added time comes first: it names the request that held the lock.
+   */
+  private static void lock(JsonObject analysis, double added, List<Sentence> causes) {
     JsonObject lock = first(analysis, "locks");
     if (lock == null || lock.getDouble("wait_ms") - lock.getDouble("baseline_wait_ms") < 10_000) {
       return;
@@ -111,7 +115,9 @@ final class Summary {
     if (lock.getString("blocking_correlation_id") != null) {
       evidence.put("blocking_correlation_id", lock.getString("blocking_correlation_id"));
     }
-    causes.add(new Sentence(lock.getDouble("wait_ms"), sentence(String.format(Locale.ROOT,
+    double wait = lock.getDouble("wait_ms");
+    double weight = added > 0 && wait >= SIGNIFICANT_SHARE * added ? Double.MAX_VALUE : wait;
+    causes.add(new Sentence(weight, sentence(String.format(Locale.ROOT,
         "Sessions waited about %s on a lock held by %s running `%s` (up to %d waiting at once).",
         seconds(lock.getDouble("wait_ms")), holder, cut(lock.getString("blocking_query")), lock.getLong("waiters")),
         evidence)));

@@ -29,6 +29,15 @@ class WindowAnalysisTest {
         List.of(new LogRow("slow_statement", 3)), DbRow.EMPTY);
   }
 
+  private static int indexOf(List<String> sentences, String part) {
+    for (int i = 0; i < sentences.size(); i++) {
+      if (sentences.get(i).contains(part)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   @Test
   void rankingIsByAddedTimeWithTheBaselineScaledToTheWindow() {
     // baseline 20 minutes, window 5: the baseline's totals count a quarter
@@ -44,7 +53,7 @@ class WindowAnalysisTest {
         List.of(new FunctionRow("Kernel::handle", 32, 120, 80_000, 32), new FunctionRow("Price::apply", 20, 2_000,
             2_200, 20), new FunctionRow("Slow::thing", 12, 45_000, 45_000, 12)),
         List.of(new SqlRow("f1", "SELECT a FROM t WHERE id = ?", 100, 1_000, 20)),
-        List.of(new LockRow("UPDATE t SET x = 1", "abc", 10, 50_000, 4)));
+        List.of(new LockRow("UPDATE t SET x = 1", "abc", 10, 12_000, 4)));
     JsonObject analysis = WindowAnalysis.compare(window, baseline, 500);
     JsonArray routes = analysis.getJsonArray("routes");
     assertEquals("/b", routes.getJsonObject(0).getString("route"));
@@ -58,6 +67,11 @@ class WindowAnalysisTest {
         .reduce("", (a, b) -> a + "\n" + b);
     assertTrue(text.contains("/b added 50 s in this window, 10 s per minute"), text);
     assertTrue(text.contains("Slow::thing") && text.contains("request abc"), text);
+    List<String> sentences = List.of(text.strip().split("\n"));
+    int lockAt = indexOf(sentences, "lock held by request abc");
+    int functionAt = indexOf(sentences, "Slow::thing");
+    assertTrue(lockAt >= 0 && lockAt < functionAt, "the lock that held sessions up comes before the time it caused: "
+        + text);
     JsonObject functionClaim = analysis.getJsonArray("summary").stream().map(s -> (JsonObject) s)
         .filter(s -> s.getString("text").contains("Slow::thing")).findFirst().orElseThrow();
     assertEquals(new JsonObject().put("type", "function").put("name", "Slow::thing"),
