@@ -95,8 +95,8 @@ class AgentProcessTest {
       json.put("project", "reloaded");
       Files.writeString(configFile, json.encodePrettily());
       signal(second, "HUP");
-      Sql.eventually(20_000, "records of the reloaded configuration",
-          () -> receiver.records().stream().anyMatch(r -> "reloaded".equals(r.getString("project"))));
+      withAgentLog(state.resolve("agent-2.log"), () -> Sql.eventually(60_000, "records of the reloaded configuration",
+          () -> receiver.records().stream().anyMatch(r -> "reloaded".equals(r.getString("project")))));
 
       Files.writeString(configFile, "{ not json");
       signal(second, "HUP");
@@ -128,6 +128,21 @@ class AgentProcessTest {
       linked |= normalized.correlationIds().contains(correlationId);
     }
     assertTrue(linked, "a record links to the PHP request " + correlationId);
+  }
+
+  private interface Step {
+    void run() throws Exception;
+  }
+
+  /** Runs a waiting step; when it times out, the failure carries the agent's own log, which the test deletes. */
+  private static void withAgentLog(Path log, Step step) throws Exception {
+    try {
+      step.run();
+    } catch (AssertionError e) {
+      String text = Files.readString(log);
+      throw new AssertionError(e.getMessage() + "\nagent log (last 4000 characters):\n"
+          + text.substring(Math.max(0, text.length() - 4_000)), e);
+    }
   }
 
   private static Process launch(Path configFile, Path log) throws Exception {
