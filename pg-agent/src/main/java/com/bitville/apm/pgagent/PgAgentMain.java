@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * Entry point: {@code java -jar pg-agent.jar [--config FILE]}. The config file is also taken from
@@ -49,7 +50,12 @@ public final class PgAgentMain {
     long graceMs = config.delivery().shutdownDrainMs() + EXIT_GRACE_MS;
     Signal.handle(new Signal("TERM"), s -> shutdown(vertx, supervisor, graceMs));
     Signal.handle(new Signal("INT"), s -> shutdown(vertx, supervisor, graceMs));
-    Signal.handle(new Signal("HUP"), s -> supervisor.reload());
+    if (Signal.handle(new Signal("HUP"), s -> supervisor.reload()) == SignalHandler.SIG_IGN) {
+      // the JVM keeps a signal ignored when it was ignored at start (nohup does that): say so instead of
+      // silently never reloading
+      LOG.warn("SIGHUP was ignored by whatever started the pg-agent (nohup?): a reload will not happen; "
+          + "restart the agent to apply a changed configuration");
+    }
   }
 
   private static void shutdown(Vertx vertx, AgentSupervisor supervisor, long graceMs) {
