@@ -162,12 +162,12 @@ class ImportPhpBufferTest {
 
     Script.Result dryRun = Script.run("import-php-buffer", List.of("--dry-run", buffer.toString()));
     assertTrue(dryRun.output().contains("would send " + name + " (" + array.length() + " bytes, in parts of at most "
-        + "2097152 bytes)"), dryRun.output());
+        + "2097152 bytes and 1000 records)"), dryRun.output());
 
     Script.Result run = importBuffer();
     assertEquals(0, run.exitCode(), run.output());
     assertTrue(run.output().contains("sent     " + name + ": " + ids.size() + " records in 3 parts of at most "
-        + "2097152 bytes, " + ids.size() + " accepted (0 already stored)"), run.output());
+        + "2097152 bytes and 1000 records, " + ids.size() + " accepted (0 already stored)"), run.output());
     assertStoredOnce(ids);
     assertEquals(List.of(), names(buffer));
   }
@@ -201,7 +201,7 @@ class ImportPhpBufferTest {
     assertTrue(run.output().contains("rejected " + single + ": HTTP 413, one request larger than the listener's "
         + "body limit (ingest.maxBodyBytes)"), run.output());
     assertTrue(run.output().contains("partly   " + name + ": 12 records in ") && run.output().contains(
-        " parts of at most 65536 bytes, 11 accepted (0 already stored), 1 parts refused -> rejected/ (records 8-8 "
+        " parts of at most 65536 bytes and 1000 records, 11 accepted (0 already stored), 1 parts refused -> rejected/ (records 8-8 "
         + "of 12 ("), run.output());
     assertStoredOnce(stored);
     assertTrue(run.output().contains("rejected " + broken + ": HTTP 413, larger than the listener's body limit and "
@@ -226,6 +226,56 @@ class ImportPhpBufferTest {
         again.output());
     assertEquals(13, listener.count("SELECT count(*) FROM records"));
     assertEquals(1, listener.count("SELECT count(*) FROM records WHERE correlation_id = ?", tooBig));
+  }
+
+  @Test
+  @DisplayName("A listener's lower ingest.maxItems, named in its 400, or --max-items splits arrays by record count")
+  void splitsByItemLimit() throws Exception {
+    listener.close();
+    listener = TestListener.start(new JsonObject().put("ingest", new JsonObject().put("maxItems", 5)));
+    List<String> ids = new ArrayList<>();
+    String twelve = writeArray("buffer_1764540000.000001_aaaaaaaa.json", 12, ids, 300);
+    String seven = writeArray("buffer_1764540000.000002_bbbbbbbb.json", 7, ids, 240);
+
+    Script.Result run = importBuffer();
+    assertEquals(0, run.exitCode(), run.output());
+    assertTrue(run.output().contains("sent     " + twelve + ": 12 records in 3 parts of at most 2097152 bytes and 5 "
+        + "records, 12 accepted (0 already stored)"), run.output());
+    assertTrue(run.output().contains("sent     " + seven + ": 7 records in 2 parts of at most 2097152 bytes and 5 "
+        + "records, 7 accepted (0 already stored)"), run.output());
+    assertStoredOnce(ids);
+    assertEquals(List.of(), names(buffer));
+
+    String four = writeArray("buffer_1764540000.000003_cccccccc.json", 4, ids, 180);
+    Script.Result dryRun = Script.run("import-php-buffer", List.of("--dry-run", "--max-items", "3",
+        buffer.toString()));
+    assertTrue(dryRun.output().contains("would send " + four + " (" + Files.size(buffer.resolve(four))
+        + " bytes, in parts of at most 2097152 bytes and 3 records)"), dryRun.output());
+    List<String> withOption = new ArrayList<>(List.of("--max-items", "3"));
+    withOption.addAll(arguments());
+    Script.Result optioned = Script.run("import-php-buffer", withOption);
+    assertEquals(0, optioned.exitCode(), optioned.output());
+    assertTrue(optioned.output().contains("sent     " + four + ": 4 records in 2 parts of at most 2097152 bytes and "
+        + "3 records, 4 accepted (0 already stored)"), optioned.output());
+    assertStoredOnce(ids);
+
+    Script.Result badOption = Script.run("import-php-buffer", List.of("--dry-run", "--max-items", "0",
+        buffer.toString()));
+    assertEquals(2, badOption.exitCode(), badOption.output());
+  }
+
+  /** A buffer array of {@code count} new payloads, modified {@code ageSeconds} ago; adds their ids to {@code ids}. */
+  private String writeArray(String name, int count, List<String> ids, long ageSeconds) throws Exception {
+    StringBuilder array = new StringBuilder("[");
+    for (int i = 0; i < count; i++) {
+      String id = UUID.randomUUID().toString();
+      ids.add(id);
+      array.append(i > 0 ? "," : "").append(oversizePayload(id, 2_000, i));
+    }
+    Path file = buffer.resolve(name);
+    Files.writeString(file, array.append("]").toString());
+    Files.setLastModifiedTime(file, FileTime.from(Instant.now().minusSeconds(ageSeconds)));
+    return name;
   }
 
   @Test
