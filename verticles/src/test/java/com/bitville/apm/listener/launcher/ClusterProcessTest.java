@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -163,18 +164,12 @@ class ClusterProcessTest {
     assertTrue(visibleThroughUi(session, first), "the UI node reads the core node's storage");
     awaitReadyNaming(ingest, "core-1");
 
-    Set<String> acknowledged = ConcurrentHashMap.newKeySet();
-    AtomicInteger unavailable = new AtomicInteger();
-    AtomicInteger attempts = new AtomicInteger();
-    long started = System.currentTimeMillis();
-    for (int i = 0; i < 4; i++) {
-      sendLoop(ingest, acknowledged, unavailable, attempts, started);
-    }
-    waitUntil(() -> acknowledged.size() >= 100, "records acknowledged before the crash");
+    Load load = startLoad(ingest);
+    load.awaitAcknowledged(100, "records acknowledged before the crash");
     core.process.kill();
     long killedAt = System.currentTimeMillis();
-    int atKill = acknowledged.size();
-    waitUntil(() -> unavailable.get() > 0, "ingest answers 503 while storage is gone");
+    int atKill = load.acknowledged();
+    waitUntil(() -> load.unavailable() > 0, "ingest answers 503 while storage is gone");
     long first503 = System.currentTimeMillis() - killedAt;
 
     Node replacement = nodeOn("core-2", core.dataDir, core().put("gelf-forwarder", 1).put("query-server", 0));
@@ -182,22 +177,15 @@ class ClusterProcessTest {
     int refusals = startRetrying(replacement);
     assertEquals(0, refusals, "a storage node started right after the crash waits for the dead one to be dropped");
     long replacedAfter = System.currentTimeMillis() - killedAt;
-    waitUntil(() -> acknowledged.size() >= atKill + 100, "ingest acknowledges again through the new core node");
+    load.awaitAcknowledged(atKill + 100, "ingest acknowledges again through the new core node");
     long resumedAfter = System.currentTimeMillis() - killedAt;
-    stopLoad.set(true);
-    waitUntil(() -> inFlight.get() == 0, "the load generator stopped");
-    assertTrue(attempts.get() <= MAX_ATTEMPTS, "the load was bounded");
-
-    Set<String> stored = storedIds(replacement);
-    for (String id : acknowledged) {
-      assertTrue(stored.contains(id), "acknowledged record " + id + " was lost");
-    }
+    load.stopAndAssertNoneLost(replacement);
     awaitReadyNaming(ingest, "core-2");
     String afterMove = postUntilAcknowledged(ingest);
     assertTrue(visibleThroughUi(session, afterMove), "the UI node, never restarted, reads the new core node");
     System.out.println("Storage moved to another core node: first 503 " + first503 + " ms after the SIGKILL, "
         + refusals + " refused start(s), new core node ready after " + replacedAfter + " ms, ingest acknowledging "
-        + "again after " + resumedAfter + " ms; " + acknowledged.size() + " acknowledged, none lost");
+        + "again after " + resumedAfter + " ms; " + load.acknowledged() + " acknowledged, none lost");
   }
 
   @Test
@@ -210,23 +198,17 @@ class ClusterProcessTest {
     Node core = node("core", core().put("query-server", 0));
     core.start();
     ingest.start();
-    Set<String> acknowledged = ConcurrentHashMap.newKeySet();
-    AtomicInteger unavailable = new AtomicInteger();
-    AtomicInteger attempts = new AtomicInteger();
-    long started = System.currentTimeMillis();
-    for (int i = 0; i < 4; i++) {
-      sendLoop(ingest, acknowledged, unavailable, attempts, started);
-    }
-    waitUntil(() -> acknowledged.size() >= 50, "records acknowledged before the freeze");
+    Load load = startLoad(ingest);
+    load.awaitAcknowledged(50, "records acknowledged before the freeze");
 
     core.process.freeze();
     long frozenAt = System.currentTimeMillis();
-    int atFreeze = acknowledged.size();
-    waitUntil(() -> unavailable.get() > 0, "ingest answers 503 while the core node is frozen");
+    int atFreeze = load.acknowledged();
+    waitUntil(() -> load.unavailable() > 0, "ingest answers 503 while the core node is frozen");
     long first503 = System.currentTimeMillis() - frozenAt;
     waitUntil(() -> gauge(metricsQuietly(ingest), "bitville_cluster_members") == 1.0, "the frozen node is removed");
     long removedAfter = System.currentTimeMillis() - frozenAt;
-    assertTrue(acknowledged.size() <= atFreeze + 8, "nothing is acknowledged while storage is frozen");
+    assertTrue(load.acknowledged() <= atFreeze + 8, "nothing is acknowledged while storage is frozen");
     JsonObject cutOff = readyBody(ingest, 503);
     assertEquals("DOWN", check(cutOff, "storage").getString("status"), cutOff.encode());
     for (String component : SINGLETONS) {
@@ -242,7 +224,7 @@ class ClusterProcessTest {
     core.process.thaw();
     long thawedAt = System.currentTimeMillis();
     try {
-      waitUntil(() -> acknowledged.size() >= atFreeze + 50 || !core.process.isAlive(),
+      waitUntil(() -> load.acknowledged() >= atFreeze + 50 || !core.process.isAlive(),
           "the cluster heals (ingest acknowledges again) or the frozen node steps down");
     } catch (AssertionError e) {
       throw new AssertionError(e.getMessage() + "\ncore:\n" + tail(core.process.output()) + "\ningest:\n"
@@ -251,26 +233,18 @@ class ClusterProcessTest {
     long healedAfter = System.currentTimeMillis() - thawedAt;
     assertTrue(core.process.isAlive(), "the thawed core node serves again:\n" + tail(core.process.output()));
 
-    int beforeKill = acknowledged.size();
-    waitUntil(() -> acknowledged.size() >= beforeKill + 50, "records acknowledged before the crash");
-    int unavailableBeforeKill = unavailable.get();
+    load.awaitAcknowledged(load.acknowledged() + 50, "records acknowledged before the crash");
+    int unavailableBeforeKill = load.unavailable();
     core.process.kill();
-    int atKill = acknowledged.size();
-    waitUntil(() -> unavailable.get() > unavailableBeforeKill, "ingest answers 503 while storage is gone");
+    int atKill = load.acknowledged();
+    waitUntil(() -> load.unavailable() > unavailableBeforeKill, "ingest answers 503 while storage is gone");
     int refusals = startRetrying(core);
     assertEquals(0, refusals, "a storage node restarted right after the crash waits for the dead one to be dropped");
-    waitUntil(() -> acknowledged.size() >= atKill + 100, "ingest acknowledges again after the restart");
-
-    stopLoad.set(true);
-    waitUntil(() -> inFlight.get() == 0, "the load generator stopped");
-    assertTrue(attempts.get() <= MAX_ATTEMPTS, "the load was bounded");
-    Set<String> stored = storedIds(core);
-    for (String id : acknowledged) {
-      assertTrue(stored.contains(id), "acknowledged record " + id + " was lost");
-    }
+    load.awaitAcknowledged(atKill + 100, "ingest acknowledges again after the restart");
+    load.stopAndAssertNoneLost(core);
     System.out.println("Frozen core node: first 503 " + first503 + " ms after SIGSTOP, removed from the cluster after "
         + removedAfter + " ms; after SIGCONT ingest acknowledged again within " + healedAfter + " ms; then killed "
-        + "and restarted; " + acknowledged.size() + " acknowledged, none lost");
+        + "and restarted; " + load.acknowledged() + " acknowledged, none lost");
   }
 
   @Test
@@ -530,10 +504,6 @@ class ClusterProcessTest {
 
   // ---- the nodes
 
-  private static final int MAX_ATTEMPTS = 20_000;
-  private final java.util.concurrent.atomic.AtomicBoolean stopLoad = new java.util.concurrent.atomic.AtomicBoolean();
-  private final AtomicInteger inFlight = new AtomicInteger();
-
   private final class Node {
     final String name;
     final Path dataDir;
@@ -611,6 +581,86 @@ class ClusterProcessTest {
         .put("retention", 1).put("gelf-forwarder", 0).put("rollup", 1).put("query-server", 1);
   }
 
+  // ---- bounded client load
+
+  private static final int LOAD_LOOPS = 4;
+  private static final int MAX_ATTEMPTS = 20_000;
+
+  private Load startLoad(Node ingest) {
+    Load load = new Load(ingest);
+    for (int i = 0; i < LOAD_LOOPS; i++) {
+      load.send();
+    }
+    return load;
+  }
+
+  /**
+   * Concurrent request loops against one ingest node, each posting a new record whenever the last was acknowledged
+   * and retrying after 200 ms otherwise; bounded by {@link #MAX_ATTEMPTS} and 4 deadlines in all.
+   */
+  private final class Load {
+    private final Node node;
+    private final long started = System.currentTimeMillis();
+    private final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger unavailable = new AtomicInteger();
+    private final AtomicInteger attempts = new AtomicInteger();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicBoolean stopped = new AtomicBoolean();
+
+    Load(Node node) {
+      this.node = node;
+    }
+
+    int acknowledged() {
+      return acknowledged.size();
+    }
+
+    /** How many answers were 503 so far. */
+    int unavailable() {
+      return unavailable.get();
+    }
+
+    void awaitAcknowledged(int count, String what) throws InterruptedException {
+      waitUntil(() -> acknowledged.size() >= count, what);
+    }
+
+    /** Stops the loops, waits for the requests in flight, then checks every acknowledged record is in storage. */
+    void stopAndAssertNoneLost(Node storage) throws Exception {
+      stopped.set(true);
+      waitUntil(() -> inFlight.get() == 0, "the load generator stopped");
+      assertTrue(attempts.get() <= MAX_ATTEMPTS, "the load was bounded");
+      Set<String> stored = storedIds(storage);
+      for (String id : acknowledged) {
+        assertTrue(stored.contains(id), "acknowledged record " + id + " was lost");
+      }
+    }
+
+    private void send() {
+      if (stopped.get() || System.currentTimeMillis() - started > 4 * DEADLINE_MS
+          || attempts.incrementAndGet() > MAX_ATTEMPTS) {
+        return;
+      }
+      String id = UUID.randomUUID().toString();
+      Buffer body = Fixtures.phpJson("wire/nosql_noxhprof.json").put("correlation_id", id).toBuffer();
+      inFlight.incrementAndGet();
+      node.ingest().post("/ingest/php").putHeader("Authorization", "Bearer " + TestListener.SHOP_KEY)
+          .putHeader("Content-Type", "application/json").timeout(30_000).sendBuffer(body)
+          .onComplete(result -> {
+            inFlight.decrementAndGet();
+            int status = result.succeeded() ? result.result().statusCode() : -1;
+            if (status == 200) {
+              acknowledged.add(id);
+              send();
+            } else {
+              if (status == 503) {
+                unavailable.incrementAndGet();
+              }
+              vertx.setTimer(200, t -> send());
+            }
+          });
+    }
+  }
+
   // ---- requests
 
   private HttpResponse<Buffer> post(Node node, String correlationId) throws Exception {
@@ -632,32 +682,6 @@ class ClusterProcessTest {
       assertTrue(System.currentTimeMillis() < deadline, "ingest did not recover: " + response.bodyAsString());
       Thread.sleep(500);
     }
-  }
-
-  private void sendLoop(Node node, Set<String> acknowledged, AtomicInteger unavailable, AtomicInteger attempts,
-      long started) {
-    if (stopLoad.get() || System.currentTimeMillis() - started > 4 * DEADLINE_MS
-        || attempts.incrementAndGet() > MAX_ATTEMPTS) {
-      return;
-    }
-    String id = UUID.randomUUID().toString();
-    Buffer body = Fixtures.phpJson("wire/nosql_noxhprof.json").put("correlation_id", id).toBuffer();
-    inFlight.incrementAndGet();
-    node.ingest().post("/ingest/php").putHeader("Authorization", "Bearer " + TestListener.SHOP_KEY)
-        .putHeader("Content-Type", "application/json").timeout(30_000).sendBuffer(body)
-        .onComplete(result -> {
-          inFlight.decrementAndGet();
-          int status = result.succeeded() ? result.result().statusCode() : -1;
-          if (status == 200) {
-            acknowledged.add(id);
-            sendLoop(node, acknowledged, unavailable, attempts, started);
-          } else {
-            if (status == 503) {
-              unavailable.incrementAndGet();
-            }
-            vertx.setTimer(200, t -> sendLoop(node, acknowledged, unavailable, attempts, started));
-          }
-        });
   }
 
   private ApiSessionForCluster uiSession(Node node) throws Exception {
