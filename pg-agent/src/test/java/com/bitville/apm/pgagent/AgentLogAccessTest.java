@@ -7,6 +7,7 @@ import com.bitville.apm.pgagent.support.PgServer;
 import com.bitville.apm.pgagent.support.Sql;
 import com.bitville.apm.pgagent.support.TempDirs;
 import com.bitville.apm.pgagent.support.TestConfigs;
+import com.bitville.apm.shared.testsupport.RealInstall;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.File;
@@ -22,7 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -112,34 +113,9 @@ class AgentLogAccessTest {
 
   /** The test's classpath copied where an unprivileged user can read it (root's Maven repository is private). */
   private static String readableClasspath(Path state) throws Exception {
-    Path copy = state.resolve("classpath");
-    List<String> entries = new ArrayList<>();
-    int n = 0;
-    for (String entry : classpath().split(File.pathSeparator)) {
-      Path from = Path.of(entry);
-      if (!Files.exists(from)) {
-        continue;
-      }
-      Path to = copy.resolve((n++) + "-" + from.getFileName());
-      Files.createDirectories(to.getParent());
-      if (Files.isDirectory(from)) {
-        try (Stream<Path> walk = Files.walk(from)) {
-          for (Path p : (Iterable<Path>) walk::iterator) {
-            Path target = to.resolve(from.relativize(p).toString());
-            if (Files.isDirectory(p)) {
-              Files.createDirectories(target);
-            } else {
-              Files.copy(p, target);
-            }
-          }
-        }
-      } else {
-        Files.copy(from, to);
-      }
-      entries.add(to.toString());
-    }
+    List<Path> copies = RealInstall.copyClasspath(state.resolve("classpath"));
     openToAll(state);
-    return String.join(File.pathSeparator, entries);
+    return copies.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator));
   }
 
   private static void openToAll(Path root) throws Exception {

@@ -150,12 +150,8 @@ public final class RealInstall {
    * libraries: a unit's user cannot read the build's own copies (e.g. below /root/.m2).
    */
   public static Path readableLauncherJar(Path scratch, String jarName, String mainClass) throws IOException {
-    Path lib = Files.createDirectories(scratch.resolve("lib"));
     StringBuilder classPath = new StringBuilder();
-    int index = 0;
-    for (Path entry : classpathEntries()) {
-      Path copy = lib.resolve(index++ + "-" + entry.getFileName());
-      copyTree(entry, copy);
+    for (Path copy : copyClasspath(scratch.resolve("lib"))) {
       classPath.append(copy.toUri()).append(' ');
     }
     Manifest manifest = new Manifest();
@@ -168,6 +164,21 @@ public final class RealInstall {
     }
     makeReadable(scratch);
     return jar;
+  }
+
+  /**
+   * Copies of this test run's classpath entries (classes and libraries) in {@code dir}, in classpath order: for a
+   * process of another user, who cannot read the build's own copies.
+   */
+  public static List<Path> copyClasspath(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    List<Path> copies = new ArrayList<>();
+    for (Path entry : classpathEntries()) {
+      Path copy = dir.resolve(copies.size() + "-" + entry.getFileName());
+      copyTree(entry, copy);
+      copies.add(copy);
+    }
+    return copies;
   }
 
   /** Every directory below {@code root} rwxr-xr-x, every file rw-r--r--. */
