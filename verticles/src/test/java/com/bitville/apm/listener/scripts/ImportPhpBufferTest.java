@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -264,13 +265,41 @@ class ImportPhpBufferTest {
     assertEquals(2, badOption.exitCode(), badOption.output());
   }
 
+  @Test
+  @DisplayName("Both limits learned while sending in parts: a 413 cuts the parts by bytes, then a 400 by records")
+  void learnsBothLimitsInParts() throws Exception {
+    int recordBytes = smallPayload(UUID.randomUUID().toString()).length();
+    int bodyLimit = 8 * recordBytes;
+    listener.close();
+    listener = TestListener.start(new JsonObject().put("ingest", new JsonObject().put("maxItems", 5)
+        .put("maxBodyBytes", bodyLimit)));
+    List<String> ids = new ArrayList<>();
+    String name = writeArray("buffer_1764540000.000004_dddddddd.json", 12, ids, 120, (id, i) -> smallPayload(id));
+
+    Script.Result run = importBuffer();
+    assertEquals(0, run.exitCode(), run.output());
+    assertTrue(run.output().contains("sent     " + name + ": 12 records in 3 parts of at most " + bodyLimit
+        + " bytes and 5 records, 12 accepted ("), run.output());
+    assertStoredOnce(ids);
+    assertEquals(List.of(), names(buffer));
+  }
+
+  private static String smallPayload(String id) {
+    return payloadWithId("wire/nosql_noxhprof.json", id);
+  }
+
   /** A buffer array of {@code count} new payloads, modified {@code ageSeconds} ago; adds their ids to {@code ids}. */
   private String writeArray(String name, int count, List<String> ids, long ageSeconds) throws Exception {
+    return writeArray(name, count, ids, ageSeconds, (id, i) -> oversizePayload(id, 2_000, i));
+  }
+
+  private String writeArray(String name, int count, List<String> ids, long ageSeconds,
+      BiFunction<String, Integer, String> payload) throws Exception {
     StringBuilder array = new StringBuilder("[");
     for (int i = 0; i < count; i++) {
       String id = UUID.randomUUID().toString();
       ids.add(id);
-      array.append(i > 0 ? "," : "").append(oversizePayload(id, 2_000, i));
+      array.append(i > 0 ? "," : "").append(payload.apply(id, i));
     }
     Path file = buffer.resolve(name);
     Files.writeString(file, array.append("]").toString());
