@@ -20,8 +20,12 @@ public final class RollupBatch {
   /** Which per-request index a {@link RequestKey} belongs to. */
   public enum KeyKind { SQL, FUNCTION }
 
-  /** One request's link to a SQL fingerprint or a function it ran: lets the request list filter by them. */
-  public record RequestKey(KeyKind kind, String project, String key, long eventTimeMs, long recordId) {
+  /**
+   * The requests of one minute that ran a SQL fingerprint or a function (in id order): lets the request list filter
+   * by them. One list per key and minute of a page, instead of a row per request and key, is what keeps these
+   * hundred keys per request cheap to write.
+   */
+  public record Posting(KeyKind kind, String project, String key, long minuteMs, List<Long> recordIds) {
   }
 
   /**
@@ -35,7 +39,7 @@ public final class RollupBatch {
   private final Map<RollupTable, Map<List<Object>, Map<Long, Long>>> histograms = new EnumMap<>(RollupTable.class);
   private final Map<List<String>, String> sqlTexts = new HashMap<>();
   private final Map<List<String>, String> statementTexts = new HashMap<>();
-  private final List<RequestKey> requestKeys = new ArrayList<>();
+  private final Map<List<Object>, List<Long>> postings = new LinkedHashMap<>();
   private long lastId;
   private long lastReceivedMs;
 
@@ -92,12 +96,17 @@ public final class RollupBatch {
     statementTexts.putIfAbsent(List.of(project, queryId), query);
   }
 
+  /** Records that request {@code recordId} (at {@code eventTimeMs}) ran this SQL fingerprint or function. */
   public void requestKey(KeyKind kind, String project, String key, long eventTimeMs, long recordId) {
-    requestKeys.add(new RequestKey(kind, project, key, eventTimeMs, recordId));
+    postings.computeIfAbsent(List.of(kind, project, key, RecordRollup.minuteOf(eventTimeMs)), k -> new ArrayList<>())
+        .add(recordId);
   }
 
-  public List<RequestKey> requestKeys() {
-    return requestKeys;
+  public List<Posting> postings() {
+    List<Posting> all = new ArrayList<>(postings.size());
+    postings.forEach((key, ids) -> all.add(new Posting((KeyKind) key.get(0), (String) key.get(1),
+        (String) key.get(2), (Long) key.get(3), ids)));
+    return all;
   }
 
   /** The last record of the page (the cursor after this batch) and its receive time. */
@@ -156,14 +165,14 @@ public final class RollupBatch {
       tables.put(table.name(), list);
     });
     return new JsonObject().put("tables", tables).put("sql_texts", texts(sqlTexts))
-        .put("statement_texts", texts(statementTexts)).put("request_keys", keys(requestKeys)).put("last_id", lastId)
+        .put("statement_texts", texts(statementTexts)).put("postings", postings(postings())).put("last_id", lastId)
         .put("last_received_ms", lastReceivedMs);
   }
 
-  private static JsonArray keys(List<RequestKey> keys) {
+  private static JsonArray postings(List<Posting> postings) {
     JsonArray list = new JsonArray();
-    keys.forEach(k -> list.add(new JsonArray().add(k.kind().name()).add(k.project()).add(k.key())
-        .add(k.eventTimeMs()).add(k.recordId())));
+    postings.forEach(p -> list.add(new JsonArray().add(p.kind().name()).add(p.project()).add(p.key())
+        .add(p.minuteMs()).add(new JsonArray(new ArrayList<>(p.recordIds())))));
     return list;
   }
 
@@ -211,10 +220,16 @@ public final class RollupBatch {
         JsonArray t = (JsonArray) item;
         batch.statementText(t.getString(0), t.getString(1), t.getString(2));
       }
-      for (Object item : json.getJsonArray("request_keys", new JsonArray())) {
-        JsonArray k = (JsonArray) item;
-        batch.requestKey(KeyKind.valueOf(k.getString(0)), k.getString(1), k.getString(2), k.getLong(3),
-            k.getLong(4));
+      for (Object item : json.getJsonArray("postings", new JsonArray())) {
+        JsonArray p = (JsonArray) item;
+        KeyKind kind = KeyKind.valueOf(p.getString(0));
+        long minute = p.getLong(3);
+        if (minute != RecordRollup.minuteOf(minute)) {
+          throw new IllegalArgumentException("a posting's minute_ms must be a whole minute");
+        }
+        for (Object id : p.getJsonArray(4)) {
+          batch.requestKey(kind, p.getString(1), p.getString(2), minute, ((Number) id).longValue());
+        }
       }
       batch.through(json.getLong("last_id", 0L), json.getLong("last_received_ms", 0L));
       return batch;

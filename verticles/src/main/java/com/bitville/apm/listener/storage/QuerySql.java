@@ -53,13 +53,17 @@ final class QuerySql {
   static final String F_CORRELATION = "correlation_id = ?";
   static final String F_FATAL = "fatal = ?";
   /*
-   * The rollup's per-request keys, bounded by the same window (their primary key is project, key, time): the id
-   * set is built once, and the page still walks one ordered index range of records.
+   * The rollup's per-request keys: lists of record ids per key and minute, read by their primary key for the
+   * minutes that overlap the window (the minute that starts up to a minute before it, too); the id set is built
+   * once, and the page still walks one ordered index range of records, which bounds the time exactly.
    */
-  static final String F_SQL_FINGERPRINT = "id IN (SELECT record_id FROM rollup_request_sql WHERE project = ? AND "
-      + "fingerprint = ? AND event_time_ms >= ? AND event_time_ms < ?)";
-  static final String F_FUNCTION = "id IN (SELECT record_id FROM rollup_request_function WHERE project = ? AND "
-      + "name = ? AND event_time_ms >= ? AND event_time_ms < ?)";
+  static final String F_SQL_FINGERPRINT = requestKeyFilter("SQL");
+  static final String F_FUNCTION = requestKeyFilter("FUNCTION");
+
+  private static String requestKeyFilter(String kind) {
+    return "id IN (SELECT j.value FROM rollup_request_keys k, json_each(k.ids) j WHERE k.project = ? AND k.kind = '"
+        + kind + "' AND k.key = ? AND k.minute_ms > ? AND k.minute_ms < ?)";
+  }
 
   // ---- keyset pagination: the cursor holds (sort value, id) of the last row shown ----
   static final String AFTER_TIME_DESC = "(event_time_ms, id) < (?, ?)";

@@ -126,7 +126,10 @@ final class RequestQueries implements RequestReads {
       RequestFilter filter) {
     if (key != null) {
       sql.append(" AND ").append(clause);
-      args.addValue(project).addString(key).addLong(filter.fromMs() == null ? Long.MIN_VALUE : filter.fromMs())
+      // a minute's list holds requests from minute_ms to a minute later; the records' own filters cut exactly
+      long from = filter.fromMs() == null ? Long.MIN_VALUE
+          : Math.max(filter.fromMs(), Long.MIN_VALUE + 60_000) - 60_000;
+      args.addValue(project).addString(key).addLong(from)
           .addLong(filter.toMs() == null ? Long.MAX_VALUE : filter.toMs());
     }
   }

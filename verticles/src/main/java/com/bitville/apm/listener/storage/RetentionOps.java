@@ -9,8 +9,11 @@ import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.nio.file.Path;
+import com.bitville.apm.listener.analysis.RecordRollup;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Retention's storage operations. Each write is one short transaction on the single writer connection (always
@@ -70,28 +73,46 @@ final class RetentionOps implements RetentionStore {
       boolean countUnforwarded) {
     return database.reader().preparedQuery(select).execute(tuple).compose(rows -> {
       List<Long> ids = new ArrayList<>();
+      Set<List<Object>> phpMinutes = new LinkedHashSet<>();
       Long oldest = null;
       for (Row row : rows) {
+        long eventTime = row.getLong("event_time_ms");
         ids.add(row.getLong("id"));
-        oldest = oldest == null ? row.getLong("event_time_ms") : Math.min(oldest, row.getLong("event_time_ms"));
+        oldest = oldest == null ? eventTime : Math.min(oldest, eventTime);
+        if ("php".equals(row.getString("kind"))) {
+          phpMinutes.add(List.of(row.getString("project"), RecordRollup.minuteOf(eventTime)));
+        }
       }
       if (ids.isEmpty()) {
         return Future.succeededFuture(new Deleted(0, 0, 0, oldest));
       }
       Long oldestDeleted = oldest;
       return database.writer().withTransaction(connection -> deleteIds(connection, ids, countUnforwarded,
-          oldestDeleted));
+          oldestDeleted).compose(deleted -> deleteRequestKeys(connection, phpMinutes).map(deleted)));
     });
   }
 
-  /** Links and the rollup's per-request keys first (taking the write lock), then the unforwarded count while failures still exist, then the rest. */
+  /**
+   * The rollup's request lists of the deleted records' minutes, once no PHP record of that project and minute is
+   * left (a list holds the ids of a whole minute; ids of deleted records in a kept list match nothing).
+   */
+  private static Future<Void> deleteRequestKeys(SqlConnection connection, Set<List<Object>> phpMinutes) {
+    Future<Void> chain = Future.succeededFuture();
+    for (List<Object> minute : phpMinutes) {
+      long start = (Long) minute.get(1);
+      Tuple tuple = Tuple.of(minute.get(0), start, minute.get(0), start, start + 60_000);
+      chain = chain.compose(v -> connection.preparedQuery(RetentionSql.DELETE_EMPTY_REQUEST_KEYS).execute(tuple))
+          .mapEmpty();
+    }
+    return chain;
+  }
+
+  /** Links first (taking the write lock), then the unforwarded count while failures still exist, then the rest. */
   private static Future<Deleted> deleteIds(SqlConnection connection, List<Long> ids, boolean countUnforwarded,
       Long oldestDeleted) {
     Tuple tuple = Tuple.wrap(new ArrayList<Object>(ids));
     String in = marks(ids.size());
     return connection.preparedQuery(RetentionSql.DELETE_LINKS + in).execute(tuple)
-        .compose(v -> connection.preparedQuery(RetentionSql.DELETE_REQUEST_SQL + in).execute(tuple))
-        .compose(v -> connection.preparedQuery(RetentionSql.DELETE_REQUEST_FUNCTIONS + in).execute(tuple))
         .compose(v -> countUnforwarded ? unforwarded(connection, ids) : Future.succeededFuture(0L))
         .compose(unforwarded -> unrolled(connection, ids)
             .compose(unrolled -> connection.preparedQuery(RetentionSql.DELETE_FAILURES + in).execute(tuple)

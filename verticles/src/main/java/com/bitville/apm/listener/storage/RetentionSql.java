@@ -4,15 +4,15 @@ package com.bitville.apm.listener.storage;
 final class RetentionSql {
 
   static final String EXPIRED_OF_PROJECT = """
-      SELECT id, event_time_ms FROM records WHERE project = ? AND event_time_ms < ?
+      SELECT id, project, kind, event_time_ms FROM records WHERE project = ? AND event_time_ms < ?
       ORDER BY event_time_ms LIMIT ?""";
 
   /** Completed with {@code AND project NOT IN (...)} when some projects have their own policy. */
-  static final String EXPIRED = "SELECT id, event_time_ms FROM records WHERE event_time_ms < ?";
+  static final String EXPIRED = "SELECT id, project, kind, event_time_ms FROM records WHERE event_time_ms < ?";
 
   static final String EXPIRED_ORDER = " ORDER BY event_time_ms LIMIT ?";
 
-  static final String OLDEST = "SELECT id, event_time_ms FROM records ORDER BY event_time_ms LIMIT ?";
+  static final String OLDEST = "SELECT id, project, kind, event_time_ms FROM records ORDER BY event_time_ms LIMIT ?";
 
   static final String GELF_CURSOR = "SELECT forwarded_id FROM gelf_outbox WHERE name = 'graylog'";
 
@@ -20,10 +20,13 @@ final class RetentionSql {
 
   /** Each completed with an {@code IN (?, ...)} list of record ids; children first, the record last. */
   static final String DELETE_LINKS = "DELETE FROM record_links WHERE record_id IN ";
-  static final String DELETE_REQUEST_SQL = "DELETE FROM rollup_request_sql WHERE record_id IN ";
-  static final String DELETE_REQUEST_FUNCTIONS = "DELETE FROM rollup_request_function WHERE record_id IN ";
   static final String DELETE_FAILURES = "DELETE FROM gelf_failures WHERE record_id IN ";
   static final String DELETE_RECORDS = "DELETE FROM records WHERE id IN ";
+
+  /** Parameters: project, minute_ms, then project, minute_ms and a minute later for the records still there. */
+  static final String DELETE_EMPTY_REQUEST_KEYS = """
+      DELETE FROM rollup_request_keys WHERE project = ? AND minute_ms = ? AND NOT EXISTS (SELECT 1 FROM records
+        WHERE kind = 'php' AND project = ? AND event_time_ms >= ? AND event_time_ms < ?)""";
 
   static final String FAILED_AMONG = "SELECT count(*) AS failed FROM gelf_failures WHERE record_id > ? AND record_id IN ";
 

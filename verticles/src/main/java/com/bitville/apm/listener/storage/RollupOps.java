@@ -32,7 +32,6 @@ final class RollupOps implements RollupStore {
   static final int MAX_PAGE = 2_000;
   static final int MAX_LIST = 5_000;
   static final long MAX_POINTS = 20_000;
-  static final int KEY_CHUNK = 1_000;
 
   private final Database database;
   private final RecordWriter writer;
@@ -125,31 +124,7 @@ final class RollupOps implements RollupStore {
       return Future.failedFuture(new IllegalArgumentException("the batch must end after after_id"));
     }
     Map<Target, List<Tuple>> tuples = tuples(batch);
-    return writeRequestKeys(writer, batch).compose(v -> writer.transaction(c -> addAndAdvance(c, after, batch, tuples)));
-  }
-
-  /**
-   * The per-request keys (about a hundred per PHP request) go first, in transactions of at most
-   * {@link #KEY_CHUNK} rows: the single writer is shared with the agents' group commits, and one transaction for
-   * a whole page of keys would hold it for long. Safe outside the cursor's transaction because the rows are keyed
-   * and inserted only if absent: a page written again (after a crash, or by another node) adds nothing.
-   */
-  private static Future<Void> writeRequestKeys(RecordWriter writer, RollupBatch batch) {
-    Future<Void> chain = Future.succeededFuture();
-    for (RollupBatch.KeyKind kind : RollupBatch.KeyKind.values()) {
-      String sql = kind == RollupBatch.KeyKind.SQL ? RollupSql.REQUEST_SQL : RollupSql.REQUEST_FUNCTION;
-      List<Tuple> rows = new ArrayList<>();
-      for (RollupBatch.RequestKey key : batch.requestKeys()) {
-        if (key.kind() == kind) {
-          rows.add(Tuple.of(key.project(), key.key(), key.eventTimeMs(), key.recordId()));
-        }
-      }
-      for (int start = 0; start < rows.size(); start += KEY_CHUNK) {
-        List<Tuple> chunk = rows.subList(start, Math.min(rows.size(), start + KEY_CHUNK));
-        chain = chain.compose(v -> writer.transaction(c -> executeBatch(c, sql, chunk)));
-      }
-    }
-    return chain;
+    return writer.transaction(c -> addAndAdvance(c, after, batch, tuples));
   }
 
   private static Void executeBatch(Connection connection, String sql, List<Tuple> rows) throws SQLException {
@@ -269,6 +244,25 @@ final class RollupOps implements RollupStore {
     batch.statementTexts().forEach((key, text) -> statementTexts.add(Tuple.of(key.get(0), key.get(1), text)));
     executeBatch(connection, RollupSql.SQL_TEXT, sqlTexts);
     executeBatch(connection, RollupSql.STATEMENT_TEXT, statementTexts);
+    executeBatch(connection, RollupSql.REQUEST_KEYS, postings(batch));
+  }
+
+  private static List<Tuple> postings(RollupBatch batch) {
+    List<Tuple> rows = new ArrayList<>();
+    for (RollupBatch.Posting posting : batch.postings()) {
+      List<Long> ids = posting.recordIds();
+      rows.add(Tuple.of(posting.project(), posting.kind().name(), posting.key(), posting.minuteMs(),
+          ids.stream().mapToLong(Long::longValue).min().orElseThrow(), idList(ids)));
+    }
+    return rows;
+  }
+
+  private static String idList(List<Long> ids) {
+    StringBuilder json = new StringBuilder(ids.size() * 8).append('[');
+    for (Long id : ids) {
+      json.append(json.length() > 1 ? "," : "").append(id.longValue());
+    }
+    return json.append(']').toString();
   }
 
   private static Future<JsonObject> expire(Database database, JsonObject params) {
@@ -281,12 +275,10 @@ final class RollupOps implements RollupStore {
       rows.forEach(row -> projects.add(row.getString("project")));
       return database.writer().withTransaction(connection -> {
         Future<Long> deleted = Future.succeededFuture(0L);
-        for (String expireKeys : RollupSql.EXPIRE_REQUEST_KEYS) {
-          deleted = deleted.compose(n -> connection.preparedQuery(expireKeys).execute(Tuple.of(before))
-              .map(result -> n + result.rowCount()));
-        }
         long hour = hourOf(before);
         for (String project : projects) {
+          deleted = deleted.compose(n -> connection.preparedQuery(RollupSql.EXPIRE_REQUEST_KEYS)
+              .execute(Tuple.of(project, before)).map(result -> n + result.rowCount()));
           for (RollupTable table : RollupTable.values()) {
             deleted = deleted.compose(n -> connection.preparedQuery(RollupSql.expireWithinHour(table))
                 .execute(Tuple.of(project, hour, before))

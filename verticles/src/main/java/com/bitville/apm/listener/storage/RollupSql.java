@@ -45,25 +45,25 @@ final class RollupSql {
       INSERT INTO rollup_statement_text (project, queryid, query) VALUES (?, ?, ?)
       ON CONFLICT (project, queryid) DO UPDATE SET query = excluded.query""";
 
-  static final String REQUEST_SQL = """
-      INSERT INTO rollup_request_sql (project, fingerprint, event_time_ms, record_id) VALUES (?, ?, ?, ?)
-      ON CONFLICT DO NOTHING""";
+  /** Written in the page's own transaction with the cursor, so a page's lists are added exactly once. */
+  static final String REQUEST_KEYS = """
+      INSERT INTO rollup_request_keys (project, kind, key, minute_ms, first_id, ids) VALUES (?, ?, ?, ?, ?, ?)""";
 
-  static final String REQUEST_FUNCTION = """
-      INSERT INTO rollup_request_function (project, name, event_time_ms, record_id) VALUES (?, ?, ?, ?)
-      ON CONFLICT DO NOTHING""";
-
-  /** All projects at once: the index on event_time_ms serves it. */
-  static final List<String> EXPIRE_REQUEST_KEYS = List.of("DELETE FROM rollup_request_sql WHERE event_time_ms < ?",
-      "DELETE FROM rollup_request_function WHERE event_time_ms < ?");
+  /** Per project: the (project, minute_ms) index serves it. */
+  static final String EXPIRE_REQUEST_KEYS = "DELETE FROM rollup_request_keys WHERE project = ? AND minute_ms < ?";
 
   /**
    * Every project with rollups: each minute row has its hour row, and hours are kept longer than their minutes. A
-   * project with only statement texts left is found by them, so they expire too.
+   * project with only statement texts left is found by them, so they expire too; one with only request lists left
+   * by a walk of their primary key from project to project (a DISTINCT would read every row).
    */
-  static final String PROJECTS = "SELECT DISTINCT project FROM rollup_overview_hour UNION SELECT DISTINCT project "
+  static final String PROJECTS = "WITH RECURSIVE keyed(project) AS (SELECT min(project) FROM rollup_request_keys "
+      + "UNION ALL SELECT (SELECT min(k.project) FROM rollup_request_keys k WHERE k.project > keyed.project) FROM keyed "
+      + "WHERE keyed.project IS NOT NULL) "
+      + "SELECT DISTINCT project FROM rollup_overview_hour UNION SELECT DISTINCT project "
       + "FROM rollup_sql_text UNION SELECT DISTINCT project FROM rollup_statement_text UNION SELECT DISTINCT project "
-      + "FROM rollup_sql_hour UNION SELECT DISTINCT project FROM rollup_db_statement_hour";
+      + "FROM rollup_sql_hour UNION SELECT DISTINCT project FROM rollup_db_statement_hour "
+      + "UNION SELECT project FROM keyed WHERE project IS NOT NULL";
 
   /**
    * Texts that no rollup row refers to any more (project, project). The hour rows are enough to look at: every

@@ -119,7 +119,9 @@ public final class Schema {
           RollupSchema.hourTables()),
       new Migration(35, "the overview's one row per project and minute (and hour): PHP totals with their duration "
           + "histogram, database sessions, host metrics; replaces rollup_php_minute, rollup_php_minute_hist, rollup_db",
-          RollupSchema.overviewLevel()));
+          RollupSchema.overviewLevel()),
+      new Migration(36, "per-request SQL fingerprints and functions as lists of record ids per key and minute; "
+          + "replaces rollup_request_sql and rollup_request_function", RollupSchema.requestKeyLists()));
 
   private Schema() {
   }

@@ -1,6 +1,7 @@
 package com.bitville.apm.listener.storage;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.bitville.apm.listener.storage.api.RequestReads.RequestFilter;
@@ -83,10 +84,8 @@ class QueryPlanTest {
         "desc", 50, 1L, 2L, null, null, null, null, null, null, null, null, null, null, null, null,
         "0123456789abcdef", "Orders::load"));
     String plan = plan(statement.sql(), args(statement));
-    assertTrue(plan.contains("rollup_request_sql USING PRIMARY KEY (project=? AND fingerprint=? AND "
-        + "event_time_ms>? AND event_time_ms<?)"), plan);
-    assertTrue(plan.contains("rollup_request_function USING PRIMARY KEY (project=? AND name=? AND "
-        + "event_time_ms>? AND event_time_ms<?)"), plan);
+    String keyRange = "k USING PRIMARY KEY (project=? AND kind=? AND key=? AND minute_ms>? AND minute_ms<?)";
+    assertEquals(2, plan.split(java.util.regex.Pattern.quote(keyRange), -1).length - 1, plan);
   }
 
   @Test

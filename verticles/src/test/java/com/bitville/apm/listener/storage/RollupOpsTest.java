@@ -115,7 +115,9 @@ class RollupOpsTest extends TempStoreTest {
     batch.requestKey(RollupBatch.KeyKind.SQL, "other", FINGERPRINT, ROLLED_MINUTE, 3);
     batch.through(3, ROLLED_MINUTE + 3);
     assertTrue(write(0, batch).getBoolean("applied"));
-    assertEquals(4, count("SELECT count(*) FROM rollup_request_sql"));
+    assertEquals(4, count("SELECT count(*) FROM rollup_request_keys"), "one list per project, key and minute");
+    assertEquals(2, count("SELECT json_array_length(ids) FROM rollup_request_keys WHERE project = 'shop' AND "
+        + "key = '" + FINGERPRINT + "'"));
     assertEquals(List.of(2L, 1L), listed(FINGERPRINT, null, null, null));
     assertEquals(List.of(2L), listed(FINGERPRINT, "Orders::load", ROLLED_MINUTE, ROLLED_MINUTE + 60_000));
     assertEquals(List.of(3L), listed("fedcba9876543210", null, ROLLED_MINUTE, ROLLED_MINUTE + 1));
@@ -125,12 +127,21 @@ class RollupOpsTest extends TempStoreTest {
 
     RetentionStore retention = new RetentionOps(vertx, database, dir.resolve(DB_FILE));
     assertEquals(1, Await.result(retention.deleteOldest(new RetentionStore.OldestBatch(1, false))).deleted());
-    assertEquals(0, count("SELECT count(*) FROM rollup_request_sql WHERE record_id NOT IN (SELECT id FROM records)"
-        + " UNION ALL SELECT count(*) FROM rollup_request_function WHERE record_id NOT IN (SELECT id FROM records)"));
-    assertTrue(count("SELECT count(*) FROM rollup_request_sql") >= 2, "the other records keep theirs");
+    assertEquals(4, count("SELECT count(*) FROM rollup_request_keys"), "records of that minute are left");
+    assertEquals(List.of(2L), listed(FINGERPRINT, null, null, null), "a deleted record is no longer listed");
+    assertEquals(2, Await.result(retention.deleteOldest(new RetentionStore.OldestBatch(2, false))).deleted());
+    assertEquals(0, count("SELECT count(*) FROM rollup_request_keys WHERE project = 'shop'"),
+        "the minute's lists go with its last record");
+    assertEquals(1, count("SELECT count(*) FROM rollup_request_keys"), "another project's lists stay");
 
+    RollupBatch later = new RollupBatch();
+    later.requestKey(RollupBatch.KeyKind.FUNCTION, "shop", "Orders::load", ROLLED_MINUTE + 60_000, 4);
+    later.through(4, ROLLED_MINUTE + 60_004);
+    assertTrue(write(3, later).getBoolean("applied"));
     Await.result(rollups.expire(ROLLED_MINUTE + 60_000));
-    assertEquals(0, count("SELECT count(*) FROM rollup_request_sql"));
-    assertEquals(0, count("SELECT count(*) FROM rollup_request_function"));
+    assertEquals(1, count("SELECT count(*) FROM rollup_request_keys"), "expired by minute in every project; a later "
+        + "minute is kept");
+    Await.result(rollups.expire(ROLLED_MINUTE + 120_000));
+    assertEquals(0, count("SELECT count(*) FROM rollup_request_keys"));
   }
 }

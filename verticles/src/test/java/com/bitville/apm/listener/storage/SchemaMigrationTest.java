@@ -16,7 +16,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A file written by an earlier listener (schema 21, with child rows) is upgraded in place. */
+/** Files written by earlier listeners are upgraded in place. */
 class SchemaMigrationTest {
 
   @TempDir
@@ -120,6 +120,47 @@ class SchemaMigrationTest {
         assertEquals(1, count(sql, "SELECT count(*) FROM " + table + " WHERE project = 'db-only' AND count = 0 AND "
             + "samples = 1 AND hist = '{}'"), "a minute without requests");
       }
+    }
+  }
+
+  @Test
+  @DisplayName("Migration 36 carries the per-request key rows over as one id list per project, key and minute")
+  void upgradesSchema35() throws Exception {
+    Path file = dir.resolve("old35.db");
+    long minute = 1_795_000_020_000L / 60_000 * 60_000;
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement sql = connection.createStatement()) {
+      for (Schema.Migration migration : Schema.MIGRATIONS) {
+        if (migration.version() <= 35) {
+          applyByHand(sql, migration);
+        }
+      }
+      sql.execute("INSERT INTO rollup_request_sql VALUES ('shop', 'f1', " + (minute + 5) + ", 7), ('shop', 'f1', "
+          + (minute + 59_999) + ", 3), ('shop', 'f1', " + (minute + 60_000) + ", 9), ('other', 'f1', " + minute
+          + ", 4)");
+      sql.execute("INSERT INTO rollup_request_function VALUES ('shop', 'Orders::load', " + minute + ", 3)");
+    }
+
+    Vertx vertx = Vertx.vertx();
+    try {
+      Database database = Database.open(vertx, new StorageSettings(file, "FULL", 10, 100, 1, 1000, true));
+      Await.result(Schema.migrate(database.writer()));
+      Await.result(database.close());
+    } finally {
+      Await.result(vertx.close());
+    }
+
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement sql = connection.createStatement()) {
+      assertEquals(0, count(sql, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'rollup_request_sql%' OR name "
+          + "LIKE 'rollup_request_function%'"));
+      assertEquals(4, count(sql, "SELECT count(*) FROM rollup_request_keys"));
+      assertEquals(1, count(sql, "SELECT count(*) FROM rollup_request_keys WHERE project = 'shop' AND kind = 'SQL' "
+          + "AND key = 'f1' AND minute_ms = " + minute + " AND first_id = 3 AND ids = '[3,7]'"));
+      assertEquals(1, count(sql, "SELECT count(*) FROM rollup_request_keys WHERE project = 'shop' AND kind = 'SQL' "
+          + "AND minute_ms = " + (minute + 60_000) + " AND ids = '[9]'"));
+      assertEquals(1, count(sql, "SELECT count(*) FROM rollup_request_keys WHERE project = 'shop' AND kind = "
+          + "'FUNCTION' AND key = 'Orders::load' AND ids = '[3]'"));
     }
   }
 
