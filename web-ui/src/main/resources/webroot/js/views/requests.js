@@ -2,7 +2,7 @@ import { api } from '../api.js';
 import { h, bar, empty, announce, append } from '../dom.js';
 import { ms, bytes, time, num, windowText } from '../format.js';
 import { state, go } from '../router.js';
-import { openLive } from '../live.js';
+import { openLive, MISSED_LIMIT } from '../live.js';
 
 const FILTERS = [
   { name: 'from', label: 'From', utc: true, placeholder: 'YYYY-MM-DD HH:MM', hint: 'UTC' },
@@ -66,6 +66,7 @@ export async function renderRequests(main, params) {
   const tbody = h('tbody');
   const liveToggle = h('input', { type: 'checkbox', id: 'live-toggle' });
   const liveState = h('span', { class: 'muted', id: 'live-state' }, 'off');
+  const liveGap = h('div', { class: 'alert warn live-gap', id: 'live-gap', role: 'status', hidden: true });
   const pager = h('nav', { class: 'pager', 'aria-label': 'Pagination' });
   const heading = h('h1', null, 'Slow requests');
   const keyFilters = KEY_FILTERS.filter((f) => params.get(f.name));
@@ -73,7 +74,7 @@ export async function renderRequests(main, params) {
   // append() skips the notes that do not apply (Element.append would render null as text)
   append(main, [h('div', { class: 'page-head' }, heading,
     h('label', { class: 'live', for: 'live-toggle' }, liveToggle, ' Live: prepend new slow requests ', liveState)),
-  form, windowNote(params), activeKeyFilters(params, keyFilters), h('section', { class: 'panel', 'aria-labelledby': 'results-title' },
+  liveGap, form, windowNote(params), activeKeyFilters(params, keyFilters), h('section', { class: 'panel', 'aria-labelledby': 'results-title' },
     h('h2', { id: 'results-title', class: 'sr-only' }, 'Results'), status,
     h('div', { class: 'table-wrap' }, h('table', { class: 'data requests', id: 'requests-table' },
       h('thead', null, h('tr', null, COLUMNS.map((c) => headerCell(c, params, sort, order, tbody)))), tbody)),
@@ -102,14 +103,24 @@ export async function renderRequests(main, params) {
   let live = null;
   liveToggle.addEventListener('change', () => {
     if (liveToggle.checked) {
-      live = openLive(state.project, async (item) => {
-        if (!(await liveMatches(item, params, matchKeys))) return;
-        const tr = row(item, Math.max(maxDuration, item.duration_ms || 0));
-        tr.classList.add('fresh');
-        tbody.prepend(tr);
-        while (tbody.children.length > 500) tbody.lastChild.remove();
-        announce('New slow request: ' + (item.method || '') + ' ' + (item.route || ''));
-      }, (s) => { liveState.textContent = s; });
+      // verdicts may take a server round trip (URL, SQL or function filters): they run at once, rows enter in order
+      let inOrder = Promise.resolve();
+      const onRequest = (item, replayed) => {
+        const verdict = replayed ? (matchKeys ? matchKeys.matches(item) : true) : liveMatches(item, params, matchKeys);
+        inOrder = inOrder.then(async () => {
+          if (!(await verdict) || !live) return;
+          const tr = row(item, Math.max(maxDuration, item.duration_ms || 0));
+          tr.classList.add('fresh');
+          tbody.prepend(tr);
+          while (tbody.children.length > 500) tbody.lastChild.remove();
+          announce('New slow request: ' + (item.method || '') + ' ' + (item.route || ''));
+        });
+      };
+      live = openLive(state.project, missedFilters(params), {
+        onRequest,
+        onState: (s) => { liveState.textContent = s; },
+        onGap: (gap) => showGap(liveGap, gap, params),
+      });
     } else if (live) {
       live.close();
       live = null;
@@ -120,6 +131,31 @@ export async function renderRequests(main, params) {
     if (live) live.close();
     if (matchKeys) matchKeys.stop();
   };
+}
+
+/** The list's filters on a request's own columns: the server applies them to the requests live mode missed. */
+const MISSED_FILTERS = ['from', 'to', 'route', 'url', 'method', 'status', 'host', 'min_duration', 'max_duration',
+  'correlation_id', 'fatal'];
+
+function missedFilters(params) {
+  return Object.fromEntries(MISSED_FILTERS.filter((name) => params.get(name)).map((name) => [name, params.get(name)]));
+}
+
+/** Live mode could not replay everything stored while it was disconnected: the list must be reloaded. */
+function showGap(box, gap, params) {
+  box.replaceChildren(h('p', null, gap.more
+    ? 'More requests were stored while live mode was disconnected than it replays (' + MISSED_LIMIT + '): '
+      + 'some are missing from this list.'
+    : 'The requests stored while live mode was disconnected could not be read (' + gap.error + '): some may be '
+      + 'missing from this list.', ' ',
+  h('button', { type: 'button', id: 'live-gap-reload', onclick: () => {
+    const p = Object.fromEntries(params);
+    delete p.cursor;
+    delete p.prev;
+    go('/requests', { ...p, project: state.project });
+  } }, 'Reload the list')));
+  box.hidden = false;
+  announce(box.textContent);
 }
 
 function statusMatches(status, filter) {

@@ -71,6 +71,18 @@ final class ApiParams {
     }
   }
 
+  /** A stored record's id: a whole number 0 .. 10^18 - 1. */
+  Long recordId(String name) {
+    String value = text(name, 32);
+    if (value == null) {
+      return null;
+    }
+    if (!value.matches("\\d{1,18}")) {
+      throw ApiError.badRequest(name + " must be a record id (a whole number), got '" + value + "'");
+    }
+    return Long.parseLong(value);
+  }
+
   Double number(String name, double min, double max) {
     String value = text(name, 32);
     if (value == null) {

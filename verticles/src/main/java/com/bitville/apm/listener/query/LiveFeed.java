@@ -112,10 +112,25 @@ final class LiveFeed {
     boolean allowed = switch (type) {
       case SOCKET_CREATED -> user != null && sameOrigin(event);
       case REGISTER, RECEIVE -> user != null && visible(user, event.getRawMessage());
-      case REGISTERED, SOCKET_CLOSED, SOCKET_IDLE, SOCKET_PING, UNREGISTER, SOCKET_ERROR -> true;
+      case REGISTERED -> confirmRegistration(event);
+      case SOCKET_CLOSED, SOCKET_IDLE, SOCKET_PING, UNREGISTER, SOCKET_ERROR -> true;
       default -> false;
     };
     event.complete(allowed);
+  }
+
+  /**
+   * Tells the client that its registration is in effect (the bridge itself never acknowledges one): from this
+   * frame on it receives every record stored, so records it missed while disconnected can be read from storage
+   * ({@code GET /api/live/missed}) without a hole between that read and the feed.
+   */
+  private static boolean confirmRegistration(BridgeEvent event) {
+    JsonObject raw = event.getRawMessage();
+    String address = raw == null ? null : raw.getString("address");
+    if (address != null && ADDRESS.matcher(address).matches()) {
+      event.socket().write(new JsonObject().put("type", "registered").put("address", address).encode());
+    }
+    return true;
   }
 
   private boolean visible(UserSettings user, JsonObject raw) {

@@ -10,6 +10,7 @@ import com.bitville.apm.listener.storage.api.RequestReads.RecordLookup;
 import com.bitville.apm.listener.storage.api.RequestReads.RequestDetail;
 import com.bitville.apm.listener.storage.api.RequestReads.RequestFilter;
 import com.bitville.apm.listener.storage.api.RequestReads.Rows;
+import com.bitville.apm.listener.storage.api.RequestReads.StoredAfterQuery;
 import com.bitville.apm.listener.storage.api.RouteReads;
 import com.bitville.apm.listener.storage.api.RouteReads.Baseline;
 import com.bitville.apm.listener.storage.api.RouteReads.BaselineRequest;
@@ -46,6 +47,9 @@ final class QueryApi {
   static final Set<String> LIST_PARAMS = Set.of("project", "from", "to", "route", "url", "method", "status", "host",
       "min_duration", "max_duration", "correlation_id", "fatal", "sql_fingerprint", "function", "sort", "order", "limit",
       "cursor");
+  static final Set<String> MISSED_PARAMS = Set.of("project", "after_id", "limit", "from", "to", "route", "url",
+      "method", "status", "host", "min_duration", "max_duration", "correlation_id", "fatal");
+  static final int MISSED_DEFAULT_LIMIT = 100;
   static final Map<String, String> DATABASE_SOURCES = Map.of("sessions", PgSources.ACTIVITY, "locks",
       PgSources.LOCKS, "statements", PgSources.STATEMENTS, "logs", PgSources.LOG, "metrics", PgSources.SYSTEM_METRICS);
 
@@ -79,6 +83,22 @@ final class QueryApi {
     String order = p.oneOf("order", "desc", Set.of("asc", "desc"));
     List<String> projects = visibleProjects(ctx, p);
     int limit = p.integer("limit", 50, 1, settings.maxPageSize());
+    RequestFilter filter = listFilter(p, projects, sort, order, limit);
+    requests.list(filter).onComplete(answer(ctx, page -> {
+      JsonArray items = new JsonArray();
+      page.rows().forEach(row -> items.add(RecordViews.listItem(row)));
+      JsonObject lastRow = items.isEmpty() ? null : page.rows().get(items.size() - 1);
+      String next = null;
+      if (page.hasMore() && !items.isEmpty()) {
+        next = ApiParams.encodeCursor("time".equals(sort) ? lastRow.getValue("event_time_ms")
+            : Double.valueOf(lastRow.getString("duration_key")), lastRow.getLong("id"), sort, order);
+      }
+      QueryResponses.json(ctx, new JsonObject().put("items", items).put("next_cursor", next));
+    }));
+  }
+
+  /** The list's filters as storage takes them; each bad value is a 400. */
+  private static RequestFilter listFilter(ApiParams p, List<String> projects, String sort, String order, int limit) {
     Long from = p.time("from");
     Long to = p.time("to");
     if (from != null && to != null && from >= to) {
@@ -99,21 +119,35 @@ final class QueryApi {
       throw ApiError.badRequest("min_duration must not exceed max_duration");
     }
     JsonObject after = p.cursor(sort, order);
-    RequestFilter filter = new RequestFilter(projects, sort, order, limit, from, to, route, url, method,
+    return new RequestFilter(projects, sort, order, limit, from, to, route, url, method,
         status == null ? null : status[0], status == null ? null : status[1], host, min, max, correlationId, fatal,
         after == null ? null : (Number) after.getValue("value"), after == null ? null : after.getLong("id"),
         sqlFingerprint, function);
-    requests.list(filter).onComplete(answer(ctx, page -> {
-      JsonArray items = new JsonArray();
-      page.rows().forEach(row -> items.add(RecordViews.listItem(row)));
-      JsonObject lastRow = items.isEmpty() ? null : page.rows().get(items.size() - 1);
-      String next = null;
-      if (page.hasMore() && !items.isEmpty()) {
-        next = ApiParams.encodeCursor("time".equals(sort) ? lastRow.getValue("event_time_ms")
-            : Double.valueOf(lastRow.getString("duration_key")), lastRow.getLong("id"), sort, order);
-      }
-      QueryResponses.json(ctx, new JsonObject().put("items", items).put("next_cursor", next));
-    }));
+  }
+
+  // ---- /api/live/missed ----
+
+  /**
+   * What the live view of one project missed while its feed was disconnected: the requests stored after
+   * {@code after_id} that pass the list's own-column filters, oldest first, bounded in count and in records read.
+   * Without {@code after_id} only the position ({@code last_id}) is answered, for the next gap.
+   */
+  void liveMissed(RoutingContext ctx) {
+    ApiParams p = new ApiParams(ctx.queryParams(), MISSED_PARAMS);
+    List<String> projects = visibleProjects(ctx, p);
+    if (projects.size() != 1) {
+      throw ApiError.badRequest("project is required (exactly one)");
+    }
+    int limit = p.integer("limit", MISSED_DEFAULT_LIMIT, 1, settings.maxPageSize());
+    Long afterId = p.recordId("after_id");
+    RequestFilter filter = listFilter(p, projects, "time", "asc", limit);
+    requests.storedAfter(new StoredAfterQuery(filter, afterId, RequestReads.MAX_STORED_AFTER_SCAN))
+        .onComplete(answer(ctx, missed -> {
+          JsonArray items = new JsonArray();
+          missed.rows().forEach(row -> items.add(RecordViews.listItem(row)));
+          QueryResponses.json(ctx, new JsonObject().put("items", items).put("last_id", missed.lastId())
+              .put("more", missed.more()));
+        }));
   }
 
   // ---- /api/requests/:id ----

@@ -70,6 +70,7 @@ public final class QueryServerVerticle extends VerticleBase {
     router.get("/api/requests").handler(guard(api::requests));
     router.get("/api/requests/:id").handler(guard(api::request));
     router.get("/api/requests/:id/comparison").handler(guard(api::comparison));
+    router.get("/api/live/missed").handler(guard(api::liveMissed));
     router.get("/api/correlation/:correlationId").handler(guard(api::correlation));
     router.get("/api/routes").handler(guard(api::routes));
     router.get("/api/routes/:route/histogram").handler(guard(api::histogram));

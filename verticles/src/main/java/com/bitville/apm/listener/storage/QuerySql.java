@@ -39,6 +39,15 @@ final class QuerySql {
   static final String UNION_PART = "SELECT * FROM (%s)";
   static final String UNION_ALL = " UNION ALL ";
 
+  /*
+   * Requests stored after an id: a rowid range (NOT INDEXED still allows it, and keeps the planner off the
+   * project indexes, which would walk every request of the project), bounded above by the scan limit.
+   */
+  static final String STORED_AFTER = "SELECT " + LIST_COLUMNS
+      + " FROM records NOT INDEXED WHERE id > ? AND id <= ? AND kind = 'php' AND project = ?";
+  static final String ORDER_ID = " ORDER BY id LIMIT ?";
+  static final String NEWEST_ID = "SELECT coalesce(max(id), 0) AS newest FROM records";
+
   // ---- optional filters of requests.list, appended with AND ----
   static final String F_FROM = "event_time_ms >= ?";
   static final String F_TO = "event_time_ms < ?";

@@ -96,9 +96,22 @@ final class RequestQueries implements RequestReads {
     sql.append(filter.correlationId() != null ? QuerySql.LIST_PLAIN
         : byDuration ? QuerySql.LIST_BY_DURATION : route != null ? QuerySql.LIST_BY_ROUTE_TIME : QuerySql.LIST_BY_TIME);
     args.addValue(project);
+    plainFilters(sql, args, filter);
+    requestKey(sql, args, QuerySql.F_SQL_FINGERPRINT, project, filter.sqlFingerprint(), filter);
+    requestKey(sql, args, QuerySql.F_FUNCTION, project, filter.function(), filter);
+    if (filter.afterValue() != null && filter.afterId() != null) {
+      sql.append(" AND ").append(byDuration
+          ? (ascending ? QuerySql.AFTER_DURATION_ASC : QuerySql.AFTER_DURATION_DESC)
+          : (ascending ? QuerySql.AFTER_TIME_ASC : QuerySql.AFTER_TIME_DESC));
+      args.addValue(filter.afterValue()).addLong(filter.afterId());
+    }
+  }
+
+  /** The filters on the request's own columns. */
+  private static void plainFilters(StringBuilder sql, Tuple args, RequestFilter filter) {
     filter(sql, args, QuerySql.F_FROM, filter.fromMs());
     filter(sql, args, QuerySql.F_TO, filter.toMs());
-    filter(sql, args, QuerySql.F_ROUTE, route);
+    filter(sql, args, QuerySql.F_ROUTE, filter.route());
     String urlContains = filter.urlContains();
     filter(sql, args, QuerySql.F_URL, urlContains == null ? null : "%" + escapeLike(urlContains) + "%");
     filter(sql, args, QuerySql.F_METHOD, filter.method());
@@ -112,14 +125,49 @@ final class RequestQueries implements RequestReads {
     filter(sql, args, QuerySql.F_CORRELATION, filter.correlationId());
     Boolean fatal = filter.fatal();
     filter(sql, args, QuerySql.F_FATAL, fatal == null ? null : (fatal ? 1 : 0));
-    requestKey(sql, args, QuerySql.F_SQL_FINGERPRINT, project, filter.sqlFingerprint(), filter);
-    requestKey(sql, args, QuerySql.F_FUNCTION, project, filter.function(), filter);
-    if (filter.afterValue() != null && filter.afterId() != null) {
-      sql.append(" AND ").append(byDuration
-          ? (ascending ? QuerySql.AFTER_DURATION_ASC : QuerySql.AFTER_DURATION_DESC)
-          : (ascending ? QuerySql.AFTER_TIME_ASC : QuerySql.AFTER_TIME_DESC));
-      args.addValue(filter.afterValue()).addLong(filter.afterId());
+  }
+
+  @Override
+  public Future<StoredAfter> storedAfter(StoredAfterQuery query) {
+    RequestFilter filter = query.filter();
+    List<Object> projects = projects(filter.projects());
+    if (projects.size() != 1 || filter.sqlFingerprint() != null || filter.function() != null) {
+      throw new IllegalArgumentException("storedAfter reads one project without SQL fingerprint or function filter");
     }
+    return database.reader().preparedQuery(QuerySql.NEWEST_ID).execute().compose(newestRows -> {
+      long newest = newestRows.iterator().next().getLong("newest");
+      Long afterId = query.afterId();
+      if (afterId == null || afterId >= newest) {
+        return Future.succeededFuture(new StoredAfter(List.of(), newest, false));
+      }
+      Statement statement = storedAfterStatement(filter, afterId, newest, query.scan());
+      long upper = statement.args().getLong(1);
+      int limit = limit(filter.limit());
+      return database.reader().preparedQuery(statement.sql()).execute(statement.args()).map(rows -> {
+        List<JsonObject> items = new ArrayList<>(Math.min(limit, rows.size()));
+        for (Row row : rows) {
+          if (items.size() < limit) {
+            items.add(RecordReads.toJson(row));
+          }
+        }
+        if (rows.size() > limit) {
+          return new StoredAfter(items, items.get(limit - 1).getLong("id"), true);
+        }
+        return new StoredAfter(items, upper, upper < newest);
+      });
+    });
+  }
+
+  /** The rowid range (afterId, min(newest, afterId + scan)] of one project's requests, with the plain filters. */
+  static Statement storedAfterStatement(RequestFilter filter, long afterId, long newest, int scan) {
+    long bounded = Math.max(1, Math.min(MAX_STORED_AFTER_SCAN, scan));
+    long upper = Math.min(newest, afterId + bounded);
+    Tuple args = Tuple.tuple().addLong(afterId).addLong(upper).addValue(filter.projects().get(0));
+    StringBuilder sql = new StringBuilder(QuerySql.STORED_AFTER);
+    plainFilters(sql, args, filter);
+    sql.append(QuerySql.ORDER_ID);
+    args.addInteger(limit(filter.limit()) + 1);
+    return new Statement(sql.toString(), args);
   }
 
   private static void requestKey(StringBuilder sql, Tuple args, String clause, Object project, String key,

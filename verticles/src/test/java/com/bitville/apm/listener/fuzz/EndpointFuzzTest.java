@@ -328,10 +328,10 @@ class EndpointFuzzTest {
     private static final String[] ENDPOINTS = {"/api/requests", "/api/requests", "/api/requests", "/api/routes",
         "/api/requests/{id}", "/api/requests/{id}/comparison", "/api/correlation/{text}", "/api/routes/{text}/histogram",
         "/api/database/{kind}", "/api/overview", "/api/spikes", "/api/analysis", "/api/flamegraph", "/api/projects",
-        "/api/me", "/api/{text}", "/{text}"};
+        "/api/me", "/api/live/missed", "/api/{text}", "/{text}"};
     private static final String[] PARAMS = {"project", "from", "to", "route", "url", "method", "status", "host",
         "min_duration", "max_duration", "correlation_id", "fatal", "sort", "order", "limit", "cursor", "window",
-        "bucket", "kind", "id", "at", "q", "nope"};
+        "bucket", "kind", "id", "at", "q", "after_id", "nope"};
     private static final String[] KINDS = {"sessions", "locks", "statements", "logs", "metrics", "pg_locks", "x"};
 
     static String randomUri(Random random) {

@@ -301,6 +301,101 @@ class BrowserUiTest {
     driver.findElement(By.id("live-toggle")).click();
   }
 
+  /**
+   * Wraps the page's WebSocket so that the test can drop the live connection and keep it down: while
+   * {@code window.__liveBlocked} is true every new socket asks for a path that is no WebSocket endpoint and fails
+   * at once (the page then retries with growing pauses, as after a dead UI node).
+   */
+  private static void installSocketSwitch() {
+    ((JavascriptExecutor) driver).executeScript("const Native = window.WebSocket; window.__liveSockets = [];"
+        + " window.__liveBlocked = false; window.WebSocket = function (url) {"
+        + " const s = new Native(window.__liveBlocked ? url.replace('/eventbus/', '/no-eventbus/') : url);"
+        + " window.__liveSockets.push(s); return s; };");
+  }
+
+  /** Drops the live connection and waits until the page has failed to reconnect at least once. */
+  private static void disconnectLive() {
+    JavascriptExecutor js = (JavascriptExecutor) driver;
+    int before = ((Number) js.executeScript("return window.__liveSockets.length;")).intValue();
+    js.executeScript("window.__liveBlocked = true; window.__liveSockets.forEach((s) => s.close());");
+    wait.until(d -> ((Number) js.executeScript("return window.__liveSockets.length;")).intValue() > before
+        && "reconnecting".equals(d.findElement(By.id("live-state")).getText()));
+  }
+
+  private static void reconnectLive() {
+    ((JavascriptExecutor) driver).executeScript("window.__liveBlocked = false;");
+    new WebDriverWait(driver, Duration.ofSeconds(90)).until(
+        d -> "connected".equals(d.findElement(By.id("live-state")).getText()));
+  }
+
+  private static List<String> listedIds() {
+    return requestRows().stream().map(r -> r.getAttribute("data-id")).toList();
+  }
+
+  @Test
+  @Order(4)
+  @DisplayName("Live mode replays what was stored while it was disconnected: in order, once each, filtered")
+  void liveReplaysTheGap() throws Exception {
+    driver.get(base() + "#/requests?project=shop&method=GET&sort=time&order=desc");
+    wait.until(d -> !requestRows().isEmpty());
+    installSocketSwitch();
+    driver.findElement(By.id("live-toggle")).click();
+    wait.until(ExpectedConditions.textToBe(By.id("live-state"), "connected"));
+    disconnectLive();
+    long first = post("/ingest/php", Fixtures.phpNewRequest("wire/slow_get.json"));
+    long filteredOut = post("/ingest/php", Fixtures.phpNewRequest("wire/slow_post.json"));
+    long second = post("/ingest/php", Fixtures.phpNewRequest("wire/nosql_noxhprof.json"));
+    assertFalse(listedIds().contains(String.valueOf(first)), "nothing arrives while disconnected");
+    reconnectLive();
+    wait.until(d -> listedIds().contains(String.valueOf(second)));
+    List<String> ids = listedIds();
+    assertEquals(List.of(String.valueOf(second), String.valueOf(first)), ids.subList(0, 2),
+        "the missed requests are prepended in the order they were stored: " + ids);
+    assertFalse(ids.contains(String.valueOf(filteredOut)), "the POST misses the list's method filter");
+    long after = post("/ingest/php", Fixtures.phpNewRequest("wire/slow_get.json"));
+    wait.until(d -> listedIds().get(0).equals(String.valueOf(after)));
+    ids = listedIds();
+    assertEquals(ids.size(), new java.util.HashSet<>(ids).size(), "no request is listed twice: " + ids);
+    assertEquals(List.of(String.valueOf(after), String.valueOf(second), String.valueOf(first)), ids.subList(0, 3));
+    assertTrue(driver.findElement(By.id("live-gap")).getAttribute("hidden") != null, "no gap notice");
+    driver.findElement(By.id("live-toggle")).click();
+  }
+
+  @Test
+  @Order(4)
+  @DisplayName("Live mode says so when more was stored while disconnected than it replays, and offers a reload")
+  void liveSaysWhenTheGapIsTooLarge() throws Exception {
+    String host = "gap-flood";
+    driver.get(base() + "#/requests?project=shop&host=" + host);
+    wait.until(d -> !d.findElement(By.id("result-status")).getText().isEmpty());
+    installSocketSwitch();
+    driver.findElement(By.id("live-toggle")).click();
+    wait.until(ExpectedConditions.textToBe(By.id("live-state"), "connected"));
+    disconnectLive();
+    JsonArray flood = new JsonArray();
+    // two days old: stored now, but never near the top of another test's newest-first list
+    double twoDaysAgo = (System.currentTimeMillis() - 2 * 86_400_000L) / 1000.0;
+    for (int i = 0; i < 101; i++) {
+      JsonObject payload = Fixtures.phpJson("wire/nosql_noxhprof.json").put("correlation_id",
+          java.util.UUID.randomUUID().toString()).put("timestamp", twoDaysAgo + i);
+      payload.getJsonObject("server").put("hostname", host);
+      flood.add(payload);
+    }
+    HttpResponse<Buffer> stored = Await.result(ingest.post("/ingest/php")
+        .putHeader("Authorization", "Bearer " + TestListener.SHOP_KEY).sendJson(flood));
+    assertEquals(200, stored.statusCode(), stored.bodyAsString());
+    assertEquals(101, stored.bodyAsJsonObject().getInteger("accepted"));
+    reconnectLive();
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("live-gap")));
+    assertTrue(driver.findElement(By.id("live-gap")).getText().contains("than it replays (100)"),
+        driver.findElement(By.id("live-gap")).getText());
+    wait.until(d -> requestRows().size() == 100);
+    screenshot("live-gap");
+    driver.findElement(By.id("live-gap-reload")).click();
+    wait.until(d -> d.findElements(By.id("live-gap")).stream().noneMatch(WebElement::isDisplayed)
+        && requestRows().size() == 50 && "off".equals(d.findElement(By.id("live-state")).getText()));
+  }
+
   @Test
   @Order(4)
   @DisplayName("Live mode honours the list's filters: a POST never enters a list filtered to GET")

@@ -72,12 +72,24 @@ class LiveFeedTest {
         .putHeader("Content-Type", "application/json").sendBuffer(Fixtures.php("wire/slow_get.json"))).statusCode());
   }
 
-  /** Next message frame ("rec"), skipping pongs; null after the deadline. */
+  /** Next frame of {@code type}, skipping others; null after the deadline. */
+  static JsonObject nextOfType(BlockingQueue<JsonObject> frames, String type, long millis) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + millis;
+    while (System.currentTimeMillis() < deadline) {
+      JsonObject frame = frames.poll(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+      if (frame != null && type.equals(frame.getString("type"))) {
+        return frame;
+      }
+    }
+    return null;
+  }
+
+  /** Next message frame ("rec" or "err"), skipping pongs and registration confirmations; null after the deadline. */
   static JsonObject nextRecord(BlockingQueue<JsonObject> frames, long millis) throws InterruptedException {
     long deadline = System.currentTimeMillis() + millis;
     while (System.currentTimeMillis() < deadline) {
       JsonObject frame = frames.poll(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
-      if (frame != null && !"pong".equals(frame.getString("type"))) {
+      if (frame != null && !"pong".equals(frame.getString("type")) && !"registered".equals(frame.getString("type"))) {
         return frame;
       }
     }
@@ -97,7 +109,9 @@ class LiveFeedTest {
     assertTrue(refused == null || !"rec".equals(refused.getString("type")), "registration on shop must be refused: "
         + refused);
     register(socket, "other");
-    Thread.sleep(300);
+    JsonObject confirmed = nextOfType(frames, "registered", 10_000);
+    assertEquals(Addresses.LIVE_REQUESTS_PREFIX + "other", confirmed == null ? null : confirmed.getString("address"),
+        "the server confirms a registration once it is in effect");
     post(TestListener.SHOP_KEY);
     post(TestListener.OTHER_KEY);
     JsonObject received = nextRecord(frames, 10_000);
@@ -143,5 +157,63 @@ class LiveFeedTest {
       foreignRefused = true;
     }
     assertTrue(foreignRefused, "a cross-origin socket must not receive records");
+  }
+
+  static long postNew(String key, String fixture) throws Exception {
+    var response = Await.result(ingest.post("/ingest/php").putHeader("Authorization", "Bearer " + key)
+        .putHeader("Content-Type", "application/json").sendBuffer(Fixtures.phpNewRequest(fixture)));
+    assertEquals(200, response.statusCode(), response.bodyAsString());
+    return response.bodyAsJsonObject().getJsonArray("ids").getLong(0);
+  }
+
+  static java.util.List<Long> ids(JsonObject answer) {
+    return answer.getJsonArray("items").stream().map(i -> ((JsonObject) i).getLong("id")).toList();
+  }
+
+  @Test
+  @DisplayName("GET /api/live/missed: the requests stored after an id, oldest first, filtered, bounded, own projects only")
+  void missedRequests() throws Exception {
+    ApiSession shop = ApiSession.of(query, TestListener.SHOP_USER);
+    JsonObject position = shop.json("/api/live/missed?project=shop");
+    assertEquals(0, position.getJsonArray("items").size());
+    assertEquals(false, position.getBoolean("more"));
+    long mark = position.getLong("last_id");
+    long first = postNew(TestListener.SHOP_KEY, "wire/slow_get.json");
+    long post = postNew(TestListener.SHOP_KEY, "wire/slow_post.json");
+    long foreign = postNew(TestListener.OTHER_KEY, "wire/slow_get.json");
+    long second = postNew(TestListener.SHOP_KEY, "wire/nosql_noxhprof.json");
+    assertTrue(mark < first, "the position is the newest stored id: " + mark + " / " + first);
+
+    JsonObject all = shop.json("/api/live/missed?project=shop&after_id=" + mark);
+    assertEquals(java.util.List.of(first, post, second), ids(all), "oldest first, only shop's: " + all);
+    assertEquals(second, all.getLong("last_id"));
+    assertEquals(false, all.getBoolean("more"));
+    JsonObject item = all.getJsonArray("items").getJsonObject(0);
+    assertEquals("shop", item.getString("project"));
+    assertTrue(item.containsKey("route") && item.containsKey("event_time_ms") && !item.containsKey("payload"), item.encode());
+
+    JsonObject gets = shop.json("/api/live/missed?project=shop&method=GET&after_id=" + mark);
+    assertEquals(java.util.List.of(first, second), ids(gets));
+    JsonObject bounded = shop.json("/api/live/missed?project=shop&method=GET&limit=1&after_id=" + mark);
+    assertEquals(java.util.List.of(first), ids(bounded));
+    assertEquals(true, bounded.getBoolean("more"), "more matched than the limit");
+    assertEquals(first, bounded.getLong("last_id"), "covered up to the last request answered");
+    JsonObject rest = shop.json("/api/live/missed?project=shop&method=GET&limit=1&after_id=" + first);
+    assertEquals(java.util.List.of(second), ids(rest));
+    assertEquals(false, rest.getBoolean("more"));
+    JsonObject none = shop.json("/api/live/missed?project=shop&after_id=" + second);
+    assertEquals(0, none.getJsonArray("items").size());
+    assertTrue(none.getLong("last_id") >= second);
+
+    ApiSession admin = ApiSession.of(query, TestListener.ADMIN_USER);
+    assertEquals(400, admin.get("/api/live/missed?after_id=" + mark).statusCode(), "one project, named");
+    ApiSession other = ApiSession.of(query, TestListener.OTHER_USER);
+    assertEquals(java.util.List.of(foreign), ids(other.json("/api/live/missed?project=other&after_id=" + mark)));
+    assertEquals(403, other.get("/api/live/missed?project=shop&after_id=" + mark).statusCode());
+    for (String bad : new String[] {"after_id=abc", "after_id=-1", "limit=0", "sort=time", "sql_fingerprint=0123456789abcdef",
+        "status=6xx", "after_id=1&after_id=2"}) {
+      var response = shop.get("/api/live/missed?project=shop&" + bad);
+      assertEquals(400, response.statusCode(), bad + ": " + response.bodyAsString());
+    }
   }
 }

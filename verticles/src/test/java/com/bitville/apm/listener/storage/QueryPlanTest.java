@@ -1,9 +1,11 @@
 package com.bitville.apm.listener.storage;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.bitville.apm.listener.storage.api.RequestReads;
 import com.bitville.apm.listener.storage.api.RequestReads.RequestFilter;
 import com.bitville.apm.listener.testsupport.TestListener;
 import java.util.ArrayList;
@@ -75,6 +77,17 @@ class QueryPlanTest {
       assertFalse(plan.contains("TEMP B-TREE"), params + "\n" + plan);
       assertTrue(plan.contains("USING") && plan.contains("INDEX"), params + "\n" + plan);
     }
+  }
+
+  @Test
+  @DisplayName("Requests stored after an id (live mode's missed requests) read one bounded rowid range")
+  void storedAfter() throws Exception {
+    RequestQueries.Statement statement = RequestQueries.storedAfterStatement(filter(List.of("shop"), "time", "asc",
+        "/orders", 1000.0, "GET", "web1", true, null, null), 5L, 1_000_000L, 1_000_000);
+    String plan = plan(statement.sql(), args(statement));
+    assertTrue(plan.contains("USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"), plan);
+    assertFalse(plan.contains("TEMP B-TREE"), plan);
+    assertEquals(5L + RequestReads.MAX_STORED_AFTER_SCAN, statement.args().getLong(1), "the scan is bounded");
   }
 
   @Test

@@ -17,9 +17,18 @@ public interface RequestReads {
 
   int MAX_PAGE = 500;
   int MAX_RELATED = 500;
+  /** The most stored records (of every kind and project) one {@link #storedAfter} call reads. */
+  int MAX_STORED_AFTER_SCAN = 20_000;
 
   /** One keyset page of PHP requests, newest (or slowest) first unless asked otherwise. */
   Future<RequestPage> list(RequestFilter filter);
+
+  /**
+   * The PHP requests of one project stored after a record id, in storage (id) order: what a live view missed
+   * while it was disconnected. Reads at most {@code scan} stored records after {@code afterId}, whatever their
+   * project, so the work is bounded however long the gap was.
+   */
+  Future<StoredAfter> storedAfter(StoredAfterQuery query);
 
   /** A PHP or pg-agent record with the records sharing its correlation id (up to {@link #MAX_RELATED}). */
   Future<RequestDetail> detail(RecordLookup lookup);
@@ -64,6 +73,23 @@ public interface RequestReads {
   }
 
   record CorrelationLookup(String correlationId, List<String> projects, int limit) {
+  }
+
+  /**
+   * @param filter exactly one project; its limit and filters apply except sort, order, keyset, SQL fingerprint
+   *     and function (which must be null)
+   * @param afterId the last stored id already seen; null asks only for the newest stored id
+   * @param scan the most stored records to read after {@code afterId} (at most {@link #MAX_STORED_AFTER_SCAN})
+   */
+  record StoredAfterQuery(RequestFilter filter, Long afterId, int scan) {
+  }
+
+  /**
+   * @param rows the matching requests, oldest first
+   * @param lastId every matching request with {@code afterId < id <= lastId} is in {@code rows}
+   * @param more requests after {@code lastId} were stored but not read (the limit or the scan bound was reached)
+   */
+  record StoredAfter(List<JsonObject> rows, long lastId, boolean more) {
   }
 
   record Rows(List<JsonObject> rows) {
