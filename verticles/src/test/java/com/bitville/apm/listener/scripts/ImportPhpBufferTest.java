@@ -248,8 +248,8 @@ class ImportPhpBufferTest {
     assertEquals(List.of(), names(buffer));
 
     String four = writeArray("buffer_1764540000.000003_cccccccc.json", 4, ids, 180);
-    Script.Result dryRun = Script.run("import-php-buffer", List.of("--dry-run", "--max-items", "3",
-        buffer.toString()));
+    Script.Result dryRun = Script.run("import-php-buffer", List.of("--dry-run", buffer.toString()),
+        Map.of("BITVILLE_MAX_ITEMS", "3"));
     assertTrue(dryRun.output().contains("would send " + four + " (" + Files.size(buffer.resolve(four))
         + " bytes, in parts of at most 2097152 bytes and 3 records)"), dryRun.output());
     List<String> withOption = new ArrayList<>(List.of("--max-items", "3"));

@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +47,7 @@ class InstallScriptsTest {
       assertTrue(settings.contains("BITVILLE_URL=https://apm.example.com:8443\n"), settings);
       assertTrue(settings.contains("BITVILLE_KEY=bv_test-key_0123456789\n"), settings);
       assertTrue(settings.contains("BITVILLE_CACERT=/etc/bitville/listener-ca.pem\n"), settings);
+      assertFalse(settings.contains("BITVILLE_MAX_ITEMS"), settings);
       assertEquals("rwxrwx---", mode(root.resolve("var/lib/bitville-apm/buffer")));
       String service = Files.readString(root.resolve("etc/systemd/system/bitville-import-php-buffer.service"));
       for (String line : List.of("User=www-data", "ProtectSystem=strict", "NoNewPrivileges=yes",
@@ -55,6 +57,14 @@ class InstallScriptsTest {
       }
       assertEquals("", SystemdVerify.verify(root, List.of("/etc/systemd/system/bitville-import-php-buffer.service",
           "/etc/systemd/system/bitville-import-php-buffer.timer")));
+
+      List<String> withMaxItems = new ArrayList<>(args);
+      withMaxItems.addAll(List.of("--max-items", "200"));
+      Script.Result limited = Script.run("install-php-buffer-importer", withMaxItems);
+      assertEquals(0, limited.exitCode(), limited.output());
+      assertTrue(Files.readString(env).contains("BITVILLE_MAX_ITEMS=200\n"), Files.readString(env));
+      withMaxItems.set(withMaxItems.size() - 1, "0");
+      assertEquals(2, Script.run("install-php-buffer-importer", withMaxItems).exitCode());
 
       Files.writeString(root.resolve("var/lib/bitville-apm/buffer/profile_1_a.json"), "{}");
       Script.Result uninstall = Script.run("install-php-buffer-importer", List.of("--root", root.toString(),
