@@ -45,6 +45,7 @@ public final class BenchIngestParts {
     byte[] stored = PayloadCodec.compress(body);
     JsonObject tree = new JsonObject(new String(body, StandardCharsets.UTF_8));
     java.util.function.Function<byte[], byte[]> baselineRedactor = baselineRedactor(System.getenv("BENCH_BASELINE_JAR"));
+    java.util.function.ToIntFunction<byte[]> baselineProfileRead = baselineProfileRead(System.getenv("BENCH_BASELINE_JAR"));
     System.out.printf(Locale.ROOT, "%s: %d bytes, %d rounds of %d, thread CPU per payload (us); the last round "
         + "counts, the earlier ones warm up%n", fixture, body.length, rounds, perRound);
     for (int round = 1; round <= rounds; round++) {
@@ -63,6 +64,10 @@ public final class BenchIngestParts {
       step(line, "rollup read full", perRound, i -> new JsonObject(PayloadCodec.decompress(stored)).size());
       step(line, "rollup read sparse", perRound,
           i -> PhpSparseReader.readProfile(PayloadCodec.decompressToBytes(stored)).size());
+      if (baselineProfileRead != null) {
+        step(line, "rollup read sparse (baseline jar)", perRound,
+            i -> baselineProfileRead.applyAsInt(PayloadCodec.decompressToBytes(stored)));
+      }
       step(line, "profile+aggregate", perRound, i -> {
         RollupBatch batch = new RollupBatch();
         RecordRollup.add(batch, new RecordRollup.StoredRecord(i, "shop", "php", "php-agent", 1_795_457_879_000L,
@@ -98,6 +103,28 @@ public final class BenchIngestParts {
       };
     } catch (Exception e) {
       throw new IllegalStateException("cannot load the redactor of " + jar, e);
+    }
+  }
+
+  /** With BENCH_BASELINE_JAR: that jar's {@code PhpSparseReader.readProfile}, loaded on its own. */
+  private static java.util.function.ToIntFunction<byte[]> baselineProfileRead(String jar) {
+    if (jar == null || jar.isBlank()) {
+      return null;
+    }
+    try {
+      var loader = new java.net.URLClassLoader(new java.net.URL[] {java.nio.file.Path.of(jar).toUri().toURL()},
+          ClassLoader.getPlatformClassLoader());
+      var read = loader.loadClass(PhpSparseReader.class.getName()).getMethod("readProfile", byte[].class);
+      var size = loader.loadClass(JsonObject.class.getName()).getMethod("size");
+      return bytes -> {
+        try {
+          return (int) size.invoke(read.invoke(null, (Object) bytes));
+        } catch (ReflectiveOperationException e) {
+          throw new IllegalStateException(e);
+        }
+      };
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot load the profile reader of " + jar, e);
     }
   }
 
