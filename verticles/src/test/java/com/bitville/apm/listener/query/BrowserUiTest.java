@@ -493,6 +493,44 @@ class BrowserUiTest {
 
   @Test
   @Order(6)
+  @DisplayName("At 1024 px the captured request's correlation page and its window's flame graph fit their boxes, "
+      + "and so does the correlation page of a request whose id, route and host are markup")
+  void correlationAndFlameGraphFitAt1024() throws Exception {
+    ApiSession shop = ApiSession.of(listener.queryClient(vertx), TestListener.SHOP_USER);
+    long at = shop.json("/api/requests?project=shop&correlation_id=" + Fixtures.SLOW_GET_CORRELATION)
+        .getJsonArray("items").getJsonObject(0).getLong("event_time_ms");
+    String window = "&from=" + (at / 60_000 * 60_000 - 300_000) + "&to=" + (at / 60_000 * 60_000 + 360_000);
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (shop.json("/api/flamegraph?project=shop" + window).getJsonArray("edges").isEmpty()) {
+      assertTrue(System.currentTimeMillis() < deadline, "the rollup did not index the captured request in time");
+      Thread.sleep(200);
+    }
+    var size = driver.manage().window().getSize();
+    driver.manage().window().setSize(new org.openqa.selenium.Dimension(1024, 900));
+    try {
+      driver.get(base() + "#/correlation/" + Fixtures.SLOW_GET_CORRELATION + "?project=shop");
+      wait.until(d -> d.findElements(By.cssSelector("#main table tbody tr")).size() > 1);
+      assertTrue(driver.findElement(By.id("main")).getText().contains("pg_"), "the correlated database records");
+      NoOverflow.check(driver, "correlation page of the captured request");
+      screenshot("narrow-correlation-captured");
+      NoOverflow.assertCaught(driver, "correlation page");
+      driver.get(base() + "#/correlation/" + java.net.URLEncoder.encode("fallback-" + XSS, "UTF-8")
+          .replace("+", "%20") + "?project=shop");
+      wait.until(d -> !d.findElements(By.cssSelector("#main table tbody tr")).isEmpty());
+      NoOverflow.check(driver, "correlation page of the request with markup");
+      assertNoXss();
+      driver.get(base() + "#/flamegraph?project=shop" + window);
+      wait.until(d -> !d.findElements(By.cssSelector("#window-flame .frame[data-name]")).isEmpty());
+      NoOverflow.check(driver, "flame graph of the captured request's window");
+      screenshot("narrow-flamegraph-captured");
+      NoOverflow.assertCaught(driver, "flame graph");
+    } finally {
+      driver.manage().window().setSize(size);
+    }
+  }
+
+  @Test
+  @Order(7)
   @DisplayName("Log out: back to the login form; a deep link then asks for login again")
   void logout() throws Exception {
     driver.get(base() + "#/requests?project=shop");

@@ -372,7 +372,8 @@ class SpikeOverviewBrowserTest {
 
   @Test
   @Order(4)
-  @DisplayName("At 1024 px no table or panel of the overview, analysis, routes, a request, the list or the database is wider than its box")
+  @DisplayName("At 1024 px no table or panel of the overview, analysis, routes, a request, the list, the database, a "
+      + "correlation or a window's flame graph is wider than its box (and the check catches one that is)")
   void nothingOverflowsAt1024() throws Exception {
     Dimension size = driver.manage().window().getSize();
     driver.manage().window().setSize(new Dimension(1024, 900));
@@ -402,22 +403,27 @@ class SpikeOverviewBrowserTest {
       wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("db-lock-trees")));
       wait.until(d -> !d.findElements(By.cssSelector("#db-sessions-chart canvas")).isEmpty());
       assertNoOverflow("database view of the lock pile-up");
+      driver.get(base() + "#/correlation/" + lock.value() + "?project=shop");
+      wait.until(d -> d.findElements(By.cssSelector("#main table tbody tr")).size() > 1);
+      assertNoOverflow("correlation page of the lock pile-up's blocker");
+      screenshot("narrow-correlation");
+      NoOverflow.assertCaught(driver, "correlation page");
+      driver.get(base() + "#/flamegraph?project=shop" + window);
+      wait.until(d -> !d.findElements(By.cssSelector("#window-flame .frame[data-name]")).isEmpty());
+      assertNoOverflow("flame graph of the slow-function window");
+      driver.findElements(By.cssSelector("#window-flame .frame[data-name]")).stream()
+          .filter(f -> f.getAttribute("data-name").equals(slow.value())).findFirst().orElseThrow().click();
+      wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("window-flame-reset")));
+      assertNoOverflow("flame graph zoomed into the slow function");
+      screenshot("narrow-flamegraph");
+      NoOverflow.assertCaught(driver, "flame graph");
     } finally {
       driver.manage().window().setSize(size);
     }
   }
 
   private static void assertNoOverflow(String view) {
-    long page = (Long) js("return document.documentElement.scrollWidth - document.documentElement.clientWidth");
-    assertTrue(page <= 0, view + ": the page scrolls sideways by " + page + " px");
-    @SuppressWarnings("unchecked")
-    List<String> wide = (List<String>) js("return [...document.querySelectorAll('table, .panel, .chart')]"
-        + ".filter(e => e.getBoundingClientRect().width > 0)"
-        + ".filter(e => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > "
-        + "(e.closest('.panel') && e.closest('.panel') !== e ? e.closest('.panel').getBoundingClientRect().right + 1"
-        + " : document.documentElement.clientWidth + 1))"
-        + ".map(e => (e.id || e.className) + ' ' + Math.round(e.getBoundingClientRect().width) + '/' + e.scrollWidth)");
-    assertTrue(wide.isEmpty(), view + ": wider than their box at 1024 px: " + wide);
+    NoOverflow.check(driver, view);
   }
 
   @Test
