@@ -80,26 +80,8 @@ export async function renderRequests(main, params) {
       h('thead', null, h('tr', null, COLUMNS.map((c) => headerCell(c, params, sort, order, tbody)))), tbody)),
     pager)]);
 
-  const query = Object.fromEntries(params);
-  query.project = state.project;
-  delete query.prev;
-  let page;
-  try {
-    page = await api.get('/api/requests', query);
-  } catch (e) {
-    status.textContent = e.status === 400 ? 'Invalid filter: ' + e.message : 'Could not load requests: ' + e.message;
-    status.className = 'error';
-    status.setAttribute('role', 'alert');
-    return;
-  }
-  const maxDuration = Math.max(1, ...page.items.map((i) => i.duration_ms || 0));
-  for (const item of page.items) tbody.append(row(item, maxDuration));
-  status.textContent = page.items.length === 0 ? 'No requests match these filters.'
-    : page.items.length + ' requests' + (page.next_cursor ? ' (more on the next page)' : '');
-  if (page.items.length === 0) tbody.append(h('tr', null, h('td', { colspan: COLUMNS.length }, empty('Nothing here yet.'))));
-  pagerLinks(pager, params, page.next_cursor);
-  announce(status.textContent);
-
+  // live mode works from the first moment: a click before the list has loaded is not lost
+  let maxDuration = 1;
   let live = null;
   liveToggle.addEventListener('change', () => {
     if (liveToggle.checked) {
@@ -131,6 +113,26 @@ export async function renderRequests(main, params) {
     if (live) live.close();
     if (matchKeys) matchKeys.stop();
   };
+
+  const query = Object.fromEntries(params);
+  query.project = state.project;
+  delete query.prev;
+  let page;
+  try {
+    page = await api.get('/api/requests', query);
+  } catch (e) {
+    status.textContent = e.status === 400 ? 'Invalid filter: ' + e.message : 'Could not load requests: ' + e.message;
+    status.className = 'error';
+    status.setAttribute('role', 'alert');
+    return;
+  }
+  maxDuration = Math.max(1, ...page.items.map((i) => i.duration_ms || 0));
+  for (const item of page.items) tbody.append(row(item, maxDuration));
+  status.textContent = page.items.length === 0 ? 'No requests match these filters.'
+    : page.items.length + ' requests' + (page.next_cursor ? ' (more on the next page)' : '');
+  if (page.items.length === 0) tbody.append(h('tr', null, h('td', { colspan: COLUMNS.length }, empty('Nothing here yet.'))));
+  pagerLinks(pager, params, page.next_cursor);
+  announce(status.textContent);
 }
 
 /** The list's filters on a request's own columns: the server applies them to the requests live mode missed. */
