@@ -4,27 +4,19 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.math.BigInteger;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Reads a stored PHP payload into the same sparse tree as {@link PhpSparseReader} builds with a {@link PhpSparseReader.Spec}
  * (kept scalars, descended containers, placeholders for the rest), without checking its syntax again: the bytes
  * passed ingest's strict parse before they were stored. Skipped values (the statements' stacks are most of a
- * payload) are only scanned for their end, strings eight bytes at a time, which is what makes the rollup's read
- * several times cheaper than a tokenizing parser. Bytes that are not what ingest stores (a damaged file) end in
- * an {@link UncheckedIOException}, never a loop: every step moves forward and every read is bounds-checked.
+ * payload) are only scanned for their end: strings for their closing quote, containers by counting brackets, no
+ * token or field name is built. Bytes that are not what ingest stores (a damaged file) end in an
+ * {@link UncheckedIOException}, never a loop: every step moves forward and every read is bounds-checked.
  */
 final class StoredPayloadReader {
 
-  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final long ONES = 0x0101010101010101L;
-  private static final long HIGHS = 0x8080808080808080L;
-  private static final long QUOTES = 0x2222222222222222L;
-  private static final long BACKSLASHES = 0x5C5C5C5C5C5C5C5CL;
   private static final String PLACEHOLDER_KEY = "";
 
   private final byte[] json;
@@ -178,42 +170,21 @@ final class StoredPayloadReader {
     return b == ',' || b == '}' || b == ']' || b == ' ' || b == '\n' || b == '\r' || b == '\t';
   }
 
-  /** Moves past a string (at its opening quote). */
+  /** Moves past a string (at its opening quote); its content is only looked at for escapes and its end. */
   private void skipString() {
     int i = at + 1;
-    while (true) {
-      i = nextQuoteOrBackslash(i);
-      if (json[i] == '"') {
-        at = i + 1;
-        return;
-      }
-      i += 2;
+    while (json[i] != '"') {
+      i += json[i] == '\\' ? 2 : 1;
     }
+    at = i + 1;
   }
 
-  /**
-   * The index of the next quote or backslash from {@code i}, eight bytes at a time: the lowest flagged byte of a
-   * word is always a true match, so it is taken directly.
-   */
-  private int nextQuoteOrBackslash(int i) {
-    int limit = json.length - Long.BYTES;
-    while (i <= limit) {
-      long word = (long) LONGS.get(json, i);
-      long found = zeroByte(word ^ QUOTES) | zeroByte(word ^ BACKSLASHES);
-      if (found != 0) {
-        return i + (Long.numberOfTrailingZeros(found) >>> 3);
-      }
-      i += Long.BYTES;
-    }
+  private int nextQuoteOrBackslash(int from) {
+    int i = from;
     while (json[i] != '"' && json[i] != '\\') {
       i++;
     }
     return i;
-  }
-
-  /** Nonzero when a byte of {@code x} is zero (a false positive only above a true one: the byte loop decides). */
-  private static long zeroByte(long x) {
-    return (x - ONES) & ~x & HIGHS;
   }
 
   private Object scalar() {
