@@ -8,8 +8,8 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Reads a stored PHP payload into the same sparse tree as {@link PhpSparseReader} builds with a {@link PhpSparseReader.Spec}
- * (kept scalars, descended containers, placeholders for the rest), without checking its syntax again: the bytes
+ * Reads a stored PHP payload into the same sparse tree as {@link PhpSparseReader} builds with a
+ * {@link PhpSparseReader.Spec} (kept scalars, descended containers, placeholders for the rest), without checking its syntax again: the bytes
  * passed ingest's strict parse before they were stored. Skipped values (the statements' stacks are most of a
  * payload) are only scanned for their end: strings for their closing quote, containers by counting brackets, no
  * token or field name is built. Bytes that are not what ingest stores (a damaged file) end in an

@@ -58,8 +58,8 @@ final class RollupSql {
    * by a walk of their primary key from project to project (a DISTINCT would read every row).
    */
   static final String PROJECTS = "WITH RECURSIVE keyed(project) AS (SELECT min(project) FROM rollup_request_keys "
-      + "UNION ALL SELECT (SELECT min(k.project) FROM rollup_request_keys k WHERE k.project > keyed.project) FROM keyed "
-      + "WHERE keyed.project IS NOT NULL) "
+      + "UNION ALL SELECT (SELECT min(k.project) FROM rollup_request_keys k WHERE k.project > keyed.project) "
+      + "FROM keyed WHERE keyed.project IS NOT NULL) "
       + "SELECT DISTINCT project FROM rollup_overview_hour UNION SELECT DISTINCT project "
       + "FROM rollup_sql_text UNION SELECT DISTINCT project FROM rollup_statement_text UNION SELECT DISTINCT project "
       + "FROM rollup_sql_hour UNION SELECT DISTINCT project FROM rollup_db_statement_hour "

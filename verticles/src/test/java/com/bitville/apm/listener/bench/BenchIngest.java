@@ -27,9 +27,10 @@ import java.util.concurrent.TimeUnit;
  * Usage: BenchIngest LISTENER_JAR CONNECTIONS SECONDS [INGEST_INSTANCES]
  * Env: BENCH_WARMUP_SECONDS; BENCH_WORKLOAD=fixtures (the four PHP captures, default) or slow_get (only the
  * 55 KB slow_get capture); BENCH_VARIANTS=all (default), default (only the listener in its default
- * configuration, then the ceiling) or rollups (the listener with, then without the rollup verticle, then the
- * ceiling); BENCH_JFR_DIR=DIR records a JFR profile of each listener's measured run
- * there.
+ * configuration, then the ceiling), rollups (the listener with, then without the rollup verticle, then the
+ * ceiling) or ablation (the default, then without rollups, without redaction too, without the duplicate check
+ * too, and without the fsync per commit too: what each part costs); BENCH_JFR_DIR=DIR records a JFR profile of
+ * each listener's measured run there.
  */
 public final class BenchIngest {
 
@@ -53,14 +54,7 @@ public final class BenchIngest {
       default -> throw new IllegalArgumentException("BENCH_WORKLOAD must be fixtures or slow_get, got " + workload);
     };
     String variantChoice = System.getenv().getOrDefault("BENCH_VARIANTS", "all");
-    // the full listener, then the same without the duplicate check, then without the rollup verticle
-    List<String> variants = switch (variantChoice) {
-      case "all" -> List.of("listener", "listener without duplicate check", "listener without rollups");
-      case "default" -> List.of("listener");
-      case "rollups" -> List.of("listener", "listener without rollups");
-      default -> throw new IllegalArgumentException("BENCH_VARIANTS must be all, default or rollups, got "
-          + variantChoice);
-    };
+    List<Variant> variants = Variant.of(variantChoice);
     Vertx vertx = Vertx.vertx();
     Path dataDir = null;
     try {
@@ -71,29 +65,17 @@ public final class BenchIngest {
           seconds, instances, workload, bodies.size(), bodies.stream().mapToInt(Buffer::length).average().orElse(0),
           warmUpRequests == Long.MAX_VALUE ? "" : ", warm-up ends after " + warmUpRequests + " requests", loadAverage());
       Measured listener = null;
-      for (String variant : variants) {
+      for (Variant variant : variants) {
         if (dataDir != null) {
           TestListener.deleteRecursively(dataDir);
         }
         dataDir = Files.createTempDirectory("bitville-bench-");
-        boolean deduplicate = !variant.endsWith("duplicate check");
-        boolean rollups = !variant.endsWith("rollups");
         Measured measured = measureListener(jar, dataDir, generator, bodies, connections, warmUp, seconds,
-            instances, deduplicate, rollups, variant);
-        LoadGenerator.Result result = measured.result();
+            instances, variant);
         if (listener == null) {
           listener = measured;
-        } else if (!deduplicate) {
-          System.out.printf(Locale.ROOT, "duplicate check: requests/s with/without %.2f, p99 with/without %.2f, "
-                  + "CPU per request with/without %.2f%n",
-              (listener.result().requests() / listener.result().seconds()) / (result.requests() / result.seconds()),
-              listener.result().p99Ms() / result.p99Ms(), listener.cpuMicros() / measured.cpuMicros());
         } else {
-          System.out.printf(Locale.ROOT, "rollups: accepted records/s with/without %.2f, p99 with/without %.2f, "
-                  + "CPU per request with/without %.2f%n",
-              (listener.result().acceptedRecords() / listener.result().seconds())
-                  / (result.acceptedRecords() / result.seconds()), listener.result().p99Ms() / result.p99Ms(),
-              listener.cpuMicros() / measured.cpuMicros());
+          printAgainstDefault(variants.get(0), listener, variant, measured);
         }
       }
       int ceilingPort = TestListener.freePort();
@@ -121,6 +103,53 @@ public final class BenchIngest {
         TestListener.deleteRecursively(dataDir);
       }
     }
+  }
+
+  /**
+   * A listener configuration to measure: the default first, then variants with parts switched off, so that the
+   * CPU each part costs is measured in one run.
+   */
+  record Variant(String name, boolean deduplicate, boolean rollups, boolean redaction, String synchronous) {
+
+    static final Variant DEFAULT = new Variant("listener", true, true, true, "FULL");
+
+    static List<Variant> of(String choice) {
+      Variant noRollups = new Variant("listener without rollups", true, false, true, "FULL");
+      Variant noRedaction = new Variant("listener without rollups and redaction", true, false, false, "FULL");
+      Variant noDuplicateCheck = new Variant("listener without rollups, redaction and duplicate check", false,
+          false, false, "FULL");
+      return switch (choice) {
+        case "all" -> List.of(DEFAULT, new Variant("listener without duplicate check", false, true, true, "FULL"),
+            noRollups);
+        case "default" -> List.of(DEFAULT);
+        case "rollups" -> List.of(DEFAULT, noRollups);
+        case "ablation" -> List.of(DEFAULT, noRollups, noRedaction, noDuplicateCheck,
+            new Variant("listener without rollups, redaction, duplicate check and fsync per commit", false, false,
+                false, "NORMAL"));
+        default -> throw new IllegalArgumentException("BENCH_VARIANTS must be all, default, rollups or ablation, got "
+            + choice);
+      };
+    }
+  }
+
+  private static void printAgainstDefault(Variant first, Measured listener, Variant variant, Measured measured) {
+    LoadGenerator.Result result = measured.result();
+    if (variant.equals(new Variant(variant.name(), false, first.rollups(), first.redaction(),
+        first.synchronous()))) {
+      System.out.printf(Locale.ROOT, "duplicate check: requests/s with/without %.2f, p99 with/without %.2f, "
+              + "CPU per request with/without %.2f%n",
+          (listener.result().requests() / listener.result().seconds()) / (result.requests() / result.seconds()),
+          listener.result().p99Ms() / result.p99Ms(), listener.cpuMicros() / measured.cpuMicros());
+    } else if (variant.equals(new Variant(variant.name(), first.deduplicate(), false, first.redaction(),
+        first.synchronous()))) {
+      System.out.printf(Locale.ROOT, "rollups: accepted records/s with/without %.2f, p99 with/without %.2f, "
+              + "CPU per request with/without %.2f%n",
+          (listener.result().acceptedRecords() / listener.result().seconds())
+              / (result.acceptedRecords() / result.seconds()), listener.result().p99Ms() / result.p99Ms(),
+          listener.cpuMicros() / measured.cpuMicros());
+    }
+    System.out.printf(Locale.ROOT, "%s: CPU per request %.0f us against the default's %.0f us (%.0f us less)%n",
+        variant.name(), measured.cpuMicros(), listener.cpuMicros(), listener.cpuMicros() - measured.cpuMicros());
   }
 
   /** A measured run and the server's CPU over it. */
@@ -178,12 +207,16 @@ public final class BenchIngest {
 
   /** One listener process on a fresh directory: warm-up, measured run, rows counted in SQLite. */
   private static Measured measureListener(Path jar, Path dataDir, LoadGenerator generator,
-      List<Buffer> bodies, int connections, int warmUp, int seconds, int instances, boolean deduplicate,
-      boolean rollups, String name) throws Exception {
+      List<Buffer> bodies, int connections, int warmUp, int seconds, int instances, Variant variant)
+      throws Exception {
+    String name = variant.name();
+    boolean rollups = variant.rollups();
     JsonObject config = TestListener.baseConfig(dataDir)
         .put("verticles", new JsonObject().put("http-ingest", instances).put("storage", 1).put("management", 1)
             .put("rollup", rollups ? 1 : 0))
-        .put("storage", new JsonObject().put("deduplicatePhp", deduplicate))
+        .put("storage", new JsonObject().put("deduplicatePhp", variant.deduplicate())
+            .put("synchronous", variant.synchronous()))
+        .put("redaction", new JsonObject().put("enabled", variant.redaction()))
         .put("ingest", TestListener.baseConfig(dataDir).getJsonObject("ingest").put("rateLimit",
             new JsonObject().put("perKeyPerSecond", 1_000_000).put("perClientPerSecond", 1_000_000)));
     Files.writeString(dataDir.resolve("listener.json"), config.encodePrettily());
