@@ -85,18 +85,15 @@ export async function renderRequests(main, params) {
   let live = null;
   liveToggle.addEventListener('change', () => {
     if (liveToggle.checked) {
-      // verdicts may take a server round trip (URL, SQL or function filters): they run at once, rows enter in order
-      let inOrder = Promise.resolve();
-      const onRequest = (item, replayed) => {
-        const verdict = replayed ? (matchKeys ? matchKeys.matches(item) : true) : liveMatches(item, params, matchKeys);
-        inOrder = inOrder.then(async () => {
-          if (!(await verdict) || !live) return;
-          const tr = row(item, Math.max(maxDuration, item.duration_ms || 0));
-          tr.classList.add('fresh');
-          tbody.prepend(tr);
-          while (tbody.children.length > 500) tbody.lastChild.remove();
-          announce('New slow request: ' + (item.method || '') + ' ' + (item.route || ''));
-        });
+      const onRequest = async (item, replayed) => {
+        const verdict = replayed ? (matchKeys ? await matchKeys.matches(item) : true)
+          : await liveMatches(item, params, matchKeys);
+        if (!verdict || !live) return;
+        const tr = row(item, Math.max(maxDuration, item.duration_ms || 0));
+        tr.classList.add('fresh');
+        placeLiveRow(tbody, tr, Number(item.id));
+        while (tbody.children.length > 500) tbody.lastChild.remove();
+        announce('New slow request: ' + (item.method || '') + ' ' + (item.route || ''));
       };
       live = openLive(state.project, missedFilters(params), {
         onRequest,
@@ -133,6 +130,22 @@ export async function renderRequests(main, params) {
   if (page.items.length === 0) tbody.append(h('tr', null, h('td', { colspan: COLUMNS.length }, empty('Nothing here yet.'))));
   pagerLinks(pager, params, page.next_cursor);
   announce(status.textContent);
+}
+
+/**
+ * Live rows stand above the loaded page, newest stored (highest id) first. A verdict may take a server round trip
+ * (URL, SQL fingerprint or function filters), so rows can be ready out of order: each goes to its place by id
+ * instead of waiting for the verdicts of the requests stored before it.
+ */
+function placeLiveRow(tbody, tr, id) {
+  for (const other of tbody.querySelectorAll('tr.fresh[data-id]')) {
+    if (Number(other.dataset.id) < id) {
+      other.before(tr);
+      return;
+    }
+  }
+  const firstLoaded = tbody.querySelector('tr:not(.fresh)');
+  if (firstLoaded) firstLoaded.before(tr); else tbody.append(tr);
 }
 
 /** The list's filters on a request's own columns: the server applies them to the requests live mode missed. */
