@@ -107,10 +107,17 @@ final class RollupOps implements RollupStore {
       return Future.failedFuture(new IllegalArgumentException("limit must be between 1 and " + MAX_PAGE
           + ", max_bytes positive"));
     }
-    return database.reader().preparedQuery(RollupSql.PAGE).execute(Tuple.of(after, limit, maxBytes)).map(rows -> {
-      JsonArray records = new JsonArray();
-      rows.forEach(row -> records.add(RecordReads.toJson(row)));
-      return new JsonObject().put("records", records);
+    // a plain connection: the pooled client decodes each cell through the driver's metadata, which cost more
+    // than the whole write of the page (docs/BENCHMARKS.md, "Rollup page read")
+    return database.readPlain(connection -> {
+      try (PreparedStatement statement = connection.prepareStatement(RollupSql.PAGE)) {
+        statement.setLong(1, after);
+        statement.setInt(2, limit);
+        statement.setLong(3, maxBytes);
+        try (ResultSet rows = statement.executeQuery()) {
+          return new JsonObject().put("records", RecordReads.toJson(rows));
+        }
+      }
     });
   }
 

@@ -2,9 +2,11 @@ package com.bitville.apm.listener.storage;
 
 import com.bitville.apm.listener.analysis.RecordRollup;
 import com.bitville.apm.listener.analysis.RollupBatch;
+import com.bitville.apm.listener.storage.api.RollupStore.PageRequest;
 import com.bitville.apm.listener.storage.api.RollupStore.RollupWrite;
 import com.bitville.apm.listener.testsupport.Await;
 import com.bitville.apm.listener.testsupport.Fixtures;
+import com.bitville.apm.shared.model.PayloadCodec;
 import io.vertx.core.json.JsonObject;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -25,6 +27,7 @@ import java.util.Locale;
  * request and key (the layout of schema migration 33, into a table of that shape in the same file, in
  * transactions of 1000 rows as that code did). Also the aggregation and the page's JSON hand-over on this thread.
  * Pages are of the real 55 KB {@code slow_get} capture with record ids and times as a busy minute has them.
+ * Last, the rollup's page reads of 20,000 records with that capture's compressed payload.
  * Usage: BenchRollupWrite [PAGES=40] [RECORDS_PER_PAGE=500] [ROUNDS=3]
  */
 public final class BenchRollupWrite {
@@ -86,6 +89,53 @@ public final class BenchRollupWrite {
             writer[1] / 1e3 / (records - half), writer[2] / 1e3 / half);
       }
       System.out.println(Await.result(store.writer().transaction(BenchRollupWrite::sizes)));
+      pageReads(store, dir.resolve("bench.db"), PayloadCodec.compress(Fixtures.php("wire/slow_get.json").getBytes()),
+          rounds);
+    }
+  }
+
+  /**
+   * The rollup's page read (records with their compressed payloads, 500 a page) as storage does it, on a plain
+   * JDBC connection, and the same statement through the pooled client, as it was read before; process CPU time,
+   * since both use pool threads (nothing else runs in this process meanwhile).
+   */
+  private static void pageReads(TempStore store, Path file, byte[] payload, int rounds) throws Exception {
+    int records = 20_000;
+    try (Connection connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+        PreparedStatement insert = connection.prepareStatement("INSERT INTO records (id, project, kind, source, "
+            + "event_time_ms, received_at_ms, duration_ms, route, host, sql_time_ms, fatal, payload) VALUES (?, "
+            + "'shop', 'php', 'php-agent', ?, ?, 812.5, 'GET /checkout', 'web1', 120.25, 0, ?)")) {
+      connection.setAutoCommit(false);
+      for (int id = 1; id <= records; id++) {
+        insert.setLong(1, id);
+        insert.setLong(2, START_MS + id);
+        insert.setLong(3, START_MS + id);
+        insert.setBytes(4, payload);
+        insert.addBatch();
+      }
+      insert.executeBatch();
+      connection.commit();
+    }
+    var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    for (int round = 1; round <= rounds; round++) {
+      long started = os.getProcessCpuTime();
+      for (long after = 0; after < records; after += 500) {
+        Await.result(store.rollups().page(new PageRequest(after, 500, 8L << 20)));
+      }
+      long plain = os.getProcessCpuTime();
+      for (long after = 0; after < records; after += 500) {
+        Await.result(store.database().reader().preparedQuery(RollupSql.PAGE)
+            .execute(io.vertx.sqlclient.Tuple.of(after, 500, 8L << 20))
+            .map(rows -> {
+              io.vertx.core.json.JsonArray list = new io.vertx.core.json.JsonArray();
+              rows.forEach(row -> list.add(RecordReads.toJson(row)));
+              return list;
+            }));
+      }
+      long pooled = os.getProcessCpuTime();
+      System.out.printf(Locale.ROOT, "page read round %d (us per record, %d-byte payloads): plain JDBC connection "
+          + "%.1f, pooled client %.1f%n", round, payload.length, (plain - started) / 1e3 / records,
+          (pooled - plain) / 1e3 / records);
     }
   }
 
