@@ -262,6 +262,13 @@ public final class BenchIngest {
     if (!jvmOptions.isBlank()) {
       command.addAll(List.of(jvmOptions.trim().split("\\s+")));
     }
+    String jfrDir = System.getenv("BENCH_JFR_DIR");
+    if (jfrDir != null && !jfrDir.isBlank()) {
+      // JFR's first recording instruments JDK classes, which throws away compiled code: started mid-run, that
+      // recompilation filled the measured window (C2 at 60-70 % of a core); a light recording from the start
+      // moves it into the warm-up
+      command.add("-XX:StartFlightRecording=name=launch,settings=default,maxage=30s");
+    }
     command.addAll(List.of("-jar", jar.toString(), "--conf", dataDir.resolve("listener.json").toString()));
     Process process = startProcess(command, "listener is ready");
     Measured measured;
