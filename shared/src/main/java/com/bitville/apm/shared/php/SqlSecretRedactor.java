@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
 public final class SqlSecretRedactor {
 
   public static final String MARKER = "[REDACTED]";
-  private static final byte[][] SQL_KEYS = {"\"sql\"".getBytes(StandardCharsets.US_ASCII),
-      "\"query\"".getBytes(StandardCharsets.US_ASCII)};
+  private static final String SQL_KEY = "\"sql\"";
+  private static final String QUERY_KEY = "\"query\"";
   /** A quoted literal in the JSON-escaped SQL text: a backslash there always starts a two-character escape. */
   private static final String LITERAL = "'(?<value>(?:[^'\\\\]|''|\\\\.)*)'";
   private static final Pattern LITERAL_PATTERN = Pattern.compile(LITERAL);
@@ -228,26 +228,28 @@ public final class SqlSecretRedactor {
     return false;
   }
 
-  /** [start, end) of the content of every JSON string value under a "sql" or "query" key. */
+  /**
+   * [start, end) of the content of every JSON string value under a "sql" or "query" key. The keys are found with
+   * {@link String#indexOf(String)} over the bytes read as Latin-1 (one char per byte, so indexes are byte
+   * offsets), which the JVM runs as a vector search; a key's quotes cannot occur inside a JSON string unescaped.
+   */
   private static List<int[]> sqlStringSpans(byte[] json) {
     List<int[]> spans = new ArrayList<>();
-    int last = json.length - 1;
-    for (int i = 0; i < last; i++) {
-      // a quote followed by the first letter of a key: the only places where one of the keys can start
-      if (json[i] != '"' || (json[i + 1] != 's' && json[i + 1] != 'q')) {
-        continue;
+    String bytes = new String(json, StandardCharsets.ISO_8859_1);
+    int sql = bytes.indexOf(SQL_KEY);
+    int query = bytes.indexOf(QUERY_KEY);
+    while (sql >= 0 || query >= 0) {
+      boolean isSql = query < 0 || (sql >= 0 && sql < query);
+      int key = isSql ? sql : query;
+      int value = valueStart(json, key + (isSql ? SQL_KEY.length() : QUERY_KEY.length()));
+      int from = key + 1;
+      if (value > 0) {
+        int end = stringEnd(json, value);
+        spans.add(new int[] {value, end});
+        from = end + 1;
       }
-      for (byte[] key : SQL_KEYS) {
-        if (startsWith(json, i, key)) {
-          int value = valueStart(json, i + key.length);
-          if (value > 0) {
-            int end = stringEnd(json, value);
-            spans.add(new int[] {value, end});
-            i = end;
-          }
-          break;
-        }
-      }
+      sql = sql >= 0 && sql < from ? bytes.indexOf(SQL_KEY, from) : sql;
+      query = query >= 0 && query < from ? bytes.indexOf(QUERY_KEY, from) : query;
     }
     return spans;
   }
@@ -285,17 +287,5 @@ public final class SqlSecretRedactor {
       }
     }
     return false;
-  }
-
-  private static boolean startsWith(byte[] json, int at, byte[] key) {
-    if (at + key.length > json.length) {
-      return false;
-    }
-    for (int k = 0; k < key.length; k++) {
-      if (json[at + k] != key[k]) {
-        return false;
-      }
-    }
-    return true;
   }
 }

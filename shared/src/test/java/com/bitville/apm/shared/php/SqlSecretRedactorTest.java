@@ -53,6 +53,16 @@ class SqlSecretRedactorTest {
   }
 
   @Test
+  void everySqlAndQueryKeyIsFoundInOrderNestedAndAfterOtherValues() {
+    String secret = "SELECT 1 WHERE pwd = 'a'";
+    String json = "{\"query\":{\"sql\":[1]},\"sql\":\"" + secret + "\",\"x\":[{\"query\":\"" + secret
+        + "\"},{\"sql\":null,\"query\" : \"" + secret + "\"}],\"note\":\"sql\",\"query\":\"" + secret + "\"}";
+    String redacted = new String(REDACTOR.redact(json.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
+    assertEquals(json.replace("'a'", "'[REDACTED]'"), redacted);
+    assertEquals(4, redacted.split("\\[REDACTED]", -1).length - 1);
+  }
+
+  @Test
   void payloadWithoutSecretsIsReturnedAsIs() {
     byte[] json = new JsonObject().put("sql", "SELECT * FROM orders WHERE status = 'shipped'")
         .put("query", "insert into log (message) values ('ok')").put("other", "password = 'not sql'").encode()
