@@ -5,13 +5,15 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
+import java.util.Arrays;
 
 /**
- * Reads a request body with a size cap, a deadline and the node's body memory budget. The buffer grows with
- * what arrives (an announced {@code Content-Length} reserves nothing); a body over the cap is refused as soon
- * as the cap is passed, one that would pass the budget as soon as that happens, and a client that stalls is
- * cut off at the deadline, so slow or hostile clients cost a bounded amount of memory and never hold the
- * event loop.
+ * Reads a request body with a size cap, a deadline and the node's body memory budget. An announced
+ * {@code Content-Length} is allocated and reserved up front only up to {@link #PRESIZE_MAX} (a typical body then
+ * lands in one array that is handed on without a copy); beyond that the array grows with what arrives. A body over
+ * the cap is refused as soon as the cap is passed, one that would pass the budget as soon as that happens, and a
+ * client that stalls is cut off at the deadline, so slow or hostile clients cost a bounded amount of memory and
+ * never hold the event loop.
  */
 final class BodyReader {
 
@@ -40,6 +42,8 @@ final class BodyReader {
   }
 
   private static final int INITIAL_CAPACITY = 4096;
+  /** Up to this much is allocated (and reserved) as announced, so that a typical body is one array, never copied. */
+  static final int PRESIZE_MAX = 64 * 1024;
 
   private BodyReader() {
   }
@@ -50,31 +54,78 @@ final class BodyReader {
     return declared == null ? 0 : declaredLength(declared);
   }
 
-  static Future<Buffer> read(Vertx vertx, HttpServerRequest request, int maxBytes, long timeoutMs,
+  /** The body's bytes: the array it was received into when the announced length was exact, else a trimmed copy. */
+  static Future<byte[]> read(Vertx vertx, HttpServerRequest request, int maxBytes, long timeoutMs,
       BodyBudget.Reservation reservation) {
-    if (declaredLength(request) > maxBytes) {
+    long declared = declaredLength(request);
+    if (declared > maxBytes) {
       return Future.failedFuture(new TooLarge());
     }
-    Promise<Buffer> promise = Promise.promise();
-    Buffer body = Buffer.buffer(INITIAL_CAPACITY);
+    Promise<byte[]> promise = Promise.promise();
+    Body body = new Body(presized(declared, maxBytes, reservation), maxBytes, reservation);
     long timer = vertx.setTimer(timeoutMs, id -> promise.tryFail(new TimedOut()));
     request.handler(chunk -> {
       if (promise.future().isComplete()) {
         return;
       }
-      if (body.length() + chunk.length() > maxBytes) {
+      RuntimeException refused = body.append(chunk);
+      if (refused != null) {
         request.pause();
-        promise.tryFail(new TooLarge());
-      } else if (!reservation.grow(chunk.length())) {
-        request.pause();
-        promise.tryFail(new OverBudget());
-      } else {
-        body.appendBuffer(chunk);
+        promise.tryFail(refused);
       }
     });
     request.exceptionHandler(promise::tryFail);
-    request.endHandler(v -> promise.tryComplete(body));
+    request.endHandler(v -> promise.tryComplete(body.bytes()));
     return promise.future().onComplete(done -> vertx.cancelTimer(timer));
+  }
+
+  /**
+   * The first array: as announced up to {@link #PRESIZE_MAX}, reserved in the budget before a byte arrives (so a
+   * client announcing more than it sends holds at most that), else small.
+   */
+  private static byte[] presized(long declared, int maxBytes, BodyBudget.Reservation reservation) {
+    int size = (int) Math.min(declared, Math.min(maxBytes, PRESIZE_MAX));
+    return size > INITIAL_CAPACITY && reservation.grow(size) ? new byte[size] : new byte[INITIAL_CAPACITY];
+  }
+
+  /** The bytes received so far, in an array that grows by doubling; the budget holds what is received or allocated. */
+  private static final class Body {
+    private final int maxBytes;
+    private final BodyBudget.Reservation reservation;
+    private byte[] bytes;
+    private int length;
+    private long reserved;
+
+    Body(byte[] first, int maxBytes, BodyBudget.Reservation reservation) {
+      this.bytes = first;
+      this.maxBytes = maxBytes;
+      this.reservation = reservation;
+      this.reserved = first.length > INITIAL_CAPACITY ? first.length : 0;
+    }
+
+    /** Null when appended; else why the body is refused. */
+    RuntimeException append(Buffer chunk) {
+      int after = length + chunk.length();
+      if (after > maxBytes) {
+        return new TooLarge();
+      }
+      if (after > reserved) {
+        if (!reservation.grow(after - reserved)) {
+          return new OverBudget();
+        }
+        reserved = after;
+      }
+      if (after > bytes.length) {
+        bytes = Arrays.copyOf(bytes, (int) Math.min(maxBytes, Math.max(after, 2L * bytes.length)));
+      }
+      chunk.getBytes(0, chunk.length(), bytes, length);
+      length = after;
+      return null;
+    }
+
+    byte[] bytes() {
+      return length == bytes.length ? bytes : Arrays.copyOf(bytes, length);
+    }
   }
 
   private static long declaredLength(String header) {

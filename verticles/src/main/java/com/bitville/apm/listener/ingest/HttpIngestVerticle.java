@@ -22,7 +22,6 @@ import com.bitville.apm.shared.normalize.BodyParser;
 import com.bitville.apm.shared.normalize.InvalidPayloadException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
@@ -230,9 +229,9 @@ public final class HttpIngestVerticle extends VerticleBase {
         });
   }
 
-  private Future<Void> decodeAndStore(HttpServerRequest request, Buffer body, Kind kind, String project,
+  private Future<Void> decodeAndStore(HttpServerRequest request, byte[] body, Kind kind, String project,
       BodyBudget.Reservation reservation) {
-    byte[] bytes = decompress(request, body.getBytes(), reservation);
+    byte[] bytes = decompress(request, body, reservation);
     boolean ndjson = mediaType(request).contains("ndjson");
     Outcome outcome = pipeline.process(bytes, ndjson, kind, project, System.currentTimeMillis());
     if (outcome.records().isEmpty()) {
