@@ -42,15 +42,7 @@ class SchemaMigrationTest {
       sql.execute("INSERT INTO sql_texts VALUES ('f1', 'SELECT ?')");
     }
 
-    Vertx vertx = Vertx.vertx();
-    try {
-      Database database = Database.open(vertx, new StorageSettings(file, "FULL", 10, 100, 1, 1000, true));
-      assertEquals(Schema.MIGRATIONS.get(Schema.MIGRATIONS.size() - 1).version(),
-          Await.result(Schema.migrate(database.writer())));
-      Await.result(database.close());
-    } finally {
-      Await.result(vertx.close());
-    }
+    assertEquals(Schema.MIGRATIONS.get(Schema.MIGRATIONS.size() - 1).version(), migrate(file));
 
     try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
         Statement sql = connection.createStatement()) {
@@ -86,14 +78,7 @@ class SchemaMigrationTest {
       }
     }
 
-    Vertx vertx = Vertx.vertx();
-    try {
-      Database database = Database.open(vertx, new StorageSettings(file, "FULL", 10, 100, 1, 1000, true));
-      Await.result(Schema.migrate(database.writer()));
-      Await.result(database.close());
-    } finally {
-      Await.result(vertx.close());
-    }
+    migrate(file);
 
     try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
         Statement sql = connection.createStatement()) {
@@ -141,14 +126,7 @@ class SchemaMigrationTest {
       sql.execute("INSERT INTO rollup_request_function VALUES ('shop', 'Orders::load', " + minute + ", 3)");
     }
 
-    Vertx vertx = Vertx.vertx();
-    try {
-      Database database = Database.open(vertx, new StorageSettings(file, "FULL", 10, 100, 1, 1000, true));
-      Await.result(Schema.migrate(database.writer()));
-      Await.result(database.close());
-    } finally {
-      Await.result(vertx.close());
-    }
+    migrate(file);
 
     try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
         Statement sql = connection.createStatement()) {
@@ -161,6 +139,19 @@ class SchemaMigrationTest {
           + "AND minute_ms = " + (minute + 60_000) + " AND ids = '[9]'"));
       assertEquals(1, count(sql, "SELECT count(*) FROM rollup_request_keys WHERE project = 'shop' AND kind = "
           + "'FUNCTION' AND key = 'Orders::load' AND ids = '[3]'"));
+    }
+  }
+
+  /** Opens the file as the listener does and applies the migrations it lacks; the version it ends at. */
+  private static int migrate(Path file) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      Database database = Database.open(vertx, new StorageSettings(file, "FULL", 10, 100, 1, 1000, true));
+      int version = Await.result(Schema.migrate(database.writer()));
+      Await.result(database.close());
+      return version;
+    } finally {
+      Await.result(vertx.close());
     }
   }
 
