@@ -28,6 +28,16 @@ public final class PhpSparseReader {
     boolean keepsScalar(String key) {
       return scalarKeys == null || scalarKeys.contains(key);
     }
+
+    /** How to read the object under {@code key}; null when it is skipped. */
+    Spec objectSpec(String key) {
+      return objects.getOrDefault(key, objects.get(ANY_KEY));
+    }
+
+    /** How to read the items of the array under {@code key}; null when it is skipped. */
+    Spec arraySpec(String key) {
+      return arraysOf.get(key);
+    }
   }
 
   private static final Spec PAYLOAD = specOf(PhpFields.READ_AT_INGEST);
@@ -100,10 +110,10 @@ public final class PhpSparseReader {
       String key = parser.currentName();
       JsonToken value = next(parser);
       if (value == JsonToken.START_OBJECT) {
-        Spec child = spec.objects().getOrDefault(key, spec.objects().get(ANY_KEY));
+        Spec child = spec.objectSpec(key);
         result.put(key, child != null ? object(parser, child) : skippedObject(parser));
       } else if (value == JsonToken.START_ARRAY) {
-        Spec items = spec.arraysOf().get(key);
+        Spec items = spec.arraySpec(key);
         result.put(key, items != null ? arrayOfObjects(parser, items) : skippedArray(parser));
       } else if (spec.keepsScalar(key)) {
         result.put(key, scalar(parser, value));
@@ -128,19 +138,29 @@ public final class PhpSparseReader {
 
   private static JsonObject skippedObject(JsonParser parser) throws IOException {
     if (next(parser) == JsonToken.END_OBJECT) {
-      return new JsonObject();
+      return placeholderObject(true);
     }
     skipRest(parser);
-    return new JsonObject().put(PLACEHOLDER_KEY, true);
+    return placeholderObject(false);
   }
 
   private static JsonArray skippedArray(JsonParser parser) throws IOException {
     if (next(parser) == JsonToken.END_ARRAY) {
-      return new JsonArray();
+      return placeholderArray(true);
     }
     parser.skipChildren();
     skipRest(parser);
-    return new JsonArray().addNull();
+    return placeholderArray(false);
+  }
+
+  /** What stands in the tree for a skipped object: empty if it was, else one entry, so emptiness checks hold. */
+  static JsonObject placeholderObject(boolean empty) {
+    return empty ? new JsonObject() : new JsonObject().put(PLACEHOLDER_KEY, true);
+  }
+
+  /** What stands in the tree for a skipped array: empty if it was, else one null item. */
+  static JsonArray placeholderArray(boolean empty) {
+    return empty ? new JsonArray() : new JsonArray().addNull();
   }
 
   /** From inside a container (after its first token, itself skipped) to that container's end token. */

@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
  */
 final class StoredPayloadReader {
 
-  private static final String PLACEHOLDER_KEY = "";
 
   private final byte[] json;
   private int at;
@@ -54,10 +53,10 @@ final class StoredPayloadReader {
       skipWhitespace();
       byte first = peek();
       if (first == '{') {
-        PhpSparseReader.Spec child = spec.objects().getOrDefault(key, spec.objects().get("*"));
+        PhpSparseReader.Spec child = spec.objectSpec(key);
         result.put(key, child != null ? object(child) : skippedObject());
       } else if (first == '[') {
-        PhpSparseReader.Spec items = spec.arraysOf().get(key);
+        PhpSparseReader.Spec items = spec.arraySpec(key);
         result.put(key, items != null ? arrayOfObjects(items) : skippedArray());
       } else if (spec.keepsScalar(key)) {
         result.put(key, scalar());
@@ -91,19 +90,19 @@ final class StoredPayloadReader {
   private JsonObject skippedObject() {
     at++;
     if (nextIs('}')) {
-      return new JsonObject();
+      return PhpSparseReader.placeholderObject(true);
     }
     skipContainerRest();
-    return new JsonObject().put(PLACEHOLDER_KEY, true);
+    return PhpSparseReader.placeholderObject(false);
   }
 
   private JsonArray skippedArray() {
     at++;
     if (nextIs(']')) {
-      return new JsonArray();
+      return PhpSparseReader.placeholderArray(true);
     }
     skipContainerRest();
-    return new JsonArray().addNull();
+    return PhpSparseReader.placeholderArray(false);
   }
 
   /** Skips whitespace; consumes {@code expected} if it comes next. */

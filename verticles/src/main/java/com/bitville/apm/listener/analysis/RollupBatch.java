@@ -17,7 +17,7 @@ import java.util.Map;
  */
 public final class RollupBatch {
 
-  /** Which per-request index a {@link RequestKey} belongs to. */
+  /** Which per-request index a {@link Posting} belongs to. */
   public enum KeyKind { SQL, FUNCTION }
 
   /**
@@ -39,7 +39,11 @@ public final class RollupBatch {
   private final Map<RollupTable, Map<List<Object>, Map<Long, Long>>> histograms = new EnumMap<>(RollupTable.class);
   private final Map<List<String>, String> sqlTexts = new HashMap<>();
   private final Map<List<String>, String> statementTexts = new HashMap<>();
-  private final Map<List<Object>, List<Long>> postings = new LinkedHashMap<>();
+  /** A posting's identity: the ids of one key's requests in one minute are collected under it. */
+  private record PostingKey(KeyKind kind, String project, String key, long minuteMs) {
+  }
+
+  private final Map<PostingKey, List<Long>> postings = new LinkedHashMap<>();
   private long lastId;
   private long lastReceivedMs;
 
@@ -98,14 +102,13 @@ public final class RollupBatch {
 
   /** Records that request {@code recordId} (at {@code eventTimeMs}) ran this SQL fingerprint or function. */
   public void requestKey(KeyKind kind, String project, String key, long eventTimeMs, long recordId) {
-    postings.computeIfAbsent(List.of(kind, project, key, RecordRollup.minuteOf(eventTimeMs)), k -> new ArrayList<>())
-        .add(recordId);
+    postings.computeIfAbsent(new PostingKey(kind, project, key, RecordRollup.minuteOf(eventTimeMs)),
+        k -> new ArrayList<>()).add(recordId);
   }
 
   public List<Posting> postings() {
     List<Posting> all = new ArrayList<>(postings.size());
-    postings.forEach((key, ids) -> all.add(new Posting((KeyKind) key.get(0), (String) key.get(1),
-        (String) key.get(2), (Long) key.get(3), ids)));
+    postings.forEach((key, ids) -> all.add(new Posting(key.kind(), key.project(), key.key(), key.minuteMs(), ids)));
     return all;
   }
 

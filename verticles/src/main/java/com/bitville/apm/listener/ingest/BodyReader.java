@@ -62,7 +62,7 @@ final class BodyReader {
       return Future.failedFuture(new TooLarge());
     }
     Promise<byte[]> promise = Promise.promise();
-    Body body = new Body(presized(declared, maxBytes, reservation), maxBytes, reservation);
+    Body body = new Body(declared, maxBytes, reservation);
     long timer = vertx.setTimer(timeoutMs, id -> promise.tryFail(new TimedOut()));
     request.handler(chunk -> {
       if (promise.future().isComplete()) {
@@ -80,15 +80,10 @@ final class BodyReader {
   }
 
   /**
-   * The first array: as announced up to {@link #PRESIZE_MAX}, reserved in the budget before a byte arrives (so a
-   * client announcing more than it sends holds at most that), else small.
+   * The bytes received so far, in an array that grows by doubling; the budget holds what is received or allocated.
+   * The first array is as announced up to {@link #PRESIZE_MAX}, reserved before a byte arrives (so a client
+   * announcing more than it sends holds at most that), else small.
    */
-  private static byte[] presized(long declared, int maxBytes, BodyBudget.Reservation reservation) {
-    int size = (int) Math.min(declared, Math.min(maxBytes, PRESIZE_MAX));
-    return size > INITIAL_CAPACITY && reservation.grow(size) ? new byte[size] : new byte[INITIAL_CAPACITY];
-  }
-
-  /** The bytes received so far, in an array that grows by doubling; the budget holds what is received or allocated. */
   private static final class Body {
     private final int maxBytes;
     private final BodyBudget.Reservation reservation;
@@ -96,11 +91,16 @@ final class BodyReader {
     private int length;
     private long reserved;
 
-    Body(byte[] first, int maxBytes, BodyBudget.Reservation reservation) {
-      this.bytes = first;
+    Body(long declared, int maxBytes, BodyBudget.Reservation reservation) {
       this.maxBytes = maxBytes;
       this.reservation = reservation;
-      this.reserved = first.length > INITIAL_CAPACITY ? first.length : 0;
+      int presize = (int) Math.min(declared, Math.min(maxBytes, PRESIZE_MAX));
+      if (presize > INITIAL_CAPACITY && reservation.grow(presize)) {
+        bytes = new byte[presize];
+        reserved = presize;
+      } else {
+        bytes = new byte[INITIAL_CAPACITY];
+      }
     }
 
     /** Null when appended; else why the body is refused. */

@@ -1,5 +1,6 @@
 package com.bitville.apm.listener.storage;
 
+import com.bitville.apm.listener.analysis.RecordRollup;
 import com.bitville.apm.listener.storage.api.RetentionStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -9,7 +10,6 @@ import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.nio.file.Path;
-import com.bitville.apm.listener.analysis.RecordRollup;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -73,14 +73,14 @@ final class RetentionOps implements RetentionStore {
       boolean countUnforwarded) {
     return database.reader().preparedQuery(select).execute(tuple).compose(rows -> {
       List<Long> ids = new ArrayList<>();
-      Set<List<Object>> phpMinutes = new LinkedHashSet<>();
+      Set<ProjectMinute> phpMinutes = new LinkedHashSet<>();
       Long oldest = null;
       for (Row row : rows) {
         long eventTime = row.getLong("event_time_ms");
         ids.add(row.getLong("id"));
         oldest = oldest == null ? eventTime : Math.min(oldest, eventTime);
         if ("php".equals(row.getString("kind"))) {
-          phpMinutes.add(List.of(row.getString("project"), RecordRollup.minuteOf(eventTime)));
+          phpMinutes.add(new ProjectMinute(row.getString("project"), RecordRollup.minuteOf(eventTime)));
         }
       }
       if (ids.isEmpty()) {
@@ -92,15 +92,19 @@ final class RetentionOps implements RetentionStore {
     });
   }
 
+  /** A minute of one project's PHP records. */
+  private record ProjectMinute(String project, long minuteMs) {
+  }
+
   /**
    * The rollup's request lists of the deleted records' minutes, once no PHP record of that project and minute is
    * left (a list holds the ids of a whole minute; ids of deleted records in a kept list match nothing).
    */
-  private static Future<Void> deleteRequestKeys(SqlConnection connection, Set<List<Object>> phpMinutes) {
+  private static Future<Void> deleteRequestKeys(SqlConnection connection, Set<ProjectMinute> phpMinutes) {
     Future<Void> chain = Future.succeededFuture();
-    for (List<Object> minute : phpMinutes) {
-      long start = (Long) minute.get(1);
-      Tuple tuple = Tuple.of(minute.get(0), start, minute.get(0), start, start + 60_000);
+    for (ProjectMinute minute : phpMinutes) {
+      long start = minute.minuteMs();
+      Tuple tuple = Tuple.of(minute.project(), start, minute.project(), start, start + 60_000);
       chain = chain.compose(v -> connection.preparedQuery(RetentionSql.DELETE_EMPTY_REQUEST_KEYS).execute(tuple))
           .mapEmpty();
     }

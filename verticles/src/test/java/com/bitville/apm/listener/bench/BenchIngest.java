@@ -130,18 +130,30 @@ public final class BenchIngest {
             + choice);
       };
     }
+
+    /** Like {@code other} but for the duplicate check, which only this one has off. */
+    boolean onlyDuplicateCheckOffAgainst(Variant other) {
+      return !deduplicate && other.deduplicate && rollups == other.rollups && sameRest(other);
+    }
+
+    /** Like {@code other} but for the rollup verticle, which only this one has off. */
+    boolean onlyRollupsOffAgainst(Variant other) {
+      return !rollups && other.rollups && deduplicate == other.deduplicate && sameRest(other);
+    }
+
+    private boolean sameRest(Variant other) {
+      return redaction == other.redaction && synchronous.equals(other.synchronous);
+    }
   }
 
   private static void printAgainstDefault(Variant first, Measured listener, Variant variant, Measured measured) {
     LoadGenerator.Result result = measured.result();
-    if (variant.equals(new Variant(variant.name(), false, first.rollups(), first.redaction(),
-        first.synchronous()))) {
+    if (variant.onlyDuplicateCheckOffAgainst(first)) {
       System.out.printf(Locale.ROOT, "duplicate check: requests/s with/without %.2f, p99 with/without %.2f, "
               + "CPU per request with/without %.2f%n",
           (listener.result().requests() / listener.result().seconds()) / (result.requests() / result.seconds()),
           listener.result().p99Ms() / result.p99Ms(), listener.cpuMicros() / measured.cpuMicros());
-    } else if (variant.equals(new Variant(variant.name(), first.deduplicate(), false, first.redaction(),
-        first.synchronous()))) {
+    } else if (variant.onlyRollupsOffAgainst(first)) {
       System.out.printf(Locale.ROOT, "rollups: accepted records/s with/without %.2f, p99 with/without %.2f, "
               + "CPU per request with/without %.2f%n",
           (listener.result().acceptedRecords() / listener.result().seconds())
