@@ -134,7 +134,8 @@ final class RollupOps implements RollupStore {
     return writer.transaction(c -> addAndAdvance(c, after, batch, tuples));
   }
 
-  private static Void executeBatch(Connection connection, String sql, List<Tuple> rows) throws SQLException {
+  /** The rows through one prepared statement as one batch, on the caller's connection and transaction. */
+  static Void executeBatch(Connection connection, String sql, List<Tuple> rows) throws SQLException {
     if (rows.isEmpty()) {
       return null;
     }

@@ -8,6 +8,7 @@ import com.bitville.apm.listener.testsupport.Await;
 import com.bitville.apm.listener.testsupport.Fixtures;
 import com.bitville.apm.shared.model.PayloadCodec;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Tuple;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
@@ -125,7 +126,7 @@ public final class BenchRollupWrite {
       long plain = os.getProcessCpuTime();
       for (long after = 0; after < records; after += 500) {
         Await.result(store.database().reader().preparedQuery(RollupSql.PAGE)
-            .execute(io.vertx.sqlclient.Tuple.of(after, 500, 8L << 20))
+            .execute(Tuple.of(after, 500, 8L << 20))
             .map(rows -> {
               io.vertx.core.json.JsonArray list = new io.vertx.core.json.JsonArray();
               rows.forEach(row -> list.add(RecordReads.toJson(row)));
@@ -164,31 +165,18 @@ public final class BenchRollupWrite {
   }
 
   private static void writeRowPerKey(TempStore store, RollupBatch batch) throws Exception {
-    List<Object[]> rows = new ArrayList<>();
+    List<Tuple> rows = new ArrayList<>();
     for (RollupBatch.Posting posting : batch.postings()) {
       for (long recordId : posting.recordIds()) {
-        rows.add(new Object[] {posting.project(), posting.kind() + ":" + posting.key(),
-            START_MS + recordId * 3, recordId});
+        rows.add(Tuple.of(posting.project(), posting.kind() + ":" + posting.key(), START_MS + recordId * 3,
+            recordId));
       }
     }
     for (int start = 0; start < rows.size(); start += ROW_CHUNK) {
-      List<Object[]> chunk = rows.subList(start, Math.min(rows.size(), start + ROW_CHUNK));
-      Await.result(store.writer().transaction(connection -> insertRows(connection, chunk)));
+      List<Tuple> chunk = rows.subList(start, Math.min(rows.size(), start + ROW_CHUNK));
+      Await.result(store.writer().transaction(connection -> RollupOps.executeBatch(connection,
+          "INSERT INTO bench_request_key_rows VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", chunk)));
     }
-  }
-
-  private static Void insertRows(Connection connection, List<Object[]> rows) throws SQLException {
-    try (PreparedStatement insert = connection.prepareStatement(
-        "INSERT INTO bench_request_key_rows VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
-      for (Object[] row : rows) {
-        for (int i = 0; i < row.length; i++) {
-          insert.setObject(i + 1, row[i]);
-        }
-        insert.addBatch();
-      }
-      insert.executeBatch();
-    }
-    return null;
   }
 
   /** The writer thread's CPU time so far, read on that thread between two of its tasks. */
