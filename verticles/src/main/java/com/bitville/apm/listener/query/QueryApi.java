@@ -44,14 +44,21 @@ final class QueryApi {
   private static final long RECENT_TTL_MS = 60_000;
   private static final int RECENT_ENTRIES = 64;
   private static final long RECENT_BYTES = 16L << 20;
-  static final Set<String> LIST_PARAMS = Set.of("project", "from", "to", "route", "url", "method", "status", "host",
-      "min_duration", "max_duration", "correlation_id", "fatal", "sql_fingerprint", "function", "sort", "order", "limit",
-      "cursor");
-  static final Set<String> MISSED_PARAMS = Set.of("project", "after_id", "limit", "from", "to", "route", "url",
-      "method", "status", "host", "min_duration", "max_duration", "correlation_id", "fatal");
+  /** The filters on a request's own columns, which both the list and the live view's missed read take. */
+  static final Set<String> OWN_COLUMN_FILTERS = Set.of("project", "from", "to", "route", "url", "method", "status",
+      "host", "min_duration", "max_duration", "correlation_id", "fatal");
+  static final Set<String> LIST_PARAMS = with(OWN_COLUMN_FILTERS, "sql_fingerprint", "function", "sort", "order",
+      "limit", "cursor");
+  static final Set<String> MISSED_PARAMS = with(OWN_COLUMN_FILTERS, "after_id", "limit");
   static final int MISSED_DEFAULT_LIMIT = 100;
   static final Map<String, String> DATABASE_SOURCES = Map.of("sessions", PgSources.ACTIVITY, "locks",
       PgSources.LOCKS, "statements", PgSources.STATEMENTS, "logs", PgSources.LOG, "metrics", PgSources.SYSTEM_METRICS);
+
+  private static Set<String> with(Set<String> base, String... more) {
+    Set<String> all = new java.util.HashSet<>(base);
+    all.addAll(List.of(more));
+    return Set.copyOf(all);
+  }
 
   private final Vertx vertx;
   private final QuerySettings settings;
